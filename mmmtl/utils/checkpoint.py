@@ -1,4 +1,4 @@
-"""Safe loading of mmengine checkpoints under ``torch.load(weights_only=True)``.
+"""Safe loading of mmengine checkpoints with ``weights_only=True``.
 
 torch >= 2.6 loads checkpoints with ``weights_only=True``: only tensors,
 containers and explicitly allow-listed globals may be unpickled. mmengine
@@ -11,6 +11,7 @@ file.
 """
 import os.path as osp
 import pickle
+import re
 from typing import Any, List, Optional
 
 import numpy as np
@@ -49,10 +50,30 @@ def _numpy_globals() -> List[Any]:
     return out
 
 
+def _history_buffer_getattr(obj: Any, name: str) -> Any:
+    """The only ``getattr`` a checkpoint may call.
+
+    mmengine's ``HistoryBuffer`` pickles its statistics methods (``min``,
+    ``max``, ``mean``, ``current`` and user-registered ones) as
+    ``getattr(HistoryBuffer, name)``. A blanket ``getattr`` would let a
+    pickle walk from any allowed object to ``__globals__`` and on to
+    ``os.system``, so only that exact lookup is served.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    if obj is HistoryBuffer and not name.startswith('_') and callable(
+            getattr(HistoryBuffer, name, None)):
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'Unsupported global: getattr({obj!r}, {name!r}) is not allowed')
+
+
 def _mmengine_globals() -> List[Any]:
     """mmengine objects stored by the Runner's message hub."""
     from mmengine.logging.history_buffer import HistoryBuffer
-    return [HistoryBuffer]
+    return [
+        HistoryBuffer, (_history_buffer_getattr, '__builtin__.getattr'),
+        (_history_buffer_getattr, 'builtins.getattr')
+    ]
 
 
 _SAFE_GLOBALS: Optional[List[Any]] = None
@@ -94,12 +115,13 @@ def safe_torch_load(filename: str, map_location: Any = None) -> Any:
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
-        first = str(e).strip().splitlines()
-        detail = next((ln for ln in first if 'Unsupported global' in ln),
-                      first[0] if first else repr(e))
+        m = re.search(r'GLOBAL ([\w.]+(?: (?!whose|was)\w+)?)',
+                      str(e), flags=re.IGNORECASE)
+        detail = (f'unsupported global {m.group(1)}'
+                  if m else str(e).strip().splitlines()[0])
         raise UnsafeCheckpointError(
             f'Refused to load checkpoint {filename}: it holds objects that '
-            f'are not weights or known mmengine state ({detail.strip()}). '
+            f'are not weights or known mmengine state ({detail}). '
             'Only load checkpoints you trust; mmmtl never turns '
             'weights_only off.') from e
     except (RuntimeError, EOFError, ValueError) as e:
