@@ -1,0 +1,27 @@
+"""Train a model from a config: ``python tools/train.py CONFIG [options]``.
+
+The same as MMDetection's ``tools/train.py`` (which this runs, so options
+such as ``--work-dir``, ``--resume``, ``--amp``, ``--auto-scale-lr``,
+``--cfg-options`` and ``--launcher`` behave identically), with mmmtl
+imported first. ``mim train mmmtl CONFIG`` runs this file.
+"""
+import os.path as osp
+import runpy
+import sys
+
+import mmdet
+
+import mmmtl  # noqa: F401  (registers mmmtl's components)
+
+
+def main() -> None:
+    script = osp.join(osp.dirname(mmdet.__file__), '.mim', 'tools',
+                      'train.py')
+    if not osp.isfile(script):
+        sys.exit(f'mmdet tools not found at {script}; reinstall mmdet 3.x')
+    sys.argv[0] = script
+    runpy.run_path(script, run_name='__main__')
+
+
+if __name__ == '__main__':
+    main()
