@@ -1,0 +1,199 @@
+"""Tiny models and inputs for tests, benchmarks and the quickstart."""
+import copy
+from typing import List, Tuple
+
+import torch
+from mmengine.structures import InstanceData
+from torch import Tensor
+
+from mmdet.structures import DetDataSample
+
+HEAD_TYPES = ('TripleBranchHead', 'JointBranchHead', 'SharedBranchHead',
+              'DoubleBranchClsHead', 'DoubleBranchRegHead', 'CEHead')
+
+
+def tiny_detector_cfg(head: str = 'CEHead',
+                      num_identities: int = 8,
+                      **head_overrides) -> dict:
+    """A RetinaNet with a Re-ID head, small enough for CPU unit tests.
+
+    ResNet-18 with 8 base channels (stages 2-4 out), FPN with 16 channels
+    on 3 levels (strides 8, 16, 32), one 16-channel conv per tower, 8-d
+    embeddings. No pretrained weights.
+
+    Args:
+        head (str): Registered head type. Defaults to 'CEHead'.
+        num_identities (int): Identities of the classifier. Defaults to 8.
+        **head_overrides: Entries that replace the head's config values.
+
+    Returns:
+        dict: A config dict for ``MODELS.build``.
+    """
+    bbox_head = dict(
+        type=head,
+        num_classes=1,
+        in_channels=16,
+        stacked_convs=1,
+        feat_channels=16,
+        embed_channels=8,
+        num_identities=num_identities,
+        anchor_generator=dict(
+            type='AnchorGenerator',
+            octave_base_scale=4,
+            scales_per_octave=1,
+            ratios=[2.5],
+            strides=[8, 16, 32]),
+        bbox_coder=dict(
+            type='DeltaXYWHBBoxCoder',
+            target_means=[0.0, 0.0, 0.0, 0.0],
+            target_stds=[0.1, 0.1, 0.2, 0.2]))
+    if head == 'CEHead':
+        bbox_head['ce_cfg'] = dict(topk=2, hidden_channels=16)
+    else:
+        bbox_head['loss_cls'] = dict(
+            type='FocalLoss',
+            use_sigmoid=True,
+            gamma=2.0,
+            alpha=0.25,
+            loss_weight=1.0)
+    bbox_head.update(head_overrides)
+    return dict(
+        type='RetinaNet',
+        data_preprocessor=dict(
+            type='DetDataPreprocessor',
+            mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375],
+            bgr_to_rgb=True,
+            pad_size_divisor=32),
+        backbone=dict(
+            type='ResNet',
+            depth=18,
+            base_channels=8,
+            num_stages=4,
+            out_indices=(1, 2, 3),
+            frozen_stages=-1,
+            norm_cfg=dict(type='BN', requires_grad=True),
+            norm_eval=False,
+            zero_init_residual=False,
+            style='pytorch'),
+        neck=dict(
+            type='FPN',
+            in_channels=[16, 32, 64],
+            out_channels=16,
+            start_level=0,
+            add_extra_convs=False,
+            num_outs=3),
+        bbox_head=bbox_head,
+        train_cfg=dict(
+            assigner=dict(
+                type='MaxIoUAssigner',
+                pos_iou_thr=0.5,
+                neg_iou_thr=0.4,
+                min_pos_iou=0,
+                ignore_iof_thr=-1),
+            sampler=dict(type='PseudoSampler'),
+            allowed_border=-1,
+            pos_weight=-1,
+            debug=False),
+        test_cfg=dict(
+            nms_pre=200,
+            min_bbox_size=0,
+            score_thr=0.05,
+            nms=dict(type='nms', iou_threshold=0.5),
+            max_per_img=50))
+
+
+def demo_det_inputs(batch: int = 2,
+                    size: Tuple[int, int] = (96, 96),
+                    num_ids: int = 4,
+                    seed: int = 0) -> Tuple[Tensor, List[DetDataSample]]:
+    """Synthetic images with pedestrian-shaped boxes and identities.
+
+    Each identity has its own colour and a fixed box size; it is drawn as a
+    filled rectangle on a grey background at a random place.
+
+    Args:
+        batch (int): Number of images B. Defaults to 2.
+        size (tuple[int, int]): (H, W). Defaults to (96, 96).
+        num_ids (int): Identities; each image shows all of them (or as many
+            as fit). Defaults to 4.
+        seed (int): Random seed. Defaults to 0.
+
+    Returns:
+        tuple: ``inputs`` (B, 3, H, W) float in [0, 255] (normalise with the
+        detector's data preprocessor or feed as is) and a list of B
+        ``DetDataSample`` with ``gt_instances`` (``bboxes`` (G, 4),
+        ``labels`` (G, ), ``instances_ids`` (G, )) and the meta keys heads
+        need.
+    """
+    g = torch.Generator().manual_seed(seed)
+    h, w = size
+    colours = torch.rand(num_ids, 3, generator=g) * 255
+    inputs = torch.full((batch, 3, h, w), 110.0)
+    samples = []
+    for b in range(batch):
+        boxes, ids = [], []
+        for i in range(num_ids):
+            bh = int(h * (0.35 + 0.1 * (i % 3)))
+            bw = max(4, int(bh / 2.5))
+            x0 = int(torch.randint(0, w - bw, (1, ), generator=g))
+            y0 = int(torch.randint(0, h - bh, (1, ), generator=g))
+            inputs[b, :, y0:y0 + bh, x0:x0 + bw] = colours[i].view(3, 1, 1)
+            boxes.append([x0, y0, x0 + bw, y0 + bh])
+            ids.append(i)
+        meta = dict(
+            img_shape=(h, w),
+            ori_shape=(h, w),
+            pad_shape=(h, w),
+            batch_input_shape=(h, w),
+            scale_factor=(1.0, 1.0),
+            img_id=b,
+            frame_id=b)
+        sample = DetDataSample(metainfo=meta)
+        sample.gt_instances = InstanceData(
+            bboxes=torch.tensor(boxes, dtype=torch.float32),
+            labels=torch.zeros(len(boxes), dtype=torch.long),
+            instances_ids=torch.tensor(ids, dtype=torch.long))
+        samples.append(sample)
+    return inputs, samples
+
+
+def r50_detector_cfg(head: str = 'CEHead', num_identities: int = 500,
+                     **head_overrides) -> dict:
+    """The papers' RetinaNet-R50-FPN (P3-P7, 256 ch, 4-conv towers, A=1)
+    with a Re-ID head, without pretrained weights (for complexity counts
+    and benchmarks)."""
+    cfg = copy.deepcopy(tiny_detector_cfg(head, num_identities))
+    cfg['backbone'] = dict(
+        type='ResNet',
+        depth=50,
+        num_stages=4,
+        out_indices=(0, 1, 2, 3),
+        frozen_stages=1,
+        norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=True,
+        style='pytorch')
+    cfg['neck'] = dict(
+        type='FPN',
+        in_channels=[256, 512, 1024, 2048],
+        out_channels=256,
+        start_level=1,
+        add_extra_convs='on_input',
+        num_outs=5)
+    bh = cfg['bbox_head']
+    bh.update(
+        in_channels=256,
+        stacked_convs=4,
+        feat_channels=256,
+        embed_channels=128,
+        anchor_generator=dict(
+            type='AnchorGenerator',
+            octave_base_scale=4,
+            scales_per_octave=1,
+            ratios=[2.5],
+            strides=[8, 16, 32, 64, 128]))
+    if head == 'CEHead':
+        bh['ce_cfg'] = dict(topk=2, hidden_channels=128)
+    bh.update(head_overrides)
+    cfg['test_cfg'].update(nms_pre=1000, max_per_img=100)
+    return cfg
