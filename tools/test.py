@@ -13,6 +13,7 @@ import sys
 import mmdet
 
 import mmmtl  # noqa: F401  (registers mmmtl's components)
+from mmmtl.utils.dist import init_cpu_dist_if_needed
 
 
 def _normalise_argv(argv: list) -> list:
@@ -37,6 +38,10 @@ def main() -> None:
     if not osp.isfile(config):
         sys.exit(f'config {config} not found')
     sys.argv = [script, config] + _normalise_argv([config] + rest)[1:]
+    if init_cpu_dist_if_needed(sys.argv):
+        # DDP over CPU modules takes no device_ids
+        sys.argv += ['--cfg-options', 'model_wrapper_cfg.device_ids=None',
+                     'model_wrapper_cfg.type=MMDistributedDataParallel']
     runpy.run_path(script, run_name='__main__')
 
 

@@ -12,6 +12,7 @@ import sys
 import mmdet
 
 import mmmtl  # noqa: F401  (registers mmmtl's components)
+from mmmtl.utils.dist import init_cpu_dist_if_needed
 
 
 def main() -> None:
@@ -20,6 +21,10 @@ def main() -> None:
     if not osp.isfile(script):
         sys.exit(f'mmdet tools not found at {script}; reinstall mmdet 3.x')
     sys.argv[0] = script
+    if init_cpu_dist_if_needed(sys.argv):
+        # DDP over CPU modules takes no device_ids
+        sys.argv += ['--cfg-options', 'model_wrapper_cfg.device_ids=None',
+                     'model_wrapper_cfg.type=MMDistributedDataParallel']
     runpy.run_path(script, run_name='__main__')
 
 

@@ -1,0 +1,166 @@
+# Offline quickstart: the full method of both papers (CE head + LWF
+# balancer + JDE-style tracker) on synthetic MOT video, trained from scratch
+# on a CPU. Lighter than the papers' model so it trains in minutes:
+# ResNet-18 at half width (no pretrained weights), FPN P3-P5 with 64
+# channels, 2-conv towers, 64-d embeddings, 320x192 input.
+_base_ = ['../_base_/default_runtime.py']
+
+data_root = 'outputs/quickstart/data/'
+train_root = data_root + 'synthmot-train/'
+test_root = data_root + 'synthmot-test/'
+num_identities = 200  # upper bound; IdentityCountCheckHook checks it
+max_iters = 1500
+img_scale = (320, 192)  # (w, h)
+
+detector = dict(
+    type='RetinaNet',
+    backbone=dict(
+        type='ResNet',
+        depth=18,
+        base_channels=32,
+        num_stages=4,
+        out_indices=(1, 2, 3),
+        frozen_stages=-1,
+        norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=False,
+        style='pytorch'),
+    neck=dict(
+        type='FPN',
+        in_channels=[64, 128, 256],
+        out_channels=64,
+        start_level=0,
+        add_extra_convs=False,
+        num_outs=3),
+    bbox_head=dict(
+        type='CEHead',
+        num_classes=1,
+        in_channels=64,
+        stacked_convs=2,
+        feat_channels=64,
+        embed_channels=64,
+        num_identities=num_identities,
+        ce_cfg=dict(topk=2, hidden_channels=128),
+        anchor_generator=dict(
+            type='AnchorGenerator',
+            octave_base_scale=3,
+            scales_per_octave=1,
+            ratios=[2.4],
+            strides=[8, 16, 32]),
+        bbox_coder=dict(
+            type='DeltaXYWHBBoxCoder',
+            target_means=[0.0, 0.0, 0.0, 0.0],
+            target_stds=[0.1, 0.1, 0.2, 0.2])),
+    train_cfg=dict(
+        assigner=dict(
+            type='MaxIoUAssigner',
+            pos_iou_thr=0.5,
+            neg_iou_thr=0.4,
+            min_pos_iou=0,
+            ignore_iof_thr=-1),
+        sampler=dict(type='PseudoSampler'),
+        allowed_border=-1,
+        pos_weight=-1,
+        debug=False),
+    test_cfg=dict(
+        nms_pre=500,
+        min_bbox_size=0,
+        score_thr=0.05,
+        nms=dict(type='nms', iou_threshold=0.5),
+        max_per_img=100))
+
+model = dict(
+    type='OneShotMOT',
+    data_preprocessor=dict(
+        type='TrackDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True,
+        pad_size_divisor=32,
+        use_det_processor=True),
+    detector=detector,
+    loss_balancer=dict(
+        type='LWFLoss', hidden_channels=32, num_hidden_layers=1),
+    tracker=dict(type='JDETracker', obj_score_thr=0.4, init_track_thr=0.5))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadTrackAnnotations'),
+    dict(
+        type='RandomResize',
+        scale=img_scale,
+        ratio_range=(0.8, 1.25),
+        keep_ratio=True),
+    dict(type='RandomCrop', crop_size=(192, 320), bbox_clip_border=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackReIDDetInputs')
+]
+test_pipeline = [
+    dict(
+        type='TransformBroadcaster',
+        transforms=[
+            dict(type='LoadImageFromFile'),
+            dict(type='Resize', scale=img_scale, keep_ratio=True),
+            dict(type='LoadTrackAnnotations'),
+        ]),
+    dict(type='PackTrackInputs')
+]
+
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=1,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type='MOTReIDDataset',
+        data_root=train_root,
+        ann_file='annotations/train_cocoformat.json',
+        data_prefix=dict(img='train'),
+        filter_cfg=dict(filter_empty_gt=True, min_size=4),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=1,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='TrackImgSampler'),
+    dataset=dict(
+        type='MOTChallengeDataset',
+        data_root=test_root,
+        ann_file='annotations/train_cocoformat.json',
+        data_prefix=dict(img_path='train'),
+        metainfo=dict(classes=('pedestrian', )),
+        test_mode=True,
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(
+    type='MOTChallengeMetric', metric=['HOTA', 'CLEAR', 'Identity'])
+test_evaluator = val_evaluator
+
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
+                 val_interval=max_iters + 1)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='Adam', lr=1e-3, weight_decay=0.0),
+    clip_grad=dict(max_norm=10, norm_type=2))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
+         end=100),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_iters - 100,
+        eta_min=1e-5,
+        by_epoch=False,
+        begin=100,
+        end=max_iters)
+]
+
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=25),
+    checkpoint=dict(
+        type='CheckpointHook', interval=max_iters, by_epoch=False,
+        max_keep_ckpts=1))
+log_processor = dict(by_epoch=False)
+custom_hooks = [dict(type='IdentityCountCheckHook')]

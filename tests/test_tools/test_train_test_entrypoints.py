@@ -1,0 +1,130 @@
+"""``mim train/test mmmtl``, ``tools/dist_train.sh`` and resume, end to end.
+
+One tiny synthetic MOT data set is made per module; the quickstart config
+is shrunk to a few iterations on it.
+"""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+QUICKSTART = osp.join(
+    ROOT, 'configs', 'quickstart',
+    'ce-lwf_retinanet_r18-w32_fpn_1xb8-1500i_synthmot_test-synthmot.py')
+BIN = osp.dirname(sys.executable)
+
+
+def _env(extra_path=None):
+    env = dict(os.environ)
+    paths = [ROOT] + ([extra_path] if extra_path else [])
+    env['PYTHONPATH'] = os.pathsep.join(
+        paths + [env.get('PYTHONPATH', '')]).rstrip(os.pathsep)
+    env['OMP_NUM_THREADS'] = '1'
+    return env
+
+
+@pytest.fixture(scope='module')
+def tiny_cfg(tmp_path_factory):
+    from mmmtl.datasets.converters import convert_mot_to_coco
+    from mmmtl.datasets.synthetic import write_mot_split
+    tmp = tmp_path_factory.mktemp('entry')
+    roots = {}
+    # two test videos: TrackImgSampler needs one per process
+    for name, seed, n in (('train', 0, 1), ('test', 1, 2)):
+        root = str(tmp / f'synth-{name}')
+        write_mot_split(root, num_seqs=n, num_frames=6, size=(320, 192),
+                        seed=seed, split='train', workers=1,
+                        name_prefix=name.upper())
+        convert_mot_to_coco(root, osp.join(root, 'annotations'),
+                            split_train=False)
+        roots[name] = root + '/'
+    cfg = tmp / 'tiny_quickstart.py'
+    cfg.write_text(f"""
+_base_ = ['{QUICKSTART}']
+train_root = '{roots['train']}'
+test_root = '{roots['test']}'
+train_dataloader = dict(batch_size=2, num_workers=0,
+                        persistent_workers=False,
+                        dataset=dict(data_root=train_root))
+val_dataloader = dict(num_workers=0, persistent_workers=False,
+                      dataset=dict(data_root=test_root))
+test_dataloader = val_dataloader
+train_cfg = dict(max_iters=3, val_interval=100)
+param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False)]
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(interval=3))
+""")
+    return str(cfg), tmp
+
+
+def _run(cmd, env, timeout=300):
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True,
+                         timeout=timeout, cwd=ROOT)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-4000:]
+    return out
+
+
+def test_mim_train_then_mim_test(tiny_cfg):
+    cfg, tmp = tiny_cfg
+    work_dir = str(tmp / 'mim_wd')
+    _run([osp.join(BIN, 'mim'), 'train', 'mmmtl', cfg, '--gpus', '0',
+          '--work-dir', work_dir], _env())
+    ckpt = osp.join(work_dir, 'iter_3.pth')
+    assert osp.isfile(ckpt)
+    from mmmtl.utils import safe_torch_load
+    state = safe_torch_load(ckpt)
+    assert any(k.startswith('loss_balancer.') for k in state['state_dict'])
+    out = _run([osp.join(BIN, 'mim'), 'test', 'mmmtl', cfg, '--checkpoint',
+                ckpt, '--gpus', '0', '--work-dir', work_dir], _env())
+    for key in ('HOTA', 'MOTA', 'IDF1'):
+        assert key in out, out[-3000:]
+
+
+def test_dist_train_two_processes_keep_identical_lwf_weights(tiny_cfg):
+    cfg, tmp = tiny_cfg
+    work_dir = str(tmp / 'dist_wd')
+    probe_dir = osp.dirname(osp.abspath(__file__))
+    env = _env(probe_dir)
+    env['PYTHON'] = sys.executable
+    env['PORT'] = '29517'
+    dist_cfg = tmp / 'tiny_dist.py'
+    dist_cfg.write_text(f"""
+_base_ = ['{cfg}']
+custom_imports = dict(imports=['mmmtl', '_dist_probe'],
+                      allow_failed_imports=False)
+custom_hooks = [dict(type='LWFStateProbeHook')]
+train_dataloader = dict(batch_size=1)
+""")
+    _run([
+        'bash',
+        osp.join(ROOT, 'tools', 'dist_train.sh'),
+        str(dist_cfg), '2', '--work-dir', work_dir
+    ], env, timeout=400)
+    r0 = torch.load(osp.join(work_dir, 'lwf_rank0.pth'), weights_only=False)
+    r1 = torch.load(osp.join(work_dir, 'lwf_rank1.pth'), weights_only=False)
+    assert r0['iter'] == r1['iter'] == 3
+    assert r0['state'].keys() == r1['state'].keys()
+    for k in r0['state']:
+        torch.testing.assert_close(r0['state'][k], r1['state'][k],
+                                   rtol=0, atol=0)
+    for k, v in r0['weights'].items():
+        assert v == pytest.approx(r1['weights'][k], abs=0), k
+    # the weights were learned (not the initial ones) and are finite
+    assert all(0.0 < v < 10.0 for v in r0['weights'].values())
+
+
+def test_train_py_resume_continues(tiny_cfg):
+    cfg, tmp = tiny_cfg
+    work_dir = str(tmp / 'resume_wd')
+    _run([sys.executable, osp.join(ROOT, 'tools', 'train.py'), cfg,
+          '--work-dir', work_dir, '--cfg-options', 'train_cfg.max_iters=2',
+          'default_hooks.checkpoint.interval=2'], _env())
+    out = _run([sys.executable, osp.join(ROOT, 'tools', 'train.py'), cfg,
+                '--work-dir', work_dir, '--resume'], _env())
+    assert 'resumed epoch' in out.lower() or 'resumed' in out.lower()
+    assert osp.isfile(osp.join(work_dir, 'iter_3.pth'))
