@@ -1,0 +1,257 @@
+"""Offline MOTChallenge evaluation: official values, MOT17 conventions and
+agreement of TrackEval with py-motmetrics."""
+import os
+import os.path as osp
+import shutil
+
+import motmetrics
+import numpy as np
+import pytest
+
+from mmmtl.evaluation import (
+    AGREEMENT_METRICS,
+    MOTFormatError,
+    SeqInfo,
+    box_iou_xywh,
+    compare_backends,
+    evaluate_mot,
+    format_table,
+    write_mot_gt,
+    write_mot_results,
+    write_seqinfo,
+)
+
+MM_DATA = osp.join(osp.dirname(motmetrics.__file__), 'data')
+TUD = ('TUD-Campus', 'TUD-Stadtmitte')
+
+
+def make_seq(root, name, seq_length, gt, results=None):
+    """Write one sequence in the MOTChallenge layout under ``root``."""
+    seq_dir = osp.join(root, 'gt', name)
+    os.makedirs(osp.join(seq_dir, 'gt'), exist_ok=True)
+    write_seqinfo(osp.join(seq_dir, 'seqinfo.ini'),
+                  SeqInfo(name=name, seq_length=seq_length))
+    write_mot_gt(osp.join(seq_dir, 'gt', 'gt.txt'), gt)
+    os.makedirs(osp.join(root, 'res'), exist_ok=True)
+    if results is not None:
+        write_mot_results(osp.join(root, 'res', f'{name}.txt'), results)
+
+
+@pytest.fixture(scope='module')
+def tud(tmp_path_factory):
+    """motmetrics' copies of two MOT15 sequences and a tracker's output."""
+    root = tmp_path_factory.mktemp('tud')
+    for name in TUD:
+        seq_dir = root / 'gt' / name
+        (seq_dir / 'gt').mkdir(parents=True)
+        shutil.copy(osp.join(MM_DATA, name, 'gt.txt'), seq_dir / 'gt')
+        (root / 'res').mkdir(exist_ok=True)
+        shutil.copy(
+            osp.join(MM_DATA, name, 'test.txt'), root / 'res' / f'{name}.txt')
+        frames = [
+            int(line.split(',')[0])
+            for f in ('gt.txt', 'test.txt')
+            for line in open(osp.join(MM_DATA, name, f)) if line.strip()
+        ]
+        write_seqinfo(str(seq_dir / 'seqinfo.ini'),
+                      SeqInfo(name=name, seq_length=max(frames)))
+    return str(root)
+
+
+@pytest.fixture(scope='module')
+def tud_tables(tud):
+    return evaluate_mot(
+        osp.join(tud, 'gt'), osp.join(tud, 'res'), backend='both',
+        benchmark='MOT15')
+
+
+def test_tud_official_values(tud_tables):
+    """The devkit values motmetrics checks in its test_motchallenge_files
+    (IDF1, IDP, IDR, Rcll, Prcn, GT, MT, ML, FP, FN, IDS, Frag, MOTA and
+    MOTP as 1 - distance)."""
+    expected = {
+        'TUD-Campus': [0.557659, 0.729730, 0.451253, 0.582173, 0.941441, 8,
+                       1, 1, 13, 150, 7, 7, 0.526462, 0.277201],
+        'TUD-Stadtmitte': [0.644619, 0.819760, 0.531142, 0.608997,
+                           0.939920, 10, 5, 1, 45, 452, 7, 6, 0.564014,
+                           0.345904],
+        'OVERALL': [0.624296, 0.799176, 0.512211, 0.602640, 0.940268, 18,
+                    6, 2, 58, 602, 14, 13, 0.555116, 0.330177],
+    }
+    cols = ['IDF1', 'IDP', 'IDR', 'Rcll', 'Prcn', 'GT_IDs', 'MT', 'ML',
+            'FP', 'FN', 'IDS', 'Frag', 'MOTA', 'MOTP']
+    scale = np.array([100] * 5 + [1] * 7 + [100, -100])
+    offset = np.array([0] * 13 + [100])
+    for backend, table in tud_tables.items():
+        for seq, values in expected.items():
+            got = table.loc[seq, cols].to_numpy()
+            np.testing.assert_allclose(
+                got, np.array(values) * scale + offset, atol=1e-3,
+                err_msg=f'{backend} {seq}')
+    assert list(tud_tables['trackeval'].index) == list(TUD) + ['OVERALL']
+    # HOTA only from TrackEval
+    assert np.isnan(tud_tables['motmetrics']['HOTA']).all()
+    hota = tud_tables['trackeval']['HOTA']
+    assert (hota > 30).all() and (hota < 60).all()
+
+
+def test_tud_backends_agree(tud_tables):
+    assert compare_backends(tud_tables).empty
+    assert compare_backends(
+        tud_tables, metrics=['MT', 'ML', 'Frag', 'MOTP', 'IDP', 'IDR'],
+        atol=1e-9).empty
+
+
+def test_format_table(tud_tables):
+    text = format_table(tud_tables['trackeval'])
+    head, campus = text.splitlines()[:2]
+    assert head.split() == ['Sequence', 'MOTA', 'IDF1', 'HOTA', 'MOTP',
+                            'MT', 'ML', 'FP', 'FN', 'IDS']
+    assert campus.split()[:2] == ['TUD-Campus', '52.6']
+    assert campus.split()[-3:] == ['13', '150', '7']
+    assert format_table(tud_tables['motmetrics']).splitlines()[1].split(
+    )[3] == '-'
+
+
+def _box(x, w=10.0):
+    return [x, 0.0, w, 20.0]
+
+
+def test_mot17_conventions_by_hand(tmp_path):
+    """Distractors, zero-marked boxes, a switch and a miss, counted by hand.
+
+    GT: pedestrians 1 and 2 in frames 1-3, a static person (class 7, a
+    distractor) in frame 1, a zero-marked pedestrian in frame 2, a car
+    (class 3) in frame 3. Tracker: track 1 on GT 1 in frames 1-2, track 2
+    on GT 1 in frame 3 (one switch), track 5 on GT 2 in frames 1-2 (frame 1
+    box 12 wide: IoU 10/12), a box on the distractor (dropped), one on the
+    zero-marked box and one on the car (both false positives).
+    """
+    gt = [[t, 1, *_box(0), 1, 1, 1] for t in (1, 2, 3)]
+    gt += [[t, 2, *_box(100), 1, 1, 1] for t in (1, 2, 3)]
+    gt += [[1, 3, *_box(200), 0, 7, 1], [2, 4, *_box(300), 0, 1, 1],
+           [3, 6, *_box(400), 0, 3, 1]]
+    res = [[1, 1, *_box(0), 1], [2, 1, *_box(0), 1], [3, 2, *_box(0), 1],
+           [1, 5, *_box(100, 12), 1], [2, 5, *_box(100), 1],
+           [1, 7, *_box(200), 1], [2, 8, *_box(300), 1],
+           [3, 9, *_box(400), 1]]
+    make_seq(str(tmp_path), 'S', 3, np.array(gt, float),
+             np.array(res, float))
+    tables = evaluate_mot(
+        str(tmp_path / 'gt'), str(tmp_path / 'res'), backend='both')
+    for backend, table in tables.items():
+        row = table.loc['OVERALL']
+        # GT 6, TP 5, FN 1, FP 2, IDS 1 -> MOTA = 1 - 4 / 6
+        assert row['FN'] == 1 and row['FP'] == 2 and row['IDS'] == 1
+        assert row['MOTA'] == pytest.approx(100 / 3)
+        # IDTP 4 of 6 GT and 7 kept predictions
+        assert row['IDF1'] == pytest.approx(100 * 8 / 13)
+        assert row['MOTP'] == pytest.approx(100 * (4 + 10 / 12) / 5)
+        assert (row['MT'], row['ML']) == (1, 0)
+    # MOT15 has no classes: the distractor, zero-marked and car rows are
+    # dropped from GT only, so all three predictions on them count as FPs
+    t15 = evaluate_mot(str(tmp_path / 'gt'), str(tmp_path / 'res'),
+                       backend='both', benchmark='MOT15')
+    for table in t15.values():
+        assert table.loc['OVERALL', 'FP'] == 3
+
+
+def test_mot20_non_mot_vehicle_is_a_distractor(tmp_path):
+    gt = np.array([[1, 1, *_box(0), 1, 1, 1], [1, 2, *_box(50), 0, 6, 1]])
+    res = np.array([[1, 1, *_box(0), 1], [1, 2, *_box(50), 1]])
+    make_seq(str(tmp_path), 'S', 1, gt, res)
+    fp = {
+        b: evaluate_mot(str(tmp_path / 'gt'), str(tmp_path / 'res'),
+                        backend='both', benchmark=b)
+        for b in ('MOT17', 'MOT20')
+    }
+    for tables in fp['MOT17'].values():
+        assert tables.loc['S', 'FP'] == 1
+    for tables in fp['MOT20'].values():
+        assert tables.loc['S', 'FP'] == 0
+
+
+def _random_sequence(rng, num_frames=40, num_people=7):
+    """GT with distractors and ignored boxes; a noisy tracker with misses,
+    false positives, switches and predictions on distractors."""
+    gt, res = [], []
+    next_track = 100
+    for pid in range(1, num_people + 1):
+        start = rng.integers(1, num_frames // 2)
+        stop = rng.integers(start + 5, num_frames + 1)
+        x0, y0 = rng.uniform(0, 400), rng.uniform(0, 200)
+        vx = rng.uniform(-4, 4)
+        cls, conf = 1, 1
+        if pid == num_people:
+            cls = 7  # a static person, a distractor
+        elif pid == num_people - 1:
+            conf = 0  # an ignored pedestrian
+        track = next_track
+        next_track += 1
+        for t in range(start, stop + 1):
+            box = [x0 + vx * t, y0, 30.0, 70.0]
+            gt.append([t, pid, *box, conf, cls, rng.uniform(0, 1)])
+            if rng.random() < 0.15:
+                continue  # miss
+            if rng.random() < 0.05:
+                track = next_track  # identity switch
+                next_track += 1
+            noisy = np.array(box) + rng.normal(0, 4, 4) * [1, 1, 0.5, 0.5]
+            res.append([t, track, *noisy, rng.uniform(0.3, 1)])
+    for t in range(1, num_frames + 1):
+        if rng.random() < 0.3:  # false positive
+            res.append([t, next_track, *rng.uniform(0, 400, 2), 30, 70, 0.5])
+            next_track += 1
+    return np.array(gt), np.array(res)
+
+
+def test_backends_agree_on_mot17_style_data(tmp_path):
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        gt, res = _random_sequence(rng)
+        make_seq(str(tmp_path), f'SEQ-{i}', 40, gt, res)
+    tables = evaluate_mot(
+        str(tmp_path / 'gt'), str(tmp_path / 'res'), backend='both')
+    diff = compare_backends(tables)
+    assert diff.empty, diff
+    row = tables['trackeval'].loc['OVERALL']
+    # the data exercise every error type
+    assert row['FP'] > 0 and row['FN'] > 0 and row['IDS'] > 0
+    assert 0 < row['MOTA'] < 100 and 0 < row['HOTA'] < 100
+    for m in AGREEMENT_METRICS:
+        assert tables['trackeval'].loc['OVERALL', m] == pytest.approx(
+            tables['motmetrics'].loc['OVERALL', m], abs=1e-9)
+
+
+def test_sequence_without_predictions(tmp_path):
+    gt = np.array([[t, 1, *_box(0), 1, 1, 1] for t in (1, 2)], float)
+    make_seq(str(tmp_path), 'S', 4, gt, np.zeros((0, 7)))
+    for table in evaluate_mot(
+            str(tmp_path / 'gt'), str(tmp_path / 'res'),
+            backend='both').values():
+        assert table.loc['S', 'FN'] == 2 and table.loc['S', 'FP'] == 0
+        assert table.loc['S', 'MOTA'] == 0
+
+
+def test_missing_inputs(tmp_path):
+    gt = np.array([[1, 1, *_box(0), 1, 1, 1]], float)
+    make_seq(str(tmp_path), 'A', 2, gt, gt[:, :7])
+    make_seq(str(tmp_path), 'B', 2, gt)  # no result file
+    gt_root, res = str(tmp_path / 'gt'), str(tmp_path / 'res')
+    with pytest.raises(FileNotFoundError, match=r'sequence .B.*B\.txt'):
+        evaluate_mot(gt_root, res)
+    with pytest.raises(FileNotFoundError, match="sequence 'C' not found"):
+        evaluate_mot(gt_root, res, seqs=['A', 'C'])
+    table = evaluate_mot(gt_root, res, seqs=['A'])['trackeval']
+    assert list(table.index) == ['A', 'OVERALL']
+    os.remove(tmp_path / 'gt' / 'A' / 'seqinfo.ini')
+    with pytest.raises(MOTFormatError, match='seqinfo.ini not found'):
+        evaluate_mot(gt_root, res, seqs=['A'])
+    with pytest.raises(ValueError, match='backend'):
+        evaluate_mot(gt_root, res, backend='devkit')
+
+
+def test_box_iou_xywh():
+    iou = box_iou_xywh([[0, 0, 10, 10]], [[5, 0, 10, 10], [20, 20, 1, 1]])
+    np.testing.assert_allclose(iou, [[50 / 150, 0]])
+    assert box_iou_xywh(np.zeros((0, 4)), [[0, 0, 1, 1]]).shape == (0, 1)

@@ -1,0 +1,91 @@
+"""tools/eval_mot.py on motmetrics' TUD data and on broken input."""
+import json
+import os.path as osp
+import runpy
+import shutil
+
+import motmetrics
+import pandas as pd
+import pytest
+
+from mmmtl.evaluation import SeqInfo, write_seqinfo
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TOOL = osp.join(ROOT, 'tools', 'eval_mot.py')
+MM_DATA = osp.join(osp.dirname(motmetrics.__file__), 'data')
+SEQ_LENGTH = {'TUD-Campus': 71, 'TUD-Stadtmitte': 179}
+
+
+@pytest.fixture(scope='module')
+def main():
+    return runpy.run_path(TOOL)['main']
+
+
+@pytest.fixture
+def tud(tmp_path):
+    for name, length in SEQ_LENGTH.items():
+        seq_dir = tmp_path / 'gt' / name
+        (seq_dir / 'gt').mkdir(parents=True)
+        shutil.copy(osp.join(MM_DATA, name, 'gt.txt'), seq_dir / 'gt')
+        (tmp_path / 'res').mkdir(exist_ok=True)
+        shutil.copy(
+            osp.join(MM_DATA, name, 'test.txt'),
+            tmp_path / 'res' / f'{name}.txt')
+        write_seqinfo(str(seq_dir / 'seqinfo.ini'),
+                      SeqInfo(name=name, seq_length=length))
+    return tmp_path
+
+
+def test_both_backends_csv_json(main, tud, capsys):
+    csv, js = tud / 'm.csv', tud / 'm.json'
+    rc = main([
+        '--gt-root', str(tud / 'gt'), '--results', str(tud / 'res'),
+        '--benchmark', 'MOT15', '--backend', 'both', '--csv', str(csv),
+        '--json', str(js)
+    ])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert 'agree on MOTA, IDF1, FP, FN and IDS' in out
+    overall = [line for line in out.splitlines()
+               if line.startswith('OVERALL')]
+    # TrackEval then motmetrics; HOTA only from TrackEval
+    assert overall[0].split()[1:3] == ['55.5', '62.4']
+    assert overall[1].split()[3] == '-'
+    table = pd.read_csv(csv, index_col=[0, 1])
+    assert table.loc[('trackeval', 'TUD-Campus'), 'FN'] == 150
+    assert table.loc[('motmetrics', 'OVERALL'), 'IDS'] == 14
+    data = json.loads(js.read_text())
+    assert data['benchmark'] == 'MOT15' and data['disagreement'] == {}
+    assert data['tables']['motmetrics']['OVERALL']['HOTA'] is None
+    assert data['tables']['trackeval']['TUD-Stadtmitte']['MOTA'] == \
+        pytest.approx(56.4014, abs=1e-3)
+
+
+def test_seqs_subset(main, tud, capsys):
+    rc = main([
+        '--gt-root', str(tud / 'gt'), '--results', str(tud / 'res'),
+        '--benchmark', 'MOT15', '--seqs', 'TUD-Campus'
+    ])
+    out = capsys.readouterr().out
+    assert rc == 0 and 'TUD-Stadtmitte' not in out
+    campus = [line for line in out.splitlines()
+              if line.startswith('TUD-Campus')][0]
+    assert campus.split()[1:3] == ['52.6', '55.8']
+
+
+def test_malformed_input_exit_code(main, tud, capsys):
+    res = tud / 'res' / 'TUD-Campus.txt'
+    lines = res.read_text().splitlines()
+    lines[4] = lines[4].replace(',', ';', 1)
+    res.write_text('\n'.join(lines) + '\n')
+    rc = main([
+        '--gt-root', str(tud / 'gt'), '--results', str(tud / 'res'),
+        '--benchmark', 'MOT15'
+    ])
+    assert rc == 2
+    assert 'TUD-Campus.txt:5:' in capsys.readouterr().err
+    res.unlink()
+    assert main(['--gt-root', str(tud / 'gt'), '--results',
+                 str(tud / 'res'), '--benchmark', 'MOT15']) == 2
+    assert "no result file for sequence 'TUD-Campus'" in \
+        capsys.readouterr().err
