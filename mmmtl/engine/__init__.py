@@ -1,1 +1,3 @@
-__all__ = []
+from .hooks import IdentityCountCheckHook
+
+__all__ = ['IdentityCountCheckHook']

@@ -1,1 +1,3 @@
-__all__ = []
+from .formatting import PackReIDDetInputs
+
+__all__ = ['PackReIDDetInputs']

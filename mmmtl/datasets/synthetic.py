@@ -1,0 +1,522 @@
+"""Synthetic pedestrian sequences in the MOTChallenge layout.
+
+The generator draws people-like targets (head, torso with a per-identity
+colour pattern, legs that swing while walking) on a textured street scene
+with a perspective ground plane: targets farther away (feet closer to the
+horizon) are smaller and move more slowly on screen. Targets walk with a
+noisy constant velocity and occasional turns, enter at the left, right and
+bottom borders and leave through them, and occlude each other in depth
+order. A small camera shake, a brightness flicker and Gaussian pixel noise
+are applied per frame.
+
+Ground truth follows MOT17's ``gt.txt``: one row per target and frame
+``frame, id, x, y, w, h, conf, class, visibility`` with 1-based frame
+numbers, 1-based pixel coordinates of the top-left corner (MOTChallenge
+convention; boxes may extend past the image border), ``conf = 1``
+(considered), ``class = 1`` (pedestrian) and ``visibility`` in ``[0, 1]``:
+the fraction of the box area that lies inside the image and is not covered
+by the boxes of nearer targets.
+
+Identity numbers are unique within one call of :func:`write_mot_split`
+(they continue across its sequences). A target's appearance is a function
+of ``(seed, identity)`` only; calls with different seeds (e.g. a training
+and a held-out split) draw new people whose identity numbers restart at 1
+and whose colours may by chance resemble people of the other call.
+
+Everything is deterministic given the seed.
+"""
+import colorsys
+import configparser
+import math
+import os
+import os.path as osp
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+#: Column names of a ground-truth row (MOT17 ``gt.txt``).
+GT_COLUMNS = ('frame', 'id', 'x', 'y', 'w', 'h', 'conf', 'class',
+              'visibility')
+
+# Body-part codes of the silhouette raster; index into a (8, 3) palette.
+_BG, _HAIR, _SKIN, _TORSO, _TORSO2, _SLEEVE, _LEGS, _SHOES = range(8)
+_NUM_PATTERNS = 6
+_SKIN_TONES = ((60, 90, 140), (90, 130, 190), (120, 160, 215),
+               (150, 185, 230), (45, 65, 100))  # BGR
+
+
+@dataclass
+class _Target:
+    """State of one walking target in world (unshaken image) pixels."""
+    identity: int
+    foot_x: float
+    foot_y: float
+    heading: float  # radians, 0 = walking right, -pi/2 = away (up)
+    speed: float  # body heights per frame
+    height_factor: float
+    aspect: float  # width / height
+    palette: np.ndarray  # (8, 3) uint8 BGR, indexed by body-part code
+    pattern: int
+    stripes: int
+    phase: float = 0.0
+
+
+class SyntheticMOTScene:
+    """Frame-by-frame generator of one synthetic MOT sequence.
+
+    Iterating yields ``(frame, rows)`` per frame, where ``frame`` is a
+    ``(H, W, 3)`` uint8 BGR image and ``rows`` is a ``(N, 9)`` float64
+    array of ground-truth rows (see :data:`GT_COLUMNS`) for the ``N``
+    targets whose box overlaps the image. After the iteration,
+    :attr:`next_id` is one more than the largest identity number used.
+
+    Args:
+        num_frames (int): Number of frames T. Defaults to 150.
+        size (Sequence[int]): Image ``(width, height)``.
+            Defaults to ``(320, 192)``.
+        seed (int): Seed of the call; fixes the appearance of every
+            identity and, with ``seq_index``, everything else.
+            Defaults to 0.
+        seq_index (int): Index of the sequence within the call.
+            Defaults to 0.
+        id_start (int): First identity number. Defaults to 1.
+        num_targets (int): Typical number of targets in view; the
+            population fluctuates around it. Defaults to 8.
+        camera_noise (bool): Whether to apply camera shake, brightness
+            flicker and pixel noise. Defaults to True.
+    """
+
+    def __init__(self,
+                 num_frames: int = 150,
+                 size: Sequence[int] = (320, 192),
+                 seed: int = 0,
+                 seq_index: int = 0,
+                 id_start: int = 1,
+                 num_targets: int = 8,
+                 camera_noise: bool = True) -> None:
+        width, height = (int(s) for s in size)
+        if width < 32 or height < 32:
+            raise ValueError(f'size must be at least 32x32, got {size}')
+        if num_frames < 1:
+            raise ValueError(f'num_frames must be >= 1, got {num_frames}')
+        self.num_frames = int(num_frames)
+        self.width, self.height = width, height
+        self.seed = int(seed)
+        self.num_targets = int(num_targets)
+        self.camera_noise = camera_noise
+        self.next_id = int(id_start)
+        self.horizon = 0.3 * height
+        self.ref_height = 0.55 * height  # body height at the bottom row
+        self.margin = max(2, int(round(0.03 * height)))  # camera shake
+        # Independent streams, so the background does not depend on how
+        # many targets were drawn and noise can be switched off.
+        bg_ss, tgt_ss, cam_ss = np.random.SeedSequence(
+            entropy=self.seed, spawn_key=(int(seq_index), )).spawn(3)
+        self._tgt_rng = np.random.default_rng(tgt_ss)
+        self._cam_rng = np.random.default_rng(cam_ss)
+        self.background = self._make_background(np.random.default_rng(bg_ss))
+        # Hue offset of the call: hues of consecutive identities are spread
+        # by the golden ratio, so identities of one call look different.
+        self._hue0 = np.random.default_rng(self.seed).random()
+
+    # ------------------------------------------------------------------
+    # scene
+    def _make_background(self, rng: np.random.Generator) -> np.ndarray:
+        """Textured street scene, larger than the image by the shake margin.
+
+        Returns:
+            np.ndarray: ``(H + 2m, W + 2m, 3)`` uint8 BGR canvas.
+        """
+        m = self.margin
+        hc, wc = self.height + 2 * m, self.width + 2 * m
+        horizon = int(round(self.horizon)) + m
+        ys = np.arange(hc, dtype=np.float32)[:, None]
+        xs = np.arange(wc, dtype=np.float32)[None, :]
+        canvas = np.empty((hc, wc, 3), np.float32)
+
+        # Facades above the horizon: blocks of random width and colour with
+        # a grid of windows.
+        edges = np.cumsum(rng.integers(wc // 8, wc // 3, size=16))
+        block = np.searchsorted(edges, xs[0], side='right')
+        colours = rng.uniform(60, 200, size=(17, 3)).astype(np.float32)
+        tops = rng.uniform(0, 0.6, size=17) * horizon
+        period = rng.integers(8, 16, size=17)
+        facade = colours[block][None, :, :].repeat(hc, 0)
+        top = tops[block][None, :]
+        sky = ys < top
+        per = period[block][None, :]
+        window = (((xs - edges[np.maximum(block - 1, 0)][None, :]) % per)
+                  < per * 0.5) & ((ys % per) < per * 0.55) & ~sky
+        facade[window] *= 0.45
+        facade[sky] = rng.uniform(170, 240, size=3)
+        canvas[:] = facade
+
+        # Ground plane: paving whose tiles shrink towards the horizon.
+        depth = np.maximum(ys - horizon, 1.0)
+        lateral = (xs - wc / 2) / depth * 6
+        row_line = ((60.0 / depth) % 1.0) < 0.08
+        col_line = (lateral % 1.0) < 0.06 * np.minimum(depth / 20, 1.0)
+        ground_colour = rng.uniform(90, 170, size=3).astype(np.float32)
+        ground = ys >= horizon
+        shade = np.where(row_line | col_line, 0.75, 1.0)
+        canvas = np.where(ground[..., None],
+                          ground_colour * shade[..., None], canvas)
+
+        # Low-frequency stains plus fine grain, static over the sequence.
+        low = rng.normal(size=(hc // 12 + 2, wc // 12 + 2)).astype(np.float32)
+        low = cv2.resize(low, (wc, hc), interpolation=cv2.INTER_CUBIC)
+        canvas *= (1.0 + 0.12 * low)[..., None]
+        canvas += rng.normal(0, 6, size=canvas.shape).astype(np.float32)
+        return np.clip(canvas, 0, 255).astype(np.uint8)
+
+    def _scale(self, foot_y: float) -> float:
+        """Perspective scale: 1 at the bottom row, 0 at the horizon."""
+        return (foot_y - self.horizon) / (self.height - self.horizon)
+
+    def _box(self, t: _Target) -> Tuple[int, int, int, int]:
+        """Integer box ``(x0, y0, w, h)`` of a target in world pixels."""
+        h = max(12, int(round(self.ref_height * self._scale(t.foot_y) *
+                              t.height_factor)))
+        w = max(5, int(round(h * t.aspect)))
+        return (int(round(t.foot_x - w / 2)), int(round(t.foot_y)) - h, w,
+                h)
+
+    # ------------------------------------------------------------------
+    # targets
+    def _new_target(self, foot_x: float, foot_y: float,
+                    heading: float) -> _Target:
+        identity = self.next_id
+        self.next_id += 1
+        # Appearance depends on (seed, identity) only.
+        rng = np.random.default_rng([self.seed, identity])
+        hue = (self._hue0 + identity * 0.6180339887) % 1.0
+
+        def hsv(h: float, s: float, v: float) -> Tuple[int, int, int]:
+            r, g, b = colorsys.hsv_to_rgb(h % 1.0, s, v)
+            return int(b * 255), int(g * 255), int(r * 255)
+
+        primary = hsv(hue, rng.uniform(0.55, 1.0), rng.uniform(0.55, 1.0))
+        if rng.random() < 0.6:
+            secondary = hsv(hue + 0.5, rng.uniform(0.3, 1.0),
+                            rng.uniform(0.4, 1.0))
+        else:
+            secondary = (235, 235, 235) if rng.random() < 0.5 else (25, ) * 3
+        skin = _SKIN_TONES[rng.integers(len(_SKIN_TONES))]
+        palette = np.array([
+            (0, 0, 0),
+            hsv(rng.uniform(0.02, 0.12), rng.uniform(0.3, 0.9),
+                rng.uniform(0.05, 0.4)),  # hair
+            skin,
+            primary,
+            secondary,
+            skin if rng.random() < 0.4 else tuple(
+                int(c * 0.8) for c in primary),  # short or long sleeves
+            hsv(rng.random(), rng.uniform(0.1, 0.7), rng.uniform(0.15,
+                                                                  0.55)),
+            (20, 20, 20) if rng.random() < 0.7 else (225, 225, 225),
+        ], np.uint8)
+        standing = rng.random() < 0.1
+        return _Target(
+            identity=identity,
+            foot_x=foot_x,
+            foot_y=foot_y,
+            heading=heading,
+            speed=0.002 if standing else rng.uniform(0.01, 0.03),
+            height_factor=rng.uniform(0.85, 1.12),
+            aspect=rng.uniform(0.36, 0.44),
+            palette=palette,
+            pattern=int(rng.integers(_NUM_PATTERNS)),
+            stripes=int(rng.integers(3, 7)),
+            phase=rng.uniform(0, 2 * math.pi))
+
+    def _spawn_at_border(self) -> _Target:
+        rng = self._tgt_rng
+        side = rng.choice(3, p=(0.4, 0.4, 0.2))
+        near = self.horizon + (self.height - self.horizon) * 0.15
+        if side == 2:  # bottom, walking away from the camera
+            foot_y = self.height * rng.uniform(1.15, 1.3)
+            foot_x = rng.uniform(0.15, 0.85) * self.width
+            heading = -math.pi / 2 + rng.normal(0, 0.35)
+        else:
+            foot_y = rng.uniform(near + 5, self.height * 1.05)
+            heading = (0.0 if side == 0 else math.pi) + rng.normal(0, 0.35)
+            foot_x = 0.0
+        t = self._new_target(foot_x, foot_y, heading)
+        x0, y0, w, h = self._box(t)
+        if side == 0:  # a quarter of the body already inside
+            t.foot_x = -w / 2 + 0.25 * w
+        elif side == 1:
+            t.foot_x = self.width + w / 2 - 0.25 * w
+        else:
+            t.foot_y = self.height + 0.75 * h
+        return t
+
+    def _step(self, t: _Target) -> None:
+        rng = self._tgt_rng
+        t.heading += rng.normal(0, 0.04)
+        if rng.random() < 0.01:  # occasional turn
+            t.heading += rng.choice((-1.0, 1.0)) * rng.uniform(
+                math.pi / 6, math.pi / 2)
+        h = self.ref_height * max(self._scale(t.foot_y), 0.05)
+        h *= t.height_factor
+        t.foot_x += t.speed * h * math.cos(t.heading)
+        # Depth motion is foreshortened on the ground plane.
+        t.foot_y += 0.35 * t.speed * h * math.sin(t.heading)
+        far = self.horizon + (self.height - self.horizon) * 0.15
+        if t.foot_y < far:  # turn back before vanishing at the horizon
+            t.foot_y = far
+            t.heading = -t.heading
+        t.phase += 2 * math.pi * t.speed * 4
+
+    def _outside(self, box: Tuple[int, int, int, int]) -> bool:
+        x0, y0, w, h = box
+        return (x0 + w <= 0 or x0 >= self.width or y0 >= self.height
+                or y0 + h <= 0)
+
+    # ------------------------------------------------------------------
+    # rendering
+    def _draw_target(self, img: np.ndarray, t: _Target, x0: int,
+                     y0: int, w: int, h: int) -> None:
+        """Draw one target with its box at image pixels ``(x0, y0, w, h)``.
+
+        The silhouette touches all four sides of the box, so the box is
+        tight around the drawn pixels.
+        """
+        ix0, iy0 = max(x0, 0), max(y0, 0)
+        ix1, iy1 = min(x0 + w, img.shape[1]), min(y0 + h, img.shape[0])
+        if ix0 >= ix1 or iy0 >= iy1:
+            return
+        u = ((np.arange(ix0, ix1) - x0 + 0.5) / w)[None, :]  # (1, w')
+        v = ((np.arange(iy0, iy1) - y0 + 0.5) / h)[:, None]  # (h', 1)
+        parts = np.zeros((iy1 - iy0, ix1 - ix0), np.uint8)
+
+        torso = (v >= 0.2) & (v < 0.6) & ((v >= 0.27) | ((u >= 0.1) &
+                                                         (u <= 0.9)))
+        k = t.stripes
+        if t.pattern == 0:  # plain
+            second = np.zeros_like(torso)
+        elif t.pattern == 1:  # horizontal stripes
+            second = np.floor((v - 0.2) * 2.5 * k) % 2 == 1
+        elif t.pattern == 2:  # vertical stripes
+            second = np.floor(u * k) % 2 == 1
+        elif t.pattern == 3:  # checks
+            second = (np.floor(u * k) + np.floor((v - 0.2) * 2.5 * k)) % 2
+            second = second == 1
+        elif t.pattern == 4:  # two-tone jacket over shirt
+            second = (u > 0.4) & (u < 0.6)
+        else:  # diagonal sash
+            second = np.abs((u - 0.5) - (v - 0.4) * 2.0) < 0.12
+        parts[torso] = _TORSO
+        parts[torso & second] = _TORSO2
+        parts[torso & (v >= 0.27) & ((u < 0.14) | (u > 0.86))] = _SLEEVE
+
+        # Legs swing in opposite phase, most at the feet.
+        swing = 0.08 * math.sin(t.phase) * np.clip((v - 0.58) / 0.42, 0, 1)
+        legs = (v >= 0.58) & (((u >= 0.12 + swing) & (u <= 0.46 + swing)) |
+                              ((u >= 0.54 - swing) & (u <= 0.88 - swing)))
+        parts[legs] = _LEGS
+        parts[legs & (v >= 0.94)] = _SHOES
+
+        head = ((u - 0.5) / 0.2)**2 + ((v - 0.11) / 0.11)**2 <= 1.0
+        parts[head] = _SKIN
+        parts[head & (v < 0.07)] = _HAIR
+
+        # Soft side shading gives the body some volume.
+        shade = (0.72 + 0.28 * np.sin(np.pi * u))[..., None]  # (1, w', 1)
+        colours = (t.palette[parts] * shade).astype(np.uint8)
+        region = img[iy0:iy1, ix0:ix1]
+        mask = parts > 0
+        region[mask] = colours[mask]
+
+    def __iter__(self) -> Iterator[Tuple[np.ndarray, np.ndarray]]:
+        rng, cam = self._tgt_rng, self._cam_rng
+        W, H, m = self.width, self.height, self.margin
+        near = self.horizon + (self.height - self.horizon) * 0.2
+        targets: List[_Target] = [
+            self._new_target(
+                rng.uniform(0.08, 0.92) * W, rng.uniform(near, H * 1.05),
+                rng.choice((0.0, math.pi)) + rng.normal(0, 0.5))
+            for _ in range(self.num_targets)
+        ]
+        if self.camera_noise:
+            # A bank of pixel noise, cropped at a random offset per frame.
+            noise_bank = cam.normal(
+                0, 3.0, size=(H + 32, W + 32, 3)).astype(np.float32)
+        shake = np.zeros(2)
+        gain = 0.0
+        for frame_idx in range(self.num_frames):
+            if frame_idx > 0:
+                for t in targets:
+                    self._step(t)
+                targets = [t for t in targets
+                           if not self._outside(self._box(t))]
+                busy = len(targets) >= self.num_targets
+                if rng.random() < (0.02 if busy else 0.1):
+                    targets.append(self._spawn_at_border())
+            if self.camera_noise:
+                shake = np.clip(0.85 * shake + cam.normal(0, 0.7, 2), -m, m)
+                gain = 0.8 * gain + cam.normal(0, 0.02)
+            ox, oy = (int(round(s)) for s in shake)
+            img = self.background[m + oy:m + oy + H, m + ox:m + ox + W].copy()
+
+            # Far to near (feet closer to the horizon first); ties by id.
+            order = sorted(targets, key=lambda t: (t.foot_y, t.identity))
+            boxes = {}
+            for t in order:
+                x0, y0, w, h = self._box(t)
+                boxes[t.identity] = (x0 - ox, y0 - oy, w, h)
+                self._draw_target(img, t, *boxes[t.identity])
+
+            rows = []
+            covered = np.zeros((H, W), bool)
+            for t in reversed(order):  # near to far for occlusion
+                x0, y0, w, h = boxes[t.identity]
+                ix0, iy0 = max(x0, 0), max(y0, 0)
+                ix1, iy1 = min(x0 + w, W), min(y0 + h, H)
+                if ix0 >= ix1 or iy0 >= iy1:
+                    continue
+                # Visible = inside the image and not behind a nearer box.
+                free = (ix1 - ix0) * (iy1 - iy0) - int(
+                    covered[iy0:iy1, ix0:ix1].sum())
+                covered[iy0:iy1, ix0:ix1] = True
+                rows.append((frame_idx + 1, t.identity, x0 + 1, y0 + 1, w, h,
+                             1, 1, round(free / (w * h), 5)))
+            rows.sort(key=lambda r: r[1])
+            gt = np.array(rows, np.float64).reshape(-1, len(GT_COLUMNS))
+
+            if self.camera_noise:
+                nx, ny = cam.integers(0, 32, size=2)
+                out = img.astype(np.float32)
+                out *= 1.0 + gain
+                out += noise_bank[ny:ny + H, nx:nx + W]
+                img = np.clip(out, 0, 255).astype(np.uint8)
+            yield img, gt
+
+
+def generate_sequence(num_frames: int = 150,
+                      size: Sequence[int] = (320, 192),
+                      seed: int = 0,
+                      seq_index: int = 0,
+                      id_start: int = 1,
+                      num_targets: int = 8,
+                      camera_noise: bool = True
+                      ) -> Tuple[np.ndarray, np.ndarray]:
+    """Generate one synthetic MOT sequence in memory.
+
+    Args:
+        num_frames (int): Number of frames T. Defaults to 150.
+        size (Sequence[int]): Image ``(width, height)`` = ``(W, H)``.
+            Defaults to ``(320, 192)``.
+        seed (int): Seed of the call. Defaults to 0.
+        seq_index (int): Index of the sequence within the call.
+            Defaults to 0.
+        id_start (int): First identity number. Defaults to 1.
+        num_targets (int): Typical number of targets in view.
+            Defaults to 8.
+        camera_noise (bool): Whether to apply camera shake, brightness
+            flicker and pixel noise. Defaults to True.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: ``frames`` of shape
+        ``(T, H, W, 3)`` (uint8, BGR) and ``gt`` of shape ``(M, 9)``
+        (float64, columns :data:`GT_COLUMNS`, sorted by frame then id).
+    """
+    scene = SyntheticMOTScene(num_frames, size, seed, seq_index, id_start,
+                              num_targets, camera_noise)
+    frames, gts = zip(*scene)
+    return np.stack(frames), np.concatenate(gts)
+
+
+def _format_gt(gt: np.ndarray) -> str:
+    return ''.join(f'{int(r[0])},{int(r[1])},{int(r[2])},{int(r[3])},'
+                   f'{int(r[4])},{int(r[5])},{int(r[6])},{int(r[7])},'
+                   f'{r[8]:.5f}\n' for r in gt)
+
+
+def write_mot_split(out_dir: str,
+                    num_seqs: int = 3,
+                    num_frames: int = 150,
+                    size: Sequence[int] = (320, 192),
+                    seed: int = 0,
+                    split: str = 'train',
+                    num_targets: int = 8,
+                    frame_rate: int = 30,
+                    camera_noise: bool = True,
+                    jpeg_quality: int = 95,
+                    workers: int = 2,
+                    name_prefix: Optional[str] = None) -> List[str]:
+    """Write synthetic sequences in the MOTChallenge layout.
+
+    Layout: ``out_dir/<split>/<SEQ>/img1/000001.jpg``, ``gt/gt.txt`` and
+    ``seqinfo.ini`` (keys in MOT17's order, as mmdet's ``mot2coco.py``
+    expects). Identity numbers continue across the sequences of the call.
+
+    Args:
+        out_dir (str): Root folder.
+        num_seqs (int): Number of sequences. Defaults to 3.
+        num_frames (int): Frames per sequence. Defaults to 150.
+        size (Sequence[int]): Image ``(width, height)``.
+            Defaults to ``(320, 192)``.
+        seed (int): Seed of the call. Defaults to 0.
+        split (str): Sub-folder name, e.g. ``'train'`` or ``'test'``.
+            Defaults to ``'train'``.
+        num_targets (int): Typical number of targets in view.
+            Defaults to 8.
+        frame_rate (int): Frame rate written to ``seqinfo.ini``.
+            Defaults to 30.
+        camera_noise (bool): Whether to apply camera noise.
+            Defaults to True.
+        jpeg_quality (int): JPEG quality. Defaults to 95.
+        workers (int): Threads encoding JPEGs. Defaults to 2.
+        name_prefix (str, optional): Sequence name prefix; sequences are
+            named ``<prefix>-01``, ``<prefix>-02``, ... Defaults to
+            ``SYN<seed>``.
+
+    Returns:
+        list[str]: Paths of the written sequence folders.
+    """
+    prefix = name_prefix or f'SYN{seed}'
+    next_id = 1
+    seq_dirs = []
+    params = [int(cv2.IMWRITE_JPEG_QUALITY), int(jpeg_quality)]
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        for k in range(num_seqs):
+            name = f'{prefix}-{k + 1:02d}'
+            seq_dir = osp.join(out_dir, split, name)
+            os.makedirs(osp.join(seq_dir, 'img1'), exist_ok=True)
+            os.makedirs(osp.join(seq_dir, 'gt'), exist_ok=True)
+            scene = SyntheticMOTScene(num_frames, size, seed, k, next_id,
+                                      num_targets, camera_noise)
+            gts, jobs = [], []
+            for i, (frame, gt) in enumerate(scene):
+                path = osp.join(seq_dir, 'img1', f'{i + 1:06d}.jpg')
+                jobs.append(pool.submit(cv2.imwrite, path, frame, params))
+                gts.append(gt)
+            for path_job in jobs:
+                if not path_job.result():
+                    raise OSError(f'could not write frames to {seq_dir}')
+            next_id = scene.next_id
+            with open(osp.join(seq_dir, 'gt', 'gt.txt'), 'w') as f:
+                f.write(_format_gt(np.concatenate(gts)))
+            _write_seqinfo(seq_dir, name, frame_rate, num_frames, size)
+            seq_dirs.append(seq_dir)
+    return seq_dirs
+
+
+def _write_seqinfo(seq_dir: str, name: str, frame_rate: int,
+                   seq_length: int, size: Sequence[int]) -> None:
+    info = configparser.ConfigParser()
+    info.optionxform = str  # keep MOT's camelCase keys
+    info['Sequence'] = dict(
+        name=name,
+        imDir='img1',
+        frameRate=str(int(frame_rate)),
+        seqLength=str(int(seq_length)),
+        imWidth=str(int(size[0])),
+        imHeight=str(int(size[1])),
+        imExt='.jpg')
+    with open(osp.join(seq_dir, 'seqinfo.ini'), 'w') as f:
+        info.write(f, space_around_delimiters=False)

@@ -1,0 +1,3 @@
+from .identity_check_hook import IdentityCountCheckHook
+
+__all__ = ['IdentityCountCheckHook']

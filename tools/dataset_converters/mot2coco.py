@@ -1,0 +1,56 @@
+"""Convert MOT16/17/20 (or synthetic sequences) to CocoVID json files.
+
+mmdet's ``tools/dataset_converters/mot2coco.py`` plus Re-ID identities:
+every annotation gets ``reid_id`` (unique and contiguous across the videos
+of a split, -1 for boxes that are not training pedestrians) and each file
+``num_identities``. See :func:`mmmtl.datasets.converters.
+convert_mot_to_coco` and docs/dataset_prepare.md.
+
+Example::
+
+    python tools/dataset_converters/mot2coco.py -i data/MOT17 \\
+        -o data/MOT17/annotations --split-train
+"""
+import argparse
+
+from mmmtl.datasets.converters import convert_mot_to_coco
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Convert MOTChallenge-layout data to CocoVID json '
+        'files with Re-ID identities.')
+    parser.add_argument(
+        '-i', '--input', required=True,
+        help='dataset root holding train/ and/or test/')
+    parser.add_argument(
+        '-o', '--output', required=True,
+        help='output folder, e.g. <input>/annotations')
+    parser.add_argument(
+        '--split-train', action='store_true',
+        help='also write half-train and half-val subsets of train')
+    parser.add_argument(
+        '--mot17-detector', default='FRCNN',
+        choices=['DPM', 'FRCNN', 'SDP', 'all'],
+        help='which of the three identical copies of a MOT17 training '
+        'video to keep in the training subsets (default: FRCNN)')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    summary = convert_mot_to_coco(
+        args.input,
+        args.output,
+        split_train=args.split_train,
+        mot17_detector=(None if args.mot17_detector == 'all' else
+                        args.mot17_detector))
+    for subset, info in summary.items():
+        print(f'{subset}: {info["num_videos"]} videos, '
+              f'{info["num_images"]} images, {info["num_annotations"]} '
+              f'boxes, {info["num_identities"]} identities -> '
+              f'{info["file"]}')
+
+
+if __name__ == '__main__':
+    main()
