@@ -90,7 +90,7 @@ train_pipeline = [
         scale=img_scale,
         ratio_range=(0.8, 1.25),
         keep_ratio=True),
-    dict(type='RandomCrop', crop_size=(192, 320), bbox_clip_border=True),
+    dict(type='RandomCrop', crop_size=(320, 192), bbox_clip_border=True),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackReIDDetInputs')
 ]
@@ -117,7 +117,7 @@ train_dataloader = dict(
         data_prefix=dict(img='train'),
         filter_cfg=dict(filter_empty_gt=True, min_size=4),
         pipeline=train_pipeline))
-val_dataloader = dict(
+test_dataloader = dict(
     batch_size=1,
     num_workers=1,
     persistent_workers=True,
@@ -131,14 +131,14 @@ val_dataloader = dict(
         metainfo=dict(classes=('pedestrian', )),
         test_mode=True,
         pipeline=test_pipeline))
-test_dataloader = val_dataloader
-val_evaluator = dict(
-    type='MOTChallengeMetric', metric=['HOTA', 'CLEAR', 'Identity'])
-test_evaluator = val_evaluator
+test_evaluator = dict(
+    type='MMMTLMOTMetric', metric=['HOTA', 'CLEAR', 'Identity'])
+# no validation during this short run: the quickstart tests once at the end
+val_dataloader = None
+val_cfg = None
+val_evaluator = None
 
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
-                 val_interval=max_iters + 1)
-val_cfg = dict(type='ValLoop')
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
 test_cfg = dict(type='TestLoop')
 
 optim_wrapper = dict(

@@ -1,5 +1,9 @@
-from ._utils import (HEAD_TYPES, demo_det_inputs, r50_detector_cfg,
-                     tiny_detector_cfg)
+from ._utils import (
+    HEAD_TYPES,
+    demo_det_inputs,
+    r50_detector_cfg,
+    tiny_detector_cfg,
+)
 
 __all__ = [
     'HEAD_TYPES', 'demo_det_inputs', 'r50_detector_cfg', 'tiny_detector_cfg'

@@ -1,13 +1,12 @@
 """Tiny models and inputs for tests, benchmarks and the quickstart."""
-import copy
 from typing import List, Tuple
 
 import torch
+from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
 from torch import Tensor
 
-from mmdet.structures import DetDataSample
-
+# the six head structures of the CE paper's Fig. 2, (a) to (f)
 HEAD_TYPES = ('TripleBranchHead', 'JointBranchHead', 'SharedBranchHead',
               'DoubleBranchClsHead', 'DoubleBranchRegHead', 'CEHead')
 
@@ -49,13 +48,6 @@ def tiny_detector_cfg(head: str = 'CEHead',
             target_stds=[0.1, 0.1, 0.2, 0.2]))
     if head == 'CEHead':
         bbox_head['ce_cfg'] = dict(topk=2, hidden_channels=16)
-    else:
-        bbox_head['loss_cls'] = dict(
-            type='FocalLoss',
-            use_sigmoid=True,
-            gamma=2.0,
-            alpha=0.25,
-            loss_weight=1.0)
     bbox_head.update(head_overrides)
     return dict(
         type='RetinaNet',
@@ -158,12 +150,24 @@ def demo_det_inputs(batch: int = 2,
     return inputs, samples
 
 
-def r50_detector_cfg(head: str = 'CEHead', num_identities: int = 500,
+def r50_detector_cfg(head: str = 'CEHead',
+                     num_identities: int = 500,
                      **head_overrides) -> dict:
-    """The papers' RetinaNet-R50-FPN (P3-P7, 256 ch, 4-conv towers, A=1)
-    with a Re-ID head, without pretrained weights (for complexity counts
-    and benchmarks)."""
-    cfg = copy.deepcopy(tiny_detector_cfg(head, num_identities))
+    """The papers' RetinaNet-R50-FPN with a Re-ID head, no weights.
+
+    P3-P7 with 256 channels, 4-conv towers, A = 1, 128-d embeddings, as
+    ``configs/_base_/models/retinanet-reid_r50_fpn.py``; for complexity
+    counts and benchmarks.
+
+    Args:
+        head (str): Registered head type. Defaults to 'CEHead'.
+        num_identities (int): Identities of the classifier. Defaults to 500.
+        **head_overrides: Entries that replace the head's config values.
+
+    Returns:
+        dict: A config dict for ``MODELS.build``.
+    """
+    cfg = tiny_detector_cfg(head, num_identities)
     cfg['backbone'] = dict(
         type='ResNet',
         depth=50,
@@ -180,8 +184,8 @@ def r50_detector_cfg(head: str = 'CEHead', num_identities: int = 500,
         start_level=1,
         add_extra_convs='on_input',
         num_outs=5)
-    bh = cfg['bbox_head']
-    bh.update(
+    bbox_head = cfg['bbox_head']
+    bbox_head.update(
         in_channels=256,
         stacked_convs=4,
         feat_channels=256,
@@ -193,7 +197,7 @@ def r50_detector_cfg(head: str = 'CEHead', num_identities: int = 500,
             ratios=[2.5],
             strides=[8, 16, 32, 64, 128]))
     if head == 'CEHead':
-        bh['ce_cfg'] = dict(topk=2, hidden_channels=128)
-    bh.update(head_overrides)
+        bbox_head['ce_cfg'] = dict(topk=2, hidden_channels=128)
+    bbox_head.update(head_overrides)
     cfg['test_cfg'].update(nms_pre=1000, max_per_img=100)
     return cfg

@@ -50,10 +50,9 @@ test_root = '{roots['test']}'
 train_dataloader = dict(batch_size=2, num_workers=0,
                         persistent_workers=False,
                         dataset=dict(data_root=train_root))
-val_dataloader = dict(num_workers=0, persistent_workers=False,
-                      dataset=dict(data_root=test_root))
-test_dataloader = val_dataloader
-train_cfg = dict(max_iters=3, val_interval=100)
+test_dataloader = dict(num_workers=0, persistent_workers=False,
+                       dataset=dict(data_root=test_root))
+train_cfg = dict(max_iters=3)
 param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False)]
 default_hooks = dict(logger=dict(interval=1),
                      checkpoint=dict(interval=3))

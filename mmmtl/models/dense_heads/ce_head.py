@@ -1,10 +1,10 @@
 """Head (f): DoubleBranch-reg with the Correlation Estimation module."""
 from typing import Optional
 
-from torch import Tensor
-
 from mmdet.registry import MODELS
 from mmdet.utils import ConfigType
+from torch import Tensor
+
 from .double_branch_reg_head import DoubleBranchRegHead
 
 

@@ -1,9 +1,9 @@
 """Head (b): joint branches with CTracker's Joint Attention Module."""
 from typing import Tuple
 
+from mmdet.registry import MODELS
 from torch import Tensor
 
-from mmdet.registry import MODELS
 from .base_reid_head import BaseReIDHead
 
 

@@ -1,9 +1,9 @@
 """Head (c): one tower shared by the three tasks."""
 from typing import Tuple
 
+from mmdet.registry import MODELS
 from torch import Tensor
 
-from mmdet.registry import MODELS
 from .base_reid_head import BaseReIDHead
 
 

@@ -1,9 +1,9 @@
 """Head (a): triple branches, as in JDE, FairMOT and CenterTrack."""
 from typing import Tuple
 
+from mmdet.registry import MODELS
 from torch import Tensor
 
-from mmdet.registry import MODELS
 from .base_reid_head import BaseReIDHead
 
 

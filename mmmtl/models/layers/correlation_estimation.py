@@ -3,10 +3,9 @@ import math
 
 import torch.nn as nn
 import torch.nn.functional as F
+from mmdet.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor
-
-from mmdet.registry import MODELS
 
 
 @MODELS.register_module()

@@ -1,9 +1,8 @@
 """Joint Attention Module (JAM) of CTracker, head structure (b)."""
 import torch.nn as nn
+from mmdet.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor
-
-from mmdet.registry import MODELS
 
 
 @MODELS.register_module()
