@@ -1,1 +1,3 @@
-__all__ = []
+from .one_shot_mot import OneShotMOT
+
+__all__ = ['OneShotMOT']

@@ -1,1 +1,3 @@
-__all__ = []
+from .jde_tracker import JDETracker, linear_assignment
+
+__all__ = ['JDETracker', 'linear_assignment']

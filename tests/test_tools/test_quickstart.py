@@ -1,0 +1,44 @@
+"""The quickstart pipeline end to end, shrunk to a few frames/iterations."""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import cv2
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def test_quickstart_runs_every_step_and_leaves_its_outputs(tmp_path):
+    out = tmp_path / 'qs'
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    res = subprocess.run([
+        sys.executable,
+        osp.join(ROOT, 'tools', 'quickstart.py'), '--out',
+        str(out), '--train-seqs', '1', '--test-seqs', '1', '--frames', '8',
+        '--iters', '2'
+    ], capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    log = res.stdout + res.stderr
+    assert res.returncode == 0, log[-4000:]
+    for step in range(1, 6):
+        assert f'[quickstart {step}/5]' in log
+    assert 'MOTA' in log and 'IDF1' in log and 'HOTA' in log
+    metrics = json.loads((out / 'metrics.json').read_text())
+    assert any(k.endswith('MOTA') for k in metrics)
+    video = cv2.VideoCapture(str(out / 'tracking_demo.mp4'))
+    assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == 8
+    assert int(video.get(cv2.CAP_PROP_FRAME_WIDTH)) == 320
+    video.release()
+    png = out / 'lwf_weights.png'
+    assert png.stat().st_size > 1000
+    assert cv2.imread(str(png)) is not None
+    # a second run reuses the data and the checkpoint
+    res2 = subprocess.run([
+        sys.executable,
+        osp.join(ROOT, 'tools', 'quickstart.py'), '--out',
+        str(out), '--train-seqs', '1', '--test-seqs', '1', '--frames', '8',
+        '--iters', '2'
+    ], capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert res2.returncode == 0, (res2.stdout + res2.stderr)[-4000:]
+    assert 'exists, kept' in res2.stdout
