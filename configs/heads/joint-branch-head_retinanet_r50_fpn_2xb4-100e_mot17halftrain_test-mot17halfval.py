@@ -1,0 +1,4 @@
+# Head (b) of the CE paper: joint branches with CTracker's JAM.
+_base_ = './ce-head_retinanet_r50_fpn_2xb4-100e_mot17halftrain_test-mot17halfval.py'
+
+model = dict(detector=dict(bbox_head=dict(type='JointBranchHead')))
