@@ -71,7 +71,8 @@ class SyntheticMOTScene:
     ``(H, W, 3)`` uint8 BGR image and ``rows`` is a ``(N, 9)`` float64
     array of ground-truth rows (see :data:`GT_COLUMNS`) for the ``N``
     targets whose box overlaps the image. After the iteration,
-    :attr:`next_id` is one more than the largest identity number used.
+    :attr:`next_id` is one more than the largest identity number used;
+    iterating again replays the same sequence.
 
     Args:
         num_frames (int): Number of frames T. Defaults to 150.
@@ -87,6 +88,12 @@ class SyntheticMOTScene:
             population fluctuates around it. Defaults to 8.
         camera_noise (bool): Whether to apply camera shake, brightness
             flicker and pixel noise. Defaults to True.
+
+    Attributes:
+        background (np.ndarray): The static scene, ``(H + 2m, W + 2m, 3)``
+            uint8 BGR; without camera noise every frame shows
+            ``background[m:m + H, m:m + W]`` behind the targets.
+        margin (int): The camera shake margin m in pixels.
     """
 
     def __init__(self,
@@ -107,16 +114,15 @@ class SyntheticMOTScene:
         self.seed = int(seed)
         self.num_targets = int(num_targets)
         self.camera_noise = camera_noise
-        self.next_id = int(id_start)
+        self.id_start = int(id_start)
+        self.next_id = self.id_start
         self.horizon = 0.3 * height
         self.ref_height = 0.55 * height  # body height at the bottom row
         self.margin = max(2, int(round(0.03 * height)))  # camera shake
         # Independent streams, so the background does not depend on how
         # many targets were drawn and noise can be switched off.
-        bg_ss, tgt_ss, cam_ss = np.random.SeedSequence(
+        bg_ss, self._tgt_ss, self._cam_ss = np.random.SeedSequence(
             entropy=self.seed, spawn_key=(int(seq_index), )).spawn(3)
-        self._tgt_rng = np.random.default_rng(tgt_ss)
-        self._cam_rng = np.random.default_rng(cam_ss)
         self.background = self._make_background(np.random.default_rng(bg_ss))
         # Hue offset of the call: hues of consecutive identities are spread
         # by the golden ratio, so identities of one call look different.
@@ -332,7 +338,10 @@ class SyntheticMOTScene:
         region[mask] = colours[mask]
 
     def __iter__(self) -> Iterator[Tuple[np.ndarray, np.ndarray]]:
-        rng, cam = self._tgt_rng, self._cam_rng
+        # Fresh streams: iterating again replays the same sequence.
+        self._tgt_rng = np.random.default_rng(self._tgt_ss)
+        self.next_id = self.id_start
+        rng, cam = self._tgt_rng, np.random.default_rng(self._cam_ss)
         W, H, m = self.width, self.height, self.margin
         near = self.horizon + (self.height - self.horizon) * 0.2
         targets: List[_Target] = [

@@ -1,0 +1,142 @@
+"""Run a MOT model over a whole video, frame by frame."""
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+import cv2
+import numpy as np
+import torch
+import torch.nn as nn
+from mmdet.apis import inference_mot
+from mmengine.utils import ProgressBar
+from mmengine.visualization import Visualizer
+
+from .video_io import FrameSource, MOTTxtWriter, VideoSink
+
+
+@dataclass
+class TrackVideoStats:
+    """Summary of :func:`track_video`.
+
+    Attributes:
+        num_frames (int): Frames processed.
+        elapsed (float): Wall time of the whole loop in seconds.
+        model_time (float): Seconds spent in the model (detection and
+            tracking).
+    """
+    num_frames: int = 0
+    elapsed: float = 0.0
+    model_time: float = 0.0
+
+    @property
+    def fps(self) -> float:
+        """Frames per second of the whole loop (reading to writing)."""
+        return self.num_frames / max(self.elapsed, 1e-9)
+
+    @property
+    def model_fps(self) -> float:
+        """Frames per second of the model alone."""
+        return self.num_frames / max(self.model_time, 1e-9)
+
+
+def _draw_fps(image: np.ndarray, fps: float) -> None:
+    """Write ``fps`` in the top-left corner of a BGR image, in place."""
+    scale = max(image.shape[0] / 720, 0.4)
+    org = (int(10 * scale), int(30 * scale))
+    text = f'{fps:.1f} FPS'
+    thick = max(1, int(round(2 * scale)))
+    cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale,
+                (0, 0, 0), thick + 2, cv2.LINE_AA)
+    cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale,
+                (255, 255, 255), thick, cv2.LINE_AA)
+
+
+def track_video(model: nn.Module,
+                source: FrameSource,
+                video_sink: Optional[VideoSink] = None,
+                txt_writer: Optional[MOTTxtWriter] = None,
+                visualizer: Optional[Visualizer] = None,
+                score_thr: float = 0.3,
+                show_fps: bool = False,
+                progress: bool = True) -> TrackVideoStats:
+    """Track the objects of a video frame by frame and write the results.
+
+    Each frame goes through mmdet's :func:`~mmdet.apis.inference_mot`
+    (the model's test pipeline and ``test_step``; tracks are reset at
+    frame 0), so boxes come back in the input's own pixel coordinates.
+    Tracks scoring at most ``score_thr`` or with non-finite boxes are
+    neither drawn nor written.
+    The sinks are not closed here: open them with ``with`` so a source
+    that ends early (a dropped stream) or an error still leaves a finished
+    video and a flushed txt file.
+
+    Args:
+        model (nn.Module): MOT model from mmdet's ``init_track_model``.
+        source (FrameSource): Frames to track.
+        video_sink (VideoSink, optional): Receives the annotated frames.
+            Defaults to None.
+        txt_writer (MOTTxtWriter, optional): Receives the tracks.
+            Defaults to None.
+        visualizer (Visualizer, optional): Track visualizer drawing the
+            frames for ``video_sink`` (e.g. ``MMMTLTrackVisualizer``);
+            without one the raw frames are written. Defaults to None.
+        score_thr (float): Score threshold of the written tracks.
+            Defaults to 0.3.
+        show_fps (bool): Whether to print the running frames per second
+            of the model on the written frames. Defaults to False.
+        progress (bool): Whether to show a progress bar.
+            Defaults to True.
+
+    Returns:
+        TrackVideoStats: Frame count and timings.
+    """
+    stats = TrackVideoStats()
+    bar = ProgressBar(source.num_frames or 0) if progress else None
+    video_len = source.num_frames or -1
+    running_fps = 0.0
+    start = time.perf_counter()
+    for frame_id, frame in enumerate(source):
+        tic = time.perf_counter()
+        sample = inference_mot(model, frame, frame_id, video_len)[0]
+        toc = time.perf_counter() - tic
+        stats.model_time += toc
+        running_fps = (1 / max(toc, 1e-9) if frame_id == 0 else
+                       0.9 * running_fps + 0.1 / max(toc, 1e-9))
+        tracks = sample.pred_track_instances.cpu()
+        # Untrained models can emit non-finite boxes; neither drawable
+        # nor valid MOT results.
+        keep = (tracks.scores > score_thr) & torch.isfinite(
+            tracks.bboxes).all(dim=1)
+        tracks = tracks[keep]
+        sample.pred_track_instances = tracks
+        if txt_writer is not None:
+            txt_writer.write(frame_id + 1, tracks.instances_id.numpy(),
+                             tracks.bboxes.numpy(), tracks.scores.numpy())
+        if video_sink is not None:
+            drawn = frame
+            if visualizer is not None:
+                visualizer.add_datasample(
+                    'mot',
+                    frame[..., ::-1],
+                    data_sample=sample,
+                    draw_gt=False,
+                    pred_score_thr=score_thr,
+                    step=frame_id)
+                drawn = np.ascontiguousarray(visualizer.get_image()[..., ::-1])
+                if drawn.shape[:2] != frame.shape[:2]:
+                    # The matplotlib canvas may round the size by a pixel.
+                    drawn = cv2.resize(drawn,
+                                       (frame.shape[1], frame.shape[0]))
+            else:
+                drawn = frame.copy()
+            if show_fps:
+                _draw_fps(drawn, running_fps)
+            video_sink.write(drawn)
+        stats.num_frames += 1
+        if bar is not None:
+            bar.update()
+    stats.elapsed = time.perf_counter() - start
+    if bar is not None:
+        bar.file.write('\n')
+        bar.file.flush()
+    return stats

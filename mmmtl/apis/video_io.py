@@ -1,0 +1,394 @@
+"""Frame sources (video file, folder of frames, camera or stream) and sinks
+(annotated video, MOTChallenge txt) for running a tracker on a video.
+
+Every source yields BGR ``(H, W, 3)`` uint8 frames and knows its frame
+rate, size and, when it can, its length. A missing, empty or unreadable
+input raises an error that names it; a camera or stream that stops
+delivering frames ends the iteration with a warning, so whatever was
+written so far is kept.
+"""
+import configparser
+import os
+import os.path as osp
+import re
+import warnings
+from typing import Any, Iterator, List, Optional, Sequence, Union
+
+import cv2
+import numpy as np
+
+IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+DEFAULT_FPS = 30.0
+
+
+class VideoSourceError(OSError):
+    """An input video, frame folder or stream cannot be read."""
+
+
+class FrameSource:
+    """Base class of the frame sources: an iterable of BGR frames.
+
+    Attributes:
+        name (str): The input as given (path, camera index or URL).
+        fps (float): Frame rate of the input.
+        width (int): Frame width W.
+        height (int): Frame height H.
+        num_frames (int, optional): Number of frames, None when unknown
+            (camera or stream).
+    """
+
+    name: str = ''
+    fps: float = DEFAULT_FPS
+    width: int = 0
+    height: int = 0
+    num_frames: Optional[int] = None
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the underlying reader."""
+
+    def __enter__(self) -> 'FrameSource':
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}({self.name!r}, {self.width}x'
+                f'{self.height}, fps={self.fps:g}, '
+                f'num_frames={self.num_frames})')
+
+
+def _valid_fps(fps: Any) -> bool:
+    try:
+        fps = float(fps)
+    except (TypeError, ValueError):
+        return False
+    return np.isfinite(fps) and 0 < fps < 1000
+
+
+class CaptureSource(FrameSource):
+    """Frames from a ``cv2.VideoCapture``: a camera, a stream or a file.
+
+    Args:
+        source (int | str): Camera index or stream URL / file path.
+        fps (float, optional): Frame rate to report when the capture does
+            not give one (cameras often report 0). Defaults to None
+            (:data:`DEFAULT_FPS`).
+        capture (object, optional): An opened ``cv2.VideoCapture``-like
+            object (``isOpened``, ``read``, ``get``, ``release``) to read
+            instead of opening ``source``, e.g. one with backend options.
+            Defaults to None.
+        live (bool): Whether ``source`` is a live camera or stream, whose
+            end is not known in advance. Defaults to True.
+
+    Raises:
+        VideoSourceError: The capture cannot be opened or gives no frame.
+    """
+
+    def __init__(self,
+                 source: Union[int, str],
+                 fps: Optional[float] = None,
+                 capture: Optional[Any] = None,
+                 live: bool = True) -> None:
+        self.name = str(source)
+        self.live = live
+        self._cap = cv2.VideoCapture(source) if capture is None else capture
+        kind = 'camera/stream' if live else 'video'
+        if not self._cap.isOpened():
+            self.close()
+            raise VideoSourceError(f'cannot open {kind} {self.name!r}')
+        ok, frame = self._cap.read()
+        if not ok or frame is None or frame.size == 0:
+            self.close()
+            raise VideoSourceError(
+                f'cannot read a frame from {kind} {self.name!r} '
+                '(empty, corrupt or unsupported)')
+        self._first: Optional[np.ndarray] = frame
+        self.height, self.width = frame.shape[:2]
+        cap_fps = self._cap.get(cv2.CAP_PROP_FPS)
+        if fps is not None:
+            self.fps = float(fps)
+        elif _valid_fps(cap_fps):
+            self.fps = float(cap_fps)
+        else:
+            self.fps = DEFAULT_FPS
+            warnings.warn(f'{self.name!r} reports no frame rate; '
+                          f'using {DEFAULT_FPS:g}')
+        count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        self.num_frames = None if live or count <= 0 else count
+        self.frames_read = 0
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        if self._cap is None:
+            return
+        if self._first is not None:
+            frame, self._first = self._first, None
+            self.frames_read = 1
+            yield frame
+        while self._cap is not None:
+            ok, frame = self._cap.read()
+            if not ok or frame is None:
+                break
+            self.frames_read += 1
+            yield frame
+        if self.live:
+            warnings.warn(f'{self.name!r} stopped delivering frames after '
+                          f'{self.frames_read} frames')
+        elif (self.num_frames is not None
+              and self.frames_read < self.num_frames):
+            # Container frame counts are estimates; a big shortfall means
+            # a truncated file.
+            warnings.warn(f'{self.name!r} ended after {self.frames_read} '
+                          f'of {self.num_frames} announced frames')
+
+    def close(self) -> None:
+        if getattr(self, '_cap', None) is not None:
+            self._cap.release()
+            self._cap = None
+
+
+class VideoFileSource(CaptureSource):
+    """Frames of a video file.
+
+    Args:
+        path (str): Video file.
+        fps (float, optional): Frame rate to report when the container
+            does not give one. Defaults to None.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        VideoSourceError: ``path`` is empty or cannot be decoded.
+    """
+
+    def __init__(self, path: str, fps: Optional[float] = None) -> None:
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'video file not found: {path}')
+        if osp.getsize(path) == 0:
+            raise VideoSourceError(f'video file is empty: {path}')
+        super().__init__(path, fps=fps, live=False)
+
+
+def _natural_key(name: str) -> List[Union[int, str]]:
+    return [int(t) if t.isdigit() else t.lower()
+            for t in re.split(r'(\d+)', name)]
+
+
+class ImageFolderSource(FrameSource):
+    """Frames stored as image files in a folder, in natural order.
+
+    A MOTChallenge sequence folder (with ``seqinfo.ini``) is accepted too:
+    its ``imDir`` and ``frameRate`` are used. For a bare frame folder
+    (including ``img1`` of such a sequence) the frame rate comes from the
+    ``seqinfo.ini`` of its parent, else ``fps``, else
+    :data:`DEFAULT_FPS`.
+
+    Args:
+        folder (str): Folder with the frames.
+        fps (float, optional): Frame rate; overrides ``seqinfo.ini``.
+            Defaults to None.
+        extensions (Sequence[str]): Image file extensions.
+            Defaults to :data:`IMG_EXTENSIONS`.
+
+    Raises:
+        FileNotFoundError: ``folder`` does not exist.
+        VideoSourceError: It holds no image, or its first image cannot
+            be read. A later unreadable image, or one of another size,
+            raises it during the iteration, naming the file.
+    """
+
+    def __init__(self,
+                 folder: str,
+                 fps: Optional[float] = None,
+                 extensions: Sequence[str] = IMG_EXTENSIONS) -> None:
+        if not osp.isdir(folder):
+            raise FileNotFoundError(f'frame folder not found: {folder}')
+        self.name = folder
+        info = self._seqinfo(osp.join(folder, 'seqinfo.ini'))
+        if info is not None:
+            folder = osp.join(folder, info.get('imDir', 'img1'))
+        else:
+            info = self._seqinfo(
+                osp.join(osp.dirname(osp.abspath(folder)), 'seqinfo.ini'))
+        self.folder = folder
+        exts = tuple(e.lower() for e in extensions)
+        names = [n for n in os.listdir(folder) if n.lower().endswith(exts)]
+        if not names:
+            raise VideoSourceError(
+                f'no image files ({", ".join(exts)}) in folder {folder}')
+        self.files = [
+            osp.join(folder, n) for n in sorted(names, key=_natural_key)
+        ]
+        self.num_frames = len(self.files)
+        first = self._read(self.files[0])
+        self.height, self.width = first.shape[:2]
+        rate = info.get('frameRate') if info is not None else None
+        if fps is not None:
+            self.fps = float(fps)
+        elif _valid_fps(rate):
+            self.fps = float(rate)
+        else:
+            self.fps = DEFAULT_FPS
+
+    @staticmethod
+    def _seqinfo(path: str) -> Optional[configparser.SectionProxy]:
+        if not osp.isfile(path):
+            return None
+        parser = configparser.ConfigParser()
+        parser.optionxform = str
+        try:
+            parser.read(path)
+            return parser['Sequence']
+        except (configparser.Error, KeyError) as e:
+            raise VideoSourceError(
+                f'cannot parse {path}: needs a [Sequence] section ({e})')
+
+    @staticmethod
+    def _read(path: str) -> np.ndarray:
+        frame = cv2.imread(path, cv2.IMREAD_COLOR)
+        if frame is None:
+            raise VideoSourceError(f'cannot read image {path}')
+        return frame
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for path in self.files:
+            frame = self._read(path)
+            if frame.shape[:2] != (self.height, self.width):
+                raise VideoSourceError(
+                    f'{path} is {frame.shape[1]}x{frame.shape[0]}, but the '
+                    f'sequence is {self.width}x{self.height}')
+            yield frame
+
+
+def open_frame_source(source: Union[str, int],
+                      fps: Optional[float] = None) -> FrameSource:
+    """Open a video file, a frame folder, a camera or a stream.
+
+    Args:
+        source (str | int): A video file, a folder of frames (or a
+            MOTChallenge sequence folder), a camera index (``0`` or
+            ``'0'``) or a stream URL (``rtsp://...``, ``http://...``).
+        fps (float, optional): Frame rate to use when the input does not
+            give one (folder: overrides ``seqinfo.ini``). Defaults to None.
+
+    Returns:
+        FrameSource: The opened source.
+
+    Raises:
+        FileNotFoundError: A path that does not exist.
+        VideoSourceError: An input that cannot be read.
+    """
+    if isinstance(source, int) or (isinstance(source, str)
+                                   and source.isdigit()):
+        return CaptureSource(int(source), fps=fps, live=True)
+    if '://' in source:
+        return CaptureSource(source, fps=fps, live=True)
+    if osp.isdir(source):
+        return ImageFolderSource(source, fps=fps)
+    return VideoFileSource(source, fps=fps)
+
+
+class VideoSink:
+    """Writes BGR frames to a video file (``mp4v`` for ``.mp4``).
+
+    Args:
+        path (str): Output file; parent folders are created.
+        fps (float): Frame rate.
+        size (Sequence[int]): Frame ``(width, height)``.
+        fourcc (str, optional): Codec; defaults to ``mp4v`` (``MJPG``
+            for ``.avi``).
+
+    Raises:
+        VideoSourceError: The writer cannot be opened.
+    """
+
+    def __init__(self,
+                 path: str,
+                 fps: float,
+                 size: Sequence[int],
+                 fourcc: Optional[str] = None) -> None:
+        parent = osp.dirname(osp.abspath(path))
+        os.makedirs(parent, exist_ok=True)
+        if fourcc is None:
+            fourcc = 'MJPG' if path.lower().endswith('.avi') else 'mp4v'
+        self.path = path
+        self.size = (int(size[0]), int(size[1]))
+        self.num_written = 0
+        self._writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*fourcc),
+                                       float(fps), self.size)
+        if not self._writer.isOpened():
+            self._writer = None
+            raise VideoSourceError(
+                f'cannot open video writer for {path} ({fourcc}, '
+                f'{self.size[0]}x{self.size[1]} at {fps:g} fps)')
+
+    def write(self, frame: np.ndarray) -> None:
+        """Append a BGR frame of shape (H, W, 3)."""
+        if (frame.shape[1], frame.shape[0]) != self.size:
+            raise ValueError(
+                f'frame of size {frame.shape[1]}x{frame.shape[0]} written '
+                f'to {self.path}, which is {self.size[0]}x{self.size[1]}')
+        self._writer.write(np.ascontiguousarray(frame))
+        self.num_written += 1
+
+    def close(self) -> None:
+        """Finish the file (safe to call twice)."""
+        if self._writer is not None:
+            self._writer.release()
+            self._writer = None
+
+    def __enter__(self) -> 'VideoSink':
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class MOTTxtWriter:
+    """Writes tracks in the MOTChallenge result format, one frame at a time.
+
+    Lines read ``frame,id,x,y,w,h,score,-1,-1,-1`` (1-based frame number,
+    top-left corner and size in pixels, as mmdet's ``MOTChallengeMetric``
+    writes them). The file is flushed after every frame, so an interrupted
+    run keeps all finished frames.
+
+    Args:
+        path (str): Output file; parent folders are created.
+    """
+
+    def __init__(self, path: str) -> None:
+        os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+        self.path = path
+        self._file = open(path, 'w')
+
+    def write(self, frame: int, ids: np.ndarray, bboxes: np.ndarray,
+              scores: np.ndarray) -> None:
+        """Write the tracks of one frame.
+
+        Args:
+            frame (int): 1-based frame number.
+            ids (np.ndarray): Identities of shape (N, ).
+            bboxes (np.ndarray): Boxes of shape (N, 4), ``(x1, y1, x2,
+                y2)``.
+            scores (np.ndarray): Scores of shape (N, ).
+        """
+        lines = []
+        for track_id, (x1, y1, x2, y2), score in zip(ids, bboxes, scores):
+            lines.append(f'{frame},{int(track_id)},{x1:.3f},{y1:.3f},'
+                         f'{x2 - x1:.3f},{y2 - y1:.3f},{score:.3f},'
+                         '-1,-1,-1\n')
+        self._file.write(''.join(lines))
+        self._file.flush()
+
+    def close(self) -> None:
+        """Close the file (safe to call twice)."""
+        if not self._file.closed:
+            self._file.close()
+
+    def __enter__(self) -> 'MOTTxtWriter':
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

@@ -1,0 +1,109 @@
+"""The FPS benchmark on two tiny OneShotMOT configs, one iteration."""
+import importlib.util
+import json
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmmtl.testing import tiny_detector_cfg
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def _load_tool():
+    path = osp.join(ROOT, 'tools', 'analysis_tools', 'benchmark_fps.py')
+    spec = importlib.util.spec_from_file_location('benchmark_fps', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _write_config(path, head):
+    detector = tiny_detector_cfg(head)
+    detector['data_preprocessor'] = None
+    # Must not be downloaded: the benchmark uses random weights.
+    detector['backbone']['init_cfg'] = dict(
+        type='Pretrained', checkpoint='torchvision://resnet18')
+    Config(
+        dict(
+            default_scope='mmdet',
+            custom_imports=dict(
+                imports=['mmmtl'], allow_failed_imports=False),
+            model=dict(
+                type='OneShotMOT',
+                data_preprocessor=dict(
+                    type='TrackDataPreprocessor',
+                    mean=[123.675, 116.28, 103.53],
+                    std=[58.395, 57.12, 57.375],
+                    bgr_to_rgb=True,
+                    pad_size_divisor=32,
+                    use_det_processor=True),
+                detector=detector,
+                tracker=dict(type='JDETracker')),
+            test_dataloader=dict(
+                dataset=dict(pipeline=[
+                    dict(
+                        type='TransformBroadcaster',
+                        transforms=[
+                            dict(type='LoadImageFromFile'),
+                            dict(
+                                type='Resize',
+                                scale=(1088, 608),
+                                keep_ratio=True),
+                            dict(type='LoadTrackAnnotations')
+                        ]),
+                    dict(type='PackTrackInputs')
+                ])))).dump(path)
+    return path
+
+
+@pytest.fixture(autouse=True, scope='module')
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_benchmark_two_configs(tmp_path):
+    config_a = _write_config(str(tmp_path / 'a.py'), 'TripleBranchHead')
+    config_b = _write_config(str(tmp_path / 'b.py'), 'CEHead')
+    out = str(tmp_path / 'res' / 'fps.json')
+    tool = _load_tool()
+    results = tool.main([
+        config_a, config_b, '--shape', '64', '96', '--warmup', '1',
+        '--iters', '1', '--max-boxes', '5', '--num-targets', '3', '--out',
+        out
+    ])
+    with open(out) as f:
+        saved = json.load(f)
+    assert saved == json.loads(json.dumps(results))
+    assert saved['shape'] == [64, 96] and saved['iters'] == 1
+    for name, config in (('A', config_a), ('B', config_b)):
+        r = saved[name]
+        assert r['config'] == config
+        assert r['params_m'] > 0
+        for kind in ('detector', 'end_to_end'):
+            assert r[kind]['fps'] > 0
+        # The pinned test_cfg keeps exactly --max-boxes boxes, and the
+        # opened tracker gates let the tracker report tracks.
+        assert r['detector']['boxes_mean'] == 5
+        assert 0 < r['end_to_end']['boxes_mean'] <= 5
+    ratio = saved['ratio_b_over_a']
+    assert ratio['detector'] == pytest.approx(
+        saved['B']['detector']['fps'] / saved['A']['detector']['fps'])
+    assert ratio['end_to_end'] == pytest.approx(
+        saved['B']['end_to_end']['fps'] / saved['A']['end_to_end']['fps'])
+
+
+def test_config_without_nms_is_refused(tmp_path):
+    config = _write_config(str(tmp_path / 'a.py'), 'CEHead')
+    cfg = Config.fromfile(config)
+    del cfg.model.detector.test_cfg['nms']
+    cfg.dump(config)
+    tool = _load_tool()
+    with pytest.raises(KeyError, match='a.py'):
+        tool.main([config, config, '--shape', '64', '96', '--iters', '1',
+                   '--warmup', '0'])

@@ -1,0 +1,201 @@
+"""The tracking demo end to end, with a tiny random-init OneShotMOT."""
+import importlib.util
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmdet.registry import MODELS
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from mmmtl.apis import (
+    CaptureSource,
+    MOTTxtWriter,
+    VideoSink,
+    open_frame_source,
+    track_video,
+)
+from mmmtl.datasets import generate_sequence
+from mmmtl.testing import tiny_detector_cfg
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+W, H, T, FPS = 128, 80, 6, 12.0
+
+
+def _load_tool():
+    path = osp.join(ROOT, 'tools', 'demo', 'mot_demo.py')
+    spec = importlib.util.spec_from_file_location('mot_demo', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def tiny_mot_cfg() -> dict:
+    detector = tiny_detector_cfg('CEHead')
+    detector['data_preprocessor'] = None
+    # Random weights score about 0.01 everywhere: keep a few boxes anyway.
+    detector['test_cfg'].update(score_thr=0.0, max_per_img=4)
+    return dict(
+        default_scope='mmdet',
+        custom_imports=dict(imports=['mmmtl'], allow_failed_imports=False),
+        model=dict(
+            type='OneShotMOT',
+            data_preprocessor=dict(
+                type='TrackDataPreprocessor',
+                mean=[123.675, 116.28, 103.53],
+                std=[58.395, 57.12, 57.375],
+                bgr_to_rgb=True,
+                pad_size_divisor=32,
+                use_det_processor=True),
+            detector=detector,
+            tracker=dict(
+                type='JDETracker', obj_score_thr=0.0, init_track_thr=0.0)),
+        test_dataloader=dict(
+            dataset=dict(pipeline=[
+                dict(
+                    type='TransformBroadcaster',
+                    transforms=[
+                        dict(type='LoadImageFromFile'),
+                        dict(type='Resize', scale=(96, 64), keep_ratio=True),
+                        dict(type='LoadTrackAnnotations')
+                    ]),
+                dict(type='PackTrackInputs')
+            ])),
+        visualizer=dict(type='TrackLocalVisualizer', name='visualizer'))
+
+
+@pytest.fixture(autouse=True, scope='module')
+def one_thread():
+    # Tiny convolutions gain nothing from threads, and on a loaded machine
+    # OpenMP threads spinning against each other make them 10x slower.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='module')
+def assets(one_thread, tmp_path_factory):
+    """Config, random-init checkpoint and a short synthetic clip."""
+    root = tmp_path_factory.mktemp('demo')
+    cfg = Config(tiny_mot_cfg())
+    config = str(root / 'tiny_oneshot_mot.py')
+    cfg.dump(config)
+    init_default_scope('mmdet')
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    checkpoint = str(root / 'tiny.pth')
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(dataset_meta=dict(classes=('pedestrian', )))),
+        checkpoint)
+    frames, _ = generate_sequence(T, (W, H), seed=4, num_targets=4)
+    video = str(root / 'clip.mp4')
+    with VideoSink(video, FPS, (W, H)) as sink:
+        for f in frames:
+            sink.write(f)
+    return dict(
+        root=root, config=config, checkpoint=checkpoint, video=video,
+        frames=frames)
+
+
+def _parse_txt(path):
+    rows = [line.split(',') for line in open(path).read().splitlines()]
+    assert rows and all(len(r) == 10 for r in rows)
+    return np.array([[float(v) for v in r] for r in rows])
+
+
+def test_demo_writes_video_and_txt_like_the_input(assets):
+    out = str(assets['root'] / 'out' / 'tracked.mp4')
+    txt = str(assets['root'] / 'out' / 'tracked.txt')
+    tool = _load_tool()
+    assert tool.main([
+        assets['video'], assets['config'], '--checkpoint',
+        assets['checkpoint'], '--out', out, '--out-txt', txt,
+        '--score-thr', '0', '--tail', '5', '--show-fps', '--no-progress'
+    ]) == 0
+    with open_frame_source(out) as src:
+        assert (src.width, src.height, src.fps) == (W, H, FPS)
+        drawn = list(src)
+    assert len(drawn) == T
+    rows = _parse_txt(txt)
+    assert set(rows[:, 0].astype(int)) <= set(range(1, T + 1))
+    assert rows[:, 0].min() == 1
+    assert (rows[:, 1] == rows[:, 1].astype(int)).all()
+    assert np.isfinite(rows[:, 2:7]).all()
+    assert (rows[:, 4:6] > 0).all() and (rows[:, 7:] == -1).all()
+    # Boxes are in the input's coordinates (the network saw 96x60).
+    assert rows[:, 2].max() + rows[:, 4].max() > 96 or \
+        rows[:, 3].max() + rows[:, 5].max() > 60
+    # Annotations were drawn on top of the input frames.
+    with open_frame_source(assets['video']) as src:
+        plain = list(src)
+    assert np.abs(drawn[-1].astype(float) - plain[-1]).mean() > 1
+
+
+def test_demo_on_a_folder_of_frames(assets):
+    folder = assets['root'] / 'img1'
+    folder.mkdir()
+    for i, f in enumerate(assets['frames'][:3]):
+        cv2.imwrite(str(folder / f'{i + 1:06d}.png'), f)
+    txt = str(assets['root'] / 'folder.txt')
+    tool = _load_tool()
+    tool.main([
+        str(folder), assets['config'], '--checkpoint', assets['checkpoint'],
+        '--out-txt', txt, '--score-thr', '0', '--no-progress'
+    ])
+    assert _parse_txt(txt)[:, 0].max() == 3
+
+
+def test_demo_names_a_missing_input(assets):
+    tool = _load_tool()
+    with pytest.raises(FileNotFoundError, match='nothere.mp4'):
+        tool.main([
+            'nothere.mp4', assets['config'], '--out',
+            str(assets['root'] / 'x.mp4')
+        ])
+
+
+class _DroppingCapture:
+    """A camera whose stream drops after ``n`` frames."""
+
+    def __init__(self, frames, n):
+        self.frames, self.n, self.i, self.open = frames, n, 0, True
+
+    def isOpened(self):
+        return self.open
+
+    def read(self):
+        if self.i >= self.n:
+            return False, None
+        self.i += 1
+        return True, self.frames[self.i - 1]
+
+    def get(self, prop):
+        return FPS if prop == cv2.CAP_PROP_FPS else 0.0
+
+    def release(self):
+        self.open = False
+
+
+def test_tracking_a_stream_that_drops(assets):
+    from mmdet.apis import init_track_model
+    init_default_scope('mmdet')
+    model = init_track_model(
+        assets['config'], assets['checkpoint'], device='cpu')
+    src = CaptureSource(0, capture=_DroppingCapture(assets['frames'], 4))
+    video = str(assets['root'] / 'stream.mp4')
+    txt = str(assets['root'] / 'stream.txt')
+    with src, VideoSink(video, src.fps, (W, H)) as sink, \
+            MOTTxtWriter(txt) as writer:
+        with pytest.warns(UserWarning, match='stopped delivering'):
+            stats = track_video(
+                model, src, sink, writer, score_thr=0.0, progress=False)
+    assert stats.num_frames == 4
+    with open_frame_source(video) as check:
+        assert check.num_frames == 4
+    assert _parse_txt(txt)[:, 0].max() == 4

@@ -1,0 +1,124 @@
+"""Track people in a video and write an annotated video and MOT results.
+
+Example::
+
+    python tools/demo/mot_demo.py demo.mp4 CONFIG --checkpoint CKPT \
+        --out outputs/demo_tracked.mp4 --out-txt outputs/demo.txt \
+        --device cpu --tail 30 --show-fps
+
+INPUT is a video file, a folder of frames (or a MOTChallenge sequence
+folder), a camera index (``0``) or a stream URL (``rtsp://...``).
+"""
+import argparse
+import sys
+import time
+from contextlib import ExitStack
+from typing import List, Optional
+
+from mmdet.apis import init_track_model
+from mmdet.registry import VISUALIZERS
+from mmengine.config import DictAction
+from mmengine.registry import init_default_scope
+
+from mmmtl.apis import MOTTxtWriter, VideoSink, open_frame_source, track_video
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Multiple object tracking demo')
+    parser.add_argument(
+        'input',
+        help='video file, folder of frames, camera index or stream URL')
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('--checkpoint', help='checkpoint file')
+    parser.add_argument('--out', help='annotated output video (.mp4)')
+    parser.add_argument('--out-txt', help='tracks in MOTChallenge format')
+    parser.add_argument(
+        '--score-thr',
+        type=float,
+        default=0.3,
+        help='tracks scoring at most this are not drawn or written')
+    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
+    parser.add_argument(
+        '--tail',
+        type=int,
+        default=30,
+        help='trajectory tail length in frames (0: none)')
+    parser.add_argument(
+        '--show-fps',
+        action='store_true',
+        help='print the model frames per second on the video')
+    parser.add_argument(
+        '--fps',
+        type=float,
+        default=None,
+        help='frame rate when the input gives none (frame folders '
+        'without seqinfo.ini, some cameras)')
+    parser.add_argument(
+        '--no-progress', action='store_true', help='hide the progress bar')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        metavar='KEY=VALUE',
+        help='override config keys, e.g. model.tracker.obj_score_thr=0.4')
+    args = parser.parse_args(argv)
+    if not (args.out or args.out_txt):
+        parser.error('give --out and/or --out-txt')
+    return args
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
+    # Open the input first: a bad input fails before the model loads.
+    source = open_frame_source(args.input, fps=args.fps)
+    init_default_scope('mmdet')
+    model = init_track_model(
+        args.config,
+        args.checkpoint,
+        device=args.device,
+        cfg_options=args.cfg_options)
+
+    visualizer = None
+    if args.out:
+        vis_cfg = dict(model.cfg.get('visualizer', {}))
+        vis_cfg.update(
+            type='MMMTLTrackVisualizer',
+            name=f'mot_demo_{time.time_ns()}',  # instance names are unique
+            vis_backends=None,
+            save_dir=None,
+            tail_length=args.tail)
+        visualizer = VISUALIZERS.build(vis_cfg)
+        visualizer.dataset_meta = model.dataset_meta
+
+    print(f'input: {source}')
+    with ExitStack() as stack:
+        stack.callback(source.close)
+        sink = txt = None
+        if args.out:
+            sink = stack.enter_context(
+                VideoSink(args.out, source.fps, (source.width,
+                                                 source.height)))
+        if args.out_txt:
+            txt = stack.enter_context(MOTTxtWriter(args.out_txt))
+        stats = track_video(
+            model,
+            source,
+            video_sink=sink,
+            txt_writer=txt,
+            visualizer=visualizer,
+            score_thr=args.score_thr,
+            show_fps=args.show_fps,
+            progress=not args.no_progress)
+    print(f'{stats.num_frames} frames: {stats.fps:.2f} FPS overall, '
+          f'{stats.model_fps:.2f} FPS model (detection + tracking)')
+    if args.out:
+        print(f'video: {args.out} ({source.width}x{source.height} at '
+              f'{source.fps:g} fps)')
+    if args.out_txt:
+        print(f'tracks: {args.out_txt}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
