@@ -92,8 +92,15 @@ def test_runner_logs_weights_and_tool_plots(tmp_path):
     r = train[-1]
     summed = r['loss_cls'] + r['loss_bbox'] + r['loss_reid'] + r['loss_lwf']
     assert r['loss'] == pytest.approx(summed, rel=1e-4, abs=1e-4)
-    assert glob.glob(
+    events = glob.glob(
         str(tmp_path / '*' / 'vis_data' / 'events.out.tfevents*'))
+    from tensorboard.backend.event_processing.event_accumulator import (
+        EventAccumulator,
+    )
+    acc = EventAccumulator(events[0])
+    acc.Reload()
+    for key in ('w_cls', 'w_reg', 'w_reid', 'raw_reid'):
+        assert len(acc.Scalars(key)) == 8, key
 
     out = tmp_path / 'weights.png'
     runpy_main = runpy.run_path(TOOL)['main']

@@ -34,7 +34,9 @@ class DWALoss(BaseLossBalancer):
             :class:`BaseLossBalancer`. Defaults to cls/reg/reid.
         temperature (float): T of the softmax; large values give uniform
             weights. Defaults to 2.0 (the paper's).
-        by_epoch (bool): Windows are epochs. Defaults to True.
+        by_epoch (bool): Windows are epochs. With an iteration-based
+            train loop the epoch never changes: use ``by_epoch=False``.
+            Defaults to True.
         interval (int): Window length in training steps when
             ``by_epoch=False``. Defaults to 100.
         init_cfg (dict or list[dict], optional): Initialisation config.
