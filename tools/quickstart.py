@@ -164,9 +164,12 @@ def print_table(metrics: dict) -> None:
     for label, names in cols:
         for n in names:
             if n in short:
-                v = short[n]
-                row[label] = (f'{100 * v:.1f}' if label in ratio and
-                              abs(v) <= 1.0 else f'{v:g}')
+                v = float(short[n])
+                if label in ratio:
+                    # mmdet's metric gives fractions, mmmtl's percentages
+                    row[label] = f'{100 * v if abs(v) <= 1.0 else v:.1f}'
+                else:
+                    row[label] = f'{v:g}'
                 break
     print('\nHeld-out synthetic sequences (TrackEval, overall):')
     print(' | '.join(f'{k:>6}' for k in row))
