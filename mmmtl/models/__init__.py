@@ -1,5 +1,4 @@
 from .dense_heads import *  # noqa: F401,F403
-from .detectors import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .mot import *  # noqa: F401,F403
