@@ -3,84 +3,52 @@
 # on a CPU. Lighter than the papers' model so it trains in minutes:
 # ResNet-18 at half width (no pretrained weights), FPN P3-P5 with 64
 # channels, 2-conv towers, 64-d embeddings, 320x192 input.
-_base_ = ['../_base_/default_runtime.py']
+_base_ = [
+    '../_base_/models/oneshot-mot_retinanet_r50_fpn.py',
+    '../_base_/default_runtime.py'
+]
 
 data_root = 'outputs/quickstart/data/'
 train_root = data_root + 'synthmot-train/'
 test_root = data_root + 'synthmot-test/'
-num_identities = 200  # upper bound; IdentityCountCheckHook checks it
+num_identities = 200  # upper bound; tools/quickstart.py sets the real count
 max_iters = 1500
 img_scale = (320, 192)  # (w, h)
 
-detector = dict(
-    type='RetinaNet',
-    backbone=dict(
-        type='ResNet',
-        depth=18,
-        base_channels=32,
-        num_stages=4,
-        out_indices=(1, 2, 3),
-        frozen_stages=-1,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=False,
-        style='pytorch'),
-    neck=dict(
-        type='FPN',
-        in_channels=[64, 128, 256],
-        out_channels=64,
-        start_level=0,
-        add_extra_convs=False,
-        num_outs=3),
-    bbox_head=dict(
-        type='CEHead',
-        num_classes=1,
-        in_channels=64,
-        stacked_convs=2,
-        feat_channels=64,
-        embed_channels=64,
-        num_identities=num_identities,
-        ce_cfg=dict(topk=2, hidden_channels=128),
-        anchor_generator=dict(
-            type='AnchorGenerator',
-            octave_base_scale=3,
-            scales_per_octave=1,
-            ratios=[2.4],
-            strides=[8, 16, 32]),
-        bbox_coder=dict(
-            type='DeltaXYWHBBoxCoder',
-            target_means=[0.0, 0.0, 0.0, 0.0],
-            target_stds=[0.1, 0.1, 0.2, 0.2])),
-    train_cfg=dict(
-        assigner=dict(
-            type='MaxIoUAssigner',
-            pos_iou_thr=0.5,
-            neg_iou_thr=0.4,
-            min_pos_iou=0,
-            ignore_iof_thr=-1),
-        sampler=dict(type='PseudoSampler'),
-        allowed_border=-1,
-        pos_weight=-1,
-        debug=False),
-    test_cfg=dict(
-        nms_pre=500,
-        min_bbox_size=0,
-        score_thr=0.05,
-        nms=dict(type='nms', iou_threshold=0.5),
-        max_per_img=100))
-
+# the papers' model (CE head, one anchor, JDE tracker) at CPU size
 model = dict(
-    type='OneShotMOT',
-    data_preprocessor=dict(
-        type='TrackDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_size_divisor=32,
-        use_det_processor=True),
-    detector=detector,
+    detector=dict(
+        backbone=dict(
+            _delete_=True,
+            type='ResNet',
+            depth=18,
+            base_channels=32,
+            num_stages=4,
+            out_indices=(1, 2, 3),
+            frozen_stages=-1,
+            norm_cfg=dict(type='BN', requires_grad=True),
+            norm_eval=False,
+            style='pytorch'),
+        neck=dict(
+            in_channels=[64, 128, 256],
+            out_channels=64,
+            start_level=0,
+            add_extra_convs=False,
+            num_outs=3),
+        bbox_head=dict(
+            in_channels=64,
+            stacked_convs=2,
+            feat_channels=64,
+            embed_channels=64,
+            num_identities=num_identities,
+            ce_cfg=dict(topk=2, hidden_channels=128),
+            # synthetic people are 20-110 px tall at 320x192
+            anchor_generator=dict(
+                octave_base_scale=3, ratios=[2.4], strides=[8, 16, 32])),
+        test_cfg=dict(nms_pre=500, max_per_img=100)),
     loss_balancer=dict(
         type='LWFLoss', hidden_channels=32, num_hidden_layers=1),
-    tracker=dict(type='JDETracker', obj_score_thr=0.4, init_track_thr=0.5))
+    tracker=dict(obj_score_thr=0.4, init_track_thr=0.5))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
