@@ -5,6 +5,7 @@ from mmdet.registry import MODELS
 from mmdet.utils import ConfigType
 from torch import Tensor
 
+from ..losses.base_loss_balancer import current_iter_str
 from .double_branch_reg_head import DoubleBranchRegHead
 
 
@@ -97,6 +98,32 @@ class CEHead(DoubleBranchRegHead):
         a = q.size(1)
         joint = cls_score.sigmoid().reshape(b, a, -1, h, w) * q[:, :, None]
         return joint.reshape(b, -1, h, w).clamp(self.eps, 1.0 - self.eps)
+
+    def loss_by_feat(self, cls_scores, *args, **kwargs) -> dict:
+        """:meth:`BaseReIDHead.loss_by_feat` with a clear non-finite error.
+
+        The focal loss on probabilities runs ``binary_cross_entropy``,
+        which rejects a NaN score with a bare "between 0 and 1" error
+        before any loss balancer can see it; this names the cause instead.
+        Catching the error costs nothing on the normal path (no extra
+        device synchronisation).
+
+        Raises:
+            FloatingPointError: J holds NaN, i.e. the logits I, the offsets
+                R or the CE quality Q were not finite.
+        """
+        try:
+            return super().loss_by_feat(cls_scores, *args, **kwargs)
+        except RuntimeError as err:
+            if 'between 0 and 1' not in str(err):
+                raise
+            bad = [i for i, s in enumerate(cls_scores)
+                   if not bool(s.detach().isfinite().all())]
+            raise FloatingPointError(
+                f'CEHead: non-finite joint score J = sigmoid(I) * Q at '
+                f'{current_iter_str()} (FPN levels {bad}): the input batch, '
+                'the weights or the head outputs hold NaN/inf; lower the '
+                'learning rate or check the data') from err
 
     def quality(self, bbox_pred: Tensor) -> Optional[Tensor]:
         """Q for inspection, (B, A, H, W)."""
