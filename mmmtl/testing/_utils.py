@@ -1,8 +1,10 @@
 """Tiny models and inputs for tests, benchmarks and the quickstart."""
+import os.path as osp
 from typing import List, Tuple
 
 import torch
 from mmdet.structures import DetDataSample
+from mmengine.config import Config
 from mmengine.structures import InstanceData
 from torch import Tensor
 
@@ -11,14 +13,49 @@ HEAD_TYPES = ('TripleBranchHead', 'JointBranchHead', 'SharedBranchHead',
               'DoubleBranchClsHead', 'DoubleBranchRegHead', 'CEHead')
 
 
+def _base_detector_cfg() -> dict:
+    """The detector of ``configs/_base_/models/retinanet-reid_r50_fpn.py``.
+
+    Read from the copy shipped under ``mmmtl/.mim/configs`` (a link to the
+    checkout for editable installs), so the tests and benchmarks build the
+    same layout as the configs, from one definition.
+
+    Returns:
+        dict: The ``detector`` dict of that file, as plain dicts.
+    """
+    path = osp.join(
+        osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim', 'configs',
+        '_base_', 'models', 'retinanet-reid_r50_fpn.py')
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'{path} is missing: reinstall mmmtl (pip install -e . creates '
+            'the .mim links; see docs/get_started.md)')
+    return Config.fromfile(path).to_dict()['detector']
+
+
+def _with_head(detector: dict, head: str, num_identities: int) -> dict:
+    """Set the head type, identity count and an input normaliser."""
+    detector['bbox_head'].update(type=head, num_identities=num_identities)
+    # OneShotMOT normalises frames for the configs; a bare detector needs
+    # its own pre-processor
+    detector['data_preprocessor'] = dict(
+        type='DetDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True,
+        pad_size_divisor=32)
+    return detector
+
+
 def tiny_detector_cfg(head: str = 'CEHead',
                       num_identities: int = 8,
                       **head_overrides) -> dict:
     """A RetinaNet with a Re-ID head, small enough for CPU unit tests.
 
-    ResNet-18 with 8 base channels (stages 2-4 out), FPN with 16 channels
-    on 3 levels (strides 8, 16, 32), one 16-channel conv per tower, 8-d
-    embeddings. No pretrained weights.
+    The configs' detector (:func:`r50_detector_cfg`) shrunk: ResNet-18 with
+    8 base channels (stages 2-4 out), FPN with 16 channels on 3 levels
+    (strides 8, 16, 32), one 16-channel conv per tower, 8-d embeddings,
+    CE width 16. No pretrained weights.
 
     Args:
         head (str): Registered head type. Defaults to 'CEHead'.
@@ -28,71 +65,33 @@ def tiny_detector_cfg(head: str = 'CEHead',
     Returns:
         dict: A config dict for ``MODELS.build``.
     """
-    bbox_head = dict(
-        type=head,
-        num_classes=1,
-        in_channels=16,
-        stacked_convs=1,
-        feat_channels=16,
-        embed_channels=8,
-        num_identities=num_identities,
-        anchor_generator=dict(
-            type='AnchorGenerator',
-            octave_base_scale=4,
-            scales_per_octave=1,
-            ratios=[2.5],
-            strides=[8, 16, 32]),
-        bbox_coder=dict(
-            type='DeltaXYWHBBoxCoder',
-            target_means=[0.0, 0.0, 0.0, 0.0],
-            target_stds=[0.1, 0.1, 0.2, 0.2]))
+    cfg = _with_head(_base_detector_cfg(), head, num_identities)
+    cfg['backbone'] = dict(
+        type='ResNet',
+        depth=18,
+        base_channels=8,
+        num_stages=4,
+        out_indices=(1, 2, 3),
+        frozen_stages=-1,
+        norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=False,
+        zero_init_residual=False,
+        style='pytorch')
+    cfg['neck'].update(
+        in_channels=[16, 32, 64],
+        out_channels=16,
+        start_level=0,
+        add_extra_convs=False,
+        num_outs=3)
+    bbox_head = cfg['bbox_head']
+    bbox_head.update(
+        in_channels=16, stacked_convs=1, feat_channels=16, embed_channels=8)
+    bbox_head['anchor_generator']['strides'] = [8, 16, 32]
     if head == 'CEHead':
         bbox_head['ce_cfg'] = dict(topk=2, hidden_channels=16)
     bbox_head.update(head_overrides)
-    return dict(
-        type='RetinaNet',
-        data_preprocessor=dict(
-            type='DetDataPreprocessor',
-            mean=[123.675, 116.28, 103.53],
-            std=[58.395, 57.12, 57.375],
-            bgr_to_rgb=True,
-            pad_size_divisor=32),
-        backbone=dict(
-            type='ResNet',
-            depth=18,
-            base_channels=8,
-            num_stages=4,
-            out_indices=(1, 2, 3),
-            frozen_stages=-1,
-            norm_cfg=dict(type='BN', requires_grad=True),
-            norm_eval=False,
-            zero_init_residual=False,
-            style='pytorch'),
-        neck=dict(
-            type='FPN',
-            in_channels=[16, 32, 64],
-            out_channels=16,
-            start_level=0,
-            add_extra_convs=False,
-            num_outs=3),
-        bbox_head=bbox_head,
-        train_cfg=dict(
-            assigner=dict(
-                type='MaxIoUAssigner',
-                pos_iou_thr=0.5,
-                neg_iou_thr=0.4,
-                min_pos_iou=0,
-                ignore_iof_thr=-1),
-            sampler=dict(type='PseudoSampler'),
-            allowed_border=-1,
-            pos_weight=-1,
-            debug=False),
-        test_cfg=dict(
-            nms_pre=200,
-            min_bbox_size=0,
-            score_thr=0.05,
-            nms=dict(type='nms', iou_threshold=0.5),
-            max_per_img=50))
+    cfg['test_cfg'].update(nms_pre=200, max_per_img=50)
+    return cfg
 
 
 def demo_det_inputs(batch: int = 2,
@@ -155,9 +154,9 @@ def r50_detector_cfg(head: str = 'CEHead',
                      **head_overrides) -> dict:
     """The papers' RetinaNet-R50-FPN with a Re-ID head, no weights.
 
-    P3-P7 with 256 channels, 4-conv towers, A = 1, 128-d embeddings, as
-    ``configs/_base_/models/retinanet-reid_r50_fpn.py``; for complexity
-    counts and benchmarks.
+    ``configs/_base_/models/retinanet-reid_r50_fpn.py`` (P3-P7 with 256
+    channels, 4-conv towers, A = 1, 128-d embeddings) without the
+    pretrained backbone; for complexity counts and benchmarks.
 
     Args:
         head (str): Registered head type. Defaults to 'CEHead'.
@@ -167,37 +166,8 @@ def r50_detector_cfg(head: str = 'CEHead',
     Returns:
         dict: A config dict for ``MODELS.build``.
     """
-    cfg = tiny_detector_cfg(head, num_identities)
-    cfg['backbone'] = dict(
-        type='ResNet',
-        depth=50,
-        num_stages=4,
-        out_indices=(0, 1, 2, 3),
-        frozen_stages=1,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=True,
-        style='pytorch')
-    cfg['neck'] = dict(
-        type='FPN',
-        in_channels=[256, 512, 1024, 2048],
-        out_channels=256,
-        start_level=1,
-        add_extra_convs='on_input',
-        num_outs=5)
-    bbox_head = cfg['bbox_head']
-    bbox_head.update(
-        in_channels=256,
-        stacked_convs=4,
-        feat_channels=256,
-        embed_channels=128,
-        anchor_generator=dict(
-            type='AnchorGenerator',
-            octave_base_scale=4,
-            scales_per_octave=1,
-            ratios=[2.5],
-            strides=[8, 16, 32, 64, 128]))
-    if head == 'CEHead':
-        bbox_head['ce_cfg'] = dict(topk=2, hidden_channels=128)
-    bbox_head.update(head_overrides)
+    cfg = _with_head(_base_detector_cfg(), head, num_identities)
+    cfg['backbone'].pop('init_cfg', None)
+    cfg['bbox_head'].update(head_overrides)
     cfg['test_cfg'].update(nms_pre=1000, max_per_img=100)
     return cfg
