@@ -34,6 +34,11 @@ def main() -> None:
         sys.exit(f'mmdet tools not found at {script}; reinstall mmdet 3.x')
     if len(sys.argv) < 2:
         sys.exit(__doc__)
+    if sys.argv[1] in ('-h', '--help'):
+        print(__doc__)
+        # the wrapped script's own options follow
+        sys.argv = [script, '--help']
+        runpy.run_path(script, run_name='__main__')
     config, rest = sys.argv[1], sys.argv[2:]
     if not osp.isfile(config):
         sys.exit(f'config {config} not found')

@@ -127,3 +127,14 @@ def test_train_py_resume_continues(tiny_cfg):
                 '--work-dir', work_dir, '--resume'], _env())
     assert 'resumed epoch' in out.lower() or 'resumed' in out.lower()
     assert osp.isfile(osp.join(work_dir, 'iter_3.pth'))
+
+
+@pytest.mark.parametrize('tool', ['train.py', 'test.py'])
+def test_tools_print_help(tool):
+    """``-h`` shows the usage and the wrapped script's options."""
+    out = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools', tool), '-h'],
+        capture_output=True, text=True, env=_env(), timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert '--cfg-options' in out.stdout
+    assert 'not found' not in out.stdout + out.stderr
