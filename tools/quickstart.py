@@ -1,11 +1,11 @@
 """Offline quickstart: the whole method on synthetic video, on a CPU.
 
-    python tools/quickstart.py [--out outputs/quickstart] [--iters 1500]
+    python tools/quickstart.py [--out outputs/quickstart] [--iters 2400]
 
 1. generates synthetic MOTChallenge-layout sequences (train and held-out);
 2. converts them with the MOT converter (identities numbered globally);
 3. trains the CE head + LWF model of
-   configs/quickstart/ce-lwf_retinanet_r18-w32_fpn_1xb8-1500i_synthmot_test-synthmot.py
+   configs/quickstart/ce-lwf_retinanet_r18-w32_fpn_1xb8-2400i_synthmot_test-synthmot.py
    from scratch (no pretrained weights, no network);
 4. tracks the held-out sequences and prints the metric table (HOTA, MOTA,
    IDF1, ...) of TrackEval, saving it as JSON;
@@ -26,7 +26,7 @@ HERE = osp.dirname(osp.abspath(__file__))
 ROOT = osp.dirname(HERE)
 CONFIG = osp.join(
     ROOT, 'configs', 'quickstart',
-    'ce-lwf_retinanet_r18-w32_fpn_1xb8-1500i_synthmot_test-synthmot.py')
+    'ce-lwf_retinanet_r18-w32_fpn_1xb8-2400i_synthmot_test-synthmot.py')
 
 
 def parse_args(argv=None):

@@ -14,7 +14,7 @@ import torch
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 QUICKSTART = osp.join(
     ROOT, 'configs', 'quickstart',
-    'ce-lwf_retinanet_r18-w32_fpn_1xb8-1500i_synthmot_test-synthmot.py')
+    'ce-lwf_retinanet_r18-w32_fpn_1xb8-2400i_synthmot_test-synthmot.py')
 BIN = osp.dirname(sys.executable)
 
 
