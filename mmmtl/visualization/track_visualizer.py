@@ -137,13 +137,14 @@ class MMMTLTrackVisualizer(TrackLocalVisualizer):
             image = self._draw_tails(image, instances)
         self._calls += 1
         if 'bboxes' in instances and len(instances) > 0:
-            # Tracks may extend past the border; matplotlib would then
-            # widen the canvas and shrink the frame inside it.
+            # Tracks may extend past the border (amodal boxes); matplotlib
+            # would then widen the canvas and shrink the frame inside it.
+            # mmengine accepts 0 <= x < width only.
             instances = instances.clone()
             height, width = image.shape[:2]
             bboxes = instances.bboxes.clone()
-            bboxes[:, 0::2] = bboxes[:, 0::2].clamp(0, width)
-            bboxes[:, 1::2] = bboxes[:, 1::2].clamp(0, height)
+            bboxes[:, 0::2] = bboxes[:, 0::2].clamp(0, width - 1)
+            bboxes[:, 1::2] = bboxes[:, 1::2].clamp(0, height - 1)
             instances.bboxes = bboxes
         return super()._draw_instances(image, instances)
 

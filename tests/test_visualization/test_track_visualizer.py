@@ -76,6 +76,13 @@ def test_boxes_past_the_border_keep_the_frame_size(vis):
     assert (drawn[60, 3] == GREY).all() and (drawn[3, 60] == GREY).all()
 
 
+def test_amodal_boxes_draw_without_out_of_bounds_warnings(vis, recwarn):
+    # Boxes of people half out of the frame (MOTChallenge GT is amodal).
+    _draw(vis, 0, -20.0, extra_box=[60.0, -10.0, 200.0, 150.0])
+    bounds = [w for w in recwarn if 'out of bounds' in str(w.message)]
+    assert not bounds, [str(w.message) for w in bounds]
+
+
 def test_zero_tail_length_draws_no_tail():
     vis = VISUALIZERS.build(
         dict(type='MMMTLTrackVisualizer', name='test_vis_no_tail',
