@@ -6,6 +6,7 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmmtl.testing import tiny_detector_cfg
 
@@ -107,3 +108,35 @@ def test_config_without_nms_is_refused(tmp_path):
     with pytest.raises(KeyError, match='a.py'):
         tool.main([config, config, '--shape', '64', '96', '--iters', '1',
                    '--warmup', '0'])
+
+
+
+def test_fuse_conv_bn_keeps_outputs(tmp_path):
+    """--fuse-conv-bn folds every BatchNorm and leaves the boxes unchanged."""
+    config = _write_config(str(tmp_path / 'b.py'), 'CEHead')
+    tool = _load_tool()
+    common = [config, config, '--shape', '64', '96', '--max-boxes', '5']
+    models = {}
+    for fuse in (False, True):
+        torch.manual_seed(0)  # the same random weights for both
+        args = tool.parse_args(common + ['--fuse-conv-bn'] * fuse)
+        models[fuse] = tool.build_model(config, args)
+    num_bn = {
+        fuse: sum(isinstance(m, _BatchNorm) for m in model.modules())
+        for fuse, model in models.items()
+    }
+    assert num_bn[False] > 0 and num_bn[True] == 0
+    frames, _ = tool.generate_sequence(1, (96, 64), seed=0, num_targets=3)
+    batch = tool.prepare_frames(models[False], frames)[0]
+    outputs = {}
+    for fuse, model in models.items():
+        with torch.no_grad():
+            data = model.data_preprocessor(batch, False)
+            outputs[fuse] = model.detector.predict(
+                data['inputs'][:, 0], [data['data_samples'][0][0]],
+                rescale=True)[0].pred_instances
+    assert len(outputs[True]) == len(outputs[False]) == 5
+    torch.testing.assert_close(
+        outputs[True].bboxes, outputs[False].bboxes, rtol=1e-4, atol=1e-3)
+    torch.testing.assert_close(
+        outputs[True].scores, outputs[False].scores, rtol=1e-4, atol=1e-5)
