@@ -3,8 +3,10 @@ from ._utils import (
     demo_det_inputs,
     r50_detector_cfg,
     tiny_detector_cfg,
+    tiny_mot_cfg,
 )
 
 __all__ = [
-    'HEAD_TYPES', 'demo_det_inputs', 'r50_detector_cfg', 'tiny_detector_cfg'
+    'HEAD_TYPES', 'demo_det_inputs', 'r50_detector_cfg', 'tiny_detector_cfg',
+    'tiny_mot_cfg'
 ]

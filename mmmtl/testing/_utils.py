@@ -13,24 +13,33 @@ HEAD_TYPES = ('TripleBranchHead', 'JointBranchHead', 'SharedBranchHead',
               'DoubleBranchClsHead', 'DoubleBranchRegHead', 'CEHead')
 
 
-def _base_detector_cfg() -> dict:
-    """The detector of ``configs/_base_/models/retinanet-reid_r50_fpn.py``.
+def _base_cfg(*parts: str) -> dict:
+    """A config file of ``configs/_base_``, as plain dicts.
 
     Read from the copy shipped under ``mmmtl/.mim/configs`` (a link to the
     checkout for editable installs), so the tests and benchmarks build the
     same layout as the configs, from one definition.
 
+    Args:
+        *parts (str): Path below ``configs/_base_``, e.g.
+            ``('models', 'retinanet-reid_r50_fpn.py')``.
+
     Returns:
-        dict: The ``detector`` dict of that file, as plain dicts.
+        dict: The whole config.
     """
     path = osp.join(
         osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim', 'configs',
-        '_base_', 'models', 'retinanet-reid_r50_fpn.py')
+        '_base_', *parts)
     if not osp.isfile(path):
         raise FileNotFoundError(
             f'{path} is missing: reinstall mmmtl (pip install -e . creates '
             'the .mim links; see docs/get_started.md)')
-    return Config.fromfile(path).to_dict()['detector']
+    return Config.fromfile(path).to_dict()
+
+
+def _base_detector_cfg() -> dict:
+    """The detector of ``configs/_base_/models/retinanet-reid_r50_fpn.py``."""
+    return _base_cfg('models', 'retinanet-reid_r50_fpn.py')['detector']
 
 
 def _with_head(detector: dict, head: str, num_identities: int) -> dict:
@@ -92,6 +101,47 @@ def tiny_detector_cfg(head: str = 'CEHead',
     bbox_head.update(head_overrides)
     cfg['test_cfg'].update(nms_pre=200, max_per_img=50)
     return cfg
+
+
+def tiny_mot_cfg(head: str = 'CEHead',
+                 num_identities: int = 8,
+                 scale: Tuple[int, int] = (96, 64),
+                 **tracker_overrides) -> dict:
+    """A whole OneShotMOT config around :func:`tiny_detector_cfg`.
+
+    The model (data pre-processor, tracker) comes from
+    ``configs/_base_/models/oneshot-mot_retinanet_r50_fpn.py`` and the test
+    pipeline from the MOT17 dataset base, resized to ``scale``; enough for
+    tools that build a model and read frames (demo, benchmarks, FLOPs).
+
+    Args:
+        head (str): Registered head type. Defaults to 'CEHead'.
+        num_identities (int): Identities of the classifier. Defaults to 8.
+        scale (tuple[int, int]): (W, H) of the test ``Resize``.
+            Defaults to (96, 64).
+        **tracker_overrides: Entries that replace the tracker's values.
+
+    Returns:
+        dict: A config dict for ``mmengine.Config``.
+    """
+    model = _base_cfg('models', 'oneshot-mot_retinanet_r50_fpn.py')['model']
+    model['detector'] = tiny_detector_cfg(head, num_identities)
+    # OneShotMOT's TrackDataPreprocessor normalises the frames
+    model['detector']['data_preprocessor'] = None
+    model['tracker'].update(tracker_overrides)
+    pipeline = _base_cfg('datasets',
+                         'mot17_halftrain_test-mot17halfval.py')['test_pipeline']
+    resizes = [
+        t for t in pipeline[0]['transforms'] if t['type'] == 'Resize'
+    ]
+    if len(resizes) != 1:
+        raise KeyError('the MOT17 test pipeline has no single Resize')
+    resizes[0].update(scale=scale, keep_ratio=True)
+    return dict(
+        default_scope='mmdet',
+        custom_imports=dict(imports=['mmmtl'], allow_failed_imports=False),
+        model=model,
+        test_dataloader=dict(dataset=dict(pipeline=pipeline)))
 
 
 def demo_det_inputs(batch: int = 2,

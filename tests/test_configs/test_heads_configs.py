@@ -4,7 +4,6 @@ import logging
 import os.path as osp
 
 import pytest
-import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.logging import MMLogger
@@ -24,16 +23,6 @@ PREFIXES = {
     'double-branch-reg-head': 'DoubleBranchRegHead',
     'ce-head': 'CEHead',
 }
-
-
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    # small ops: a second intra-op thread only adds waiting, a lot of it
-    # when other jobs share the cores
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def shrink(detector):

@@ -8,7 +8,7 @@ import torch
 from mmengine.config import Config
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from mmmtl.testing import tiny_detector_cfg
+from mmmtl.testing import tiny_mot_cfg
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -22,50 +22,12 @@ def _load_tool():
 
 
 def _write_config(path, head):
-    detector = tiny_detector_cfg(head)
-    detector['data_preprocessor'] = None
+    cfg = tiny_mot_cfg(head, scale=(1088, 608))
     # Must not be downloaded: the benchmark uses random weights.
-    detector['backbone']['init_cfg'] = dict(
+    cfg['model']['detector']['backbone']['init_cfg'] = dict(
         type='Pretrained', checkpoint='torchvision://resnet18')
-    Config(
-        dict(
-            default_scope='mmdet',
-            custom_imports=dict(
-                imports=['mmmtl'], allow_failed_imports=False),
-            model=dict(
-                type='OneShotMOT',
-                data_preprocessor=dict(
-                    type='TrackDataPreprocessor',
-                    mean=[123.675, 116.28, 103.53],
-                    std=[58.395, 57.12, 57.375],
-                    bgr_to_rgb=True,
-                    pad_size_divisor=32,
-                    use_det_processor=True),
-                detector=detector,
-                tracker=dict(type='JDETracker')),
-            test_dataloader=dict(
-                dataset=dict(pipeline=[
-                    dict(
-                        type='TransformBroadcaster',
-                        transforms=[
-                            dict(type='LoadImageFromFile'),
-                            dict(
-                                type='Resize',
-                                scale=(1088, 608),
-                                keep_ratio=True),
-                            dict(type='LoadTrackAnnotations')
-                        ]),
-                    dict(type='PackTrackInputs')
-                ])))).dump(path)
+    Config(cfg).dump(path)
     return path
-
-
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_benchmark_two_configs(tmp_path):

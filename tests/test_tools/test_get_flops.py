@@ -5,14 +5,13 @@ import logging
 import os.path as osp
 
 import pytest
-import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 import mmmtl  # noqa: F401  (registers the heads)
-from mmmtl.testing import HEAD_TYPES, r50_detector_cfg, tiny_detector_cfg
+from mmmtl.testing import HEAD_TYPES, r50_detector_cfg, tiny_mot_cfg
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(ROOT, 'tools', 'analysis_tools', 'get_flops.py')
@@ -28,16 +27,6 @@ TABLE_I = {
 }
 
 
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    # counts do not depend on threads; with other jobs on the cores a
-    # second intra-op thread mostly waits
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope='module')
 def tool():
     spec = importlib.util.spec_from_file_location('get_flops', TOOL)
@@ -48,17 +37,7 @@ def tool():
 
 
 def write_tiny_config(path, head='CEHead', num_identities=8):
-    cfg = Config(
-        dict(
-            default_scope='mmdet',
-            custom_imports=dict(imports=['mmmtl']),
-            model=dict(
-                type='OneShotMOT',
-                data_preprocessor=dict(
-                    type='TrackDataPreprocessor', use_det_processor=True),
-                detector=tiny_detector_cfg(head, num_identities),
-                tracker=dict(type='JDETracker'))))
-    cfg.dump(str(path))
+    Config(tiny_mot_cfg(head, num_identities)).dump(str(path))
     return str(path)
 
 

@@ -18,7 +18,7 @@ from mmmtl.apis import (
     track_video,
 )
 from mmmtl.datasets import generate_sequence
-from mmmtl.testing import tiny_detector_cfg
+from mmmtl.testing import tiny_mot_cfg
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 W, H, T, FPS = 128, 80, 6, 12.0
@@ -32,55 +32,20 @@ def _load_tool():
     return module
 
 
-def tiny_mot_cfg() -> dict:
-    detector = tiny_detector_cfg('CEHead')
-    detector['data_preprocessor'] = None
+def demo_cfg() -> dict:
+    cfg = tiny_mot_cfg(
+        'CEHead', scale=(96, 64), obj_score_thr=0.0, init_track_thr=0.0)
     # Random weights score about 0.01 everywhere: keep a few boxes anyway.
-    detector['test_cfg'].update(score_thr=0.0, max_per_img=4)
-    return dict(
-        default_scope='mmdet',
-        custom_imports=dict(imports=['mmmtl'], allow_failed_imports=False),
-        model=dict(
-            type='OneShotMOT',
-            data_preprocessor=dict(
-                type='TrackDataPreprocessor',
-                mean=[123.675, 116.28, 103.53],
-                std=[58.395, 57.12, 57.375],
-                bgr_to_rgb=True,
-                pad_size_divisor=32,
-                use_det_processor=True),
-            detector=detector,
-            tracker=dict(
-                type='JDETracker', obj_score_thr=0.0, init_track_thr=0.0)),
-        test_dataloader=dict(
-            dataset=dict(pipeline=[
-                dict(
-                    type='TransformBroadcaster',
-                    transforms=[
-                        dict(type='LoadImageFromFile'),
-                        dict(type='Resize', scale=(96, 64), keep_ratio=True),
-                        dict(type='LoadTrackAnnotations')
-                    ]),
-                dict(type='PackTrackInputs')
-            ])),
-        visualizer=dict(type='TrackLocalVisualizer', name='visualizer'))
-
-
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    # Tiny convolutions gain nothing from threads, and on a loaded machine
-    # OpenMP threads spinning against each other make them 10x slower.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    cfg['model']['detector']['test_cfg'].update(score_thr=0.0, max_per_img=4)
+    cfg['visualizer'] = dict(type='TrackLocalVisualizer', name='visualizer')
+    return cfg
 
 
 @pytest.fixture(scope='module')
-def assets(one_thread, tmp_path_factory):
+def assets(tmp_path_factory):
     """Config, random-init checkpoint and a short synthetic clip."""
     root = tmp_path_factory.mktemp('demo')
-    cfg = Config(tiny_mot_cfg())
+    cfg = Config(demo_cfg())
     config = str(root / 'tiny_oneshot_mot.py')
     cfg.dump(config)
     init_default_scope('mmdet')

@@ -38,14 +38,9 @@ class FrameList:
 
 def make_runner(work_dir, dataset, max_iters, checkpoint_interval=1000,
                 head='CEHead'):
-    from mmmtl.testing import tiny_detector_cfg
-    model = dict(
-        type='OneShotMOT',
-        data_preprocessor=dict(
-            type='TrackDataPreprocessor', use_det_processor=True),
-        detector=tiny_detector_cfg(head=head),
-        tracker=dict(type='JDETracker'),
-        loss_balancer=dict(type='LWFLoss'))
+    from mmmtl.testing import tiny_mot_cfg
+    model = tiny_mot_cfg(head)['model']
+    model['loss_balancer'] = dict(type='LWFLoss')
     return Runner(
         model=model,
         work_dir=str(work_dir),

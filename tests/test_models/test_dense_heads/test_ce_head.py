@@ -14,16 +14,6 @@ from mmmtl.testing import tiny_detector_cfg
 
 
 @pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    # small ops: a second intra-op thread only adds waiting, a lot of it
-    # when other jobs share the cores
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(autouse=True, scope='module')
 def mmdet_scope():
     init_default_scope('mmdet')
     MMLogger.get_current_instance().setLevel(logging.WARNING)

@@ -19,16 +19,6 @@ STRIDES = (8, 16, 32)
 
 
 @pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    # small ops: a second intra-op thread only adds waiting, a lot of it
-    # when other jobs share the cores
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(autouse=True, scope='module')
 def mmdet_scope():
     init_default_scope('mmdet')
     # init_weights logs one line per parameter at INFO

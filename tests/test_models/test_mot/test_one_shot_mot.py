@@ -9,15 +9,11 @@ from mmengine.structures import InstanceData
 from torch import nn
 
 import mmmtl  # noqa: F401  (registers OneShotMOT and JDETracker)
+from mmmtl.testing import tiny_mot_cfg
 
 EMB_DIM = 8
-DATA_PREPROCESSOR = dict(
-    type='TrackDataPreprocessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_size_divisor=32,
-    use_det_processor=True)
+# the pre-processor of configs/_base_/models/oneshot-mot_retinanet_r50_fpn.py
+DATA_PREPROCESSOR = tiny_mot_cfg()['model']['data_preprocessor']
 
 
 @MODELS.register_module(force=True)
