@@ -16,6 +16,8 @@ message naming the file and line.
 import argparse
 import json
 import math
+import os
+import os.path as osp
 import sys
 from typing import Dict, List, Optional
 
@@ -89,6 +91,15 @@ def _to_json(tables: Dict[str, pd.DataFrame], benchmark: str,
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
+    for out in (args.csv, args.json):
+        # before the evaluation, so that a bad path costs nothing
+        if out:
+            parent = osp.dirname(osp.abspath(out))
+            try:
+                os.makedirs(parent, exist_ok=True)
+            except OSError as e:
+                print(f'error: cannot write {out}: {e}', file=sys.stderr)
+                return 2
     try:
         tables = evaluate_mot(
             args.gt_root, args.results, seqs=args.seqs, backend=args.backend,

@@ -124,11 +124,8 @@ def train(cfg, work_dir: str, force: bool) -> str:
 
 
 def test(cfg, ckpt: str, out_json: str) -> dict:
-    from mmengine.runner import Runner
-    cfg = cfg.copy()
-    cfg.load_from = ckpt
-    runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
+    from mmmtl.apis import build_test_runner
+    metrics = build_test_runner(cfg, ckpt).test()
     metrics = {k: float(v) for k, v in metrics.items()}
     with open(out_json, 'w') as f:
         json.dump(metrics, f, indent=2)

@@ -1,54 +1,101 @@
-"""Test a MOT model: ``python tools/test.py CONFIG [CHECKPOINT] [options]``.
+"""Test a MOT model: ``python tools/test.py CONFIG CHECKPOINT [options]``.
 
-Runs MMDetection's ``tools/test_tracking.py`` (the tracking test loop,
-metrics and visualisation hooks) with mmmtl imported first. The checkpoint
-may be given positionally, as ``mim test mmmtl CONFIG --checkpoint CKPT``
-passes it, or with ``--checkpoint``. Other options: ``--work-dir``,
-``--cfg-options``, ``--launcher``.
+The tracking test loop of MMDetection's ``tools/test_tracking.py`` (runner,
+metrics and visualisation hooks from the config) with mmmtl imported first
+and the checkpoint loaded strictly: a checkpoint whose weights do not fit
+the model is an error naming the first mismatched keys, and so is running
+without a checkpoint. The checkpoint may be given positionally, as ``mim
+test mmmtl CONFIG --checkpoint CKPT`` passes it, or with ``--checkpoint``;
+it may be a local path, a URL or a model-zoo name, all loaded with
+``weights_only=True`` (docs/get_started.md, "Security").
 """
+import argparse
+import os
 import os.path as osp
-import runpy
 import sys
+from typing import List, Optional
 
-import mmdet
+from mmdet.utils import register_all_modules
+from mmengine.config import Config, DictAction
 
-import mmmtl  # noqa: F401  (registers mmmtl's components)
+import mmmtl  # noqa: F401  (registers mmmtl's components and loaders)
+from mmmtl.apis import build_test_runner
 from mmmtl.utils.dist import init_cpu_dist_if_needed
 
 
-def _normalise_argv(argv: list) -> list:
-    """Turn ``CONFIG CKPT`` into ``CONFIG --checkpoint CKPT``."""
-    if len(argv) >= 2 and not argv[1].startswith('-') and \
-            '--checkpoint' not in argv:
-        ckpt = argv[1]
-        if not osp.isfile(ckpt):
-            sys.exit(f'checkpoint {ckpt} not found')
-        return [argv[0], '--checkpoint', ckpt] + argv[2:]
-    return argv
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Test (and evaluate) a MOT model',
+        epilog=__doc__.split('\n\n', 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument(
+        'ckpt', nargs='?', default=None, metavar='CHECKPOINT',
+        help='checkpoint file, URL or zoo name (or give --checkpoint)')
+    parser.add_argument('--checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--allow-partial', action='store_true',
+        help='load a checkpoint that fits the model only in part (a '
+        'warning lists what did not fit)')
+    parser.add_argument(
+        '--random-weights', action='store_true',
+        help='test without a checkpoint (smoke tests only: the metrics of '
+        'random weights mean nothing)')
+    parser.add_argument(
+        '--work-dir',
+        help='the directory to save the file containing evaluation metrics')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config keys, e.g. model.tracker.obj_score_thr=0.4')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none', help='job launcher')
+    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.ckpt and args.checkpoint:
+        parser.error('give the checkpoint once, positionally or with '
+                     '--checkpoint')
+    args.checkpoint = args.checkpoint or args.ckpt
+    if args.checkpoint and args.random_weights:
+        parser.error('--random-weights and a checkpoint exclude each other')
+    if not args.checkpoint and not args.random_weights:
+        parser.error('no checkpoint given: testing would evaluate random '
+                     'weights (pass --random-weights for a smoke test)')
+    if not osp.isfile(args.config):
+        parser.error(f'config {args.config} not found')
+    if args.checkpoint and '://' not in args.checkpoint and not osp.isfile(
+            args.checkpoint):
+        parser.error(f'checkpoint {args.checkpoint} not found')
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
 
 
-def main() -> None:
-    script = osp.join(osp.dirname(mmdet.__file__), '.mim', 'tools',
-                      'test_tracking.py')
-    if not osp.isfile(script):
-        sys.exit(f'mmdet tools not found at {script}; reinstall mmdet 3.x')
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
-    if sys.argv[1] in ('-h', '--help'):
-        print(__doc__)
-        # the wrapped script's own options follow
-        sys.argv = [script, '--help']
-        runpy.run_path(script, run_name='__main__')
-    config, rest = sys.argv[1], sys.argv[2:]
-    if not osp.isfile(config):
-        sys.exit(f'config {config} not found')
-    sys.argv = [script, config] + _normalise_argv([config] + rest)[1:]
-    if init_cpu_dist_if_needed(sys.argv):
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if init_cpu_dist_if_needed(['--launcher', args.launcher]):
         # DDP over CPU modules takes no device_ids
-        sys.argv += ['--cfg-options', 'model_wrapper_cfg.device_ids=None',
-                     'model_wrapper_cfg.type=MMDistributedDataParallel']
-    runpy.run_path(script, run_name='__main__')
+        cfg.merge_from_dict({
+            'model_wrapper_cfg.device_ids': None,
+            'model_wrapper_cfg.type': 'MMDistributedDataParallel'
+        })
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    runner = build_test_runner(
+        cfg,
+        args.checkpoint,
+        allow_partial=args.allow_partial,
+        random_weights=args.random_weights)
+    runner.test()
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -1,5 +1,6 @@
 __all__ = []
-from .inference import TrackVideoStats, track_video
+from .inference import TrackVideoStats, init_track_model, track_video
+from .test import build_test_runner
 from .video_io import (
     CaptureSource,
     FrameSource,
@@ -8,11 +9,14 @@ from .video_io import (
     VideoFileSource,
     VideoSink,
     VideoSourceError,
+    check_outputs,
     open_frame_source,
+    partial_path,
 )
 
 __all__ += [
     'CaptureSource', 'FrameSource', 'ImageFolderSource', 'MOTTxtWriter',
     'TrackVideoStats', 'VideoFileSource', 'VideoSink', 'VideoSourceError',
-    'open_frame_source', 'track_video'
+    'build_test_runner', 'check_outputs', 'init_track_model',
+    'open_frame_source', 'partial_path', 'track_video'
 ]

@@ -1,17 +1,91 @@
 """Run a MOT model over a whole video, frame by frame."""
 import time
+import warnings
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Union
 
 import cv2
 import numpy as np
 import torch
 import torch.nn as nn
 from mmdet.apis import inference_mot
+from mmdet.registry import MODELS
+from mmengine.config import Config
 from mmengine.utils import ProgressBar
 from mmengine.visualization import Visualizer
 
+from mmmtl.utils.checkpoint import load_checkpoint_checked
+
 from .video_io import FrameSource, MOTTxtWriter, VideoSink
+
+
+def init_track_model(config: Union[str, Config],
+                     checkpoint: Optional[str] = None,
+                     device: str = 'cpu',
+                     cfg_options: Optional[dict] = None,
+                     allow_partial: bool = False,
+                     random_weights: bool = False) -> nn.Module:
+    """Build a MOT model from its config and load its checkpoint strictly.
+
+    mmdet's :func:`~mmdet.apis.init_track_model` loads with
+    ``strict=False``: a checkpoint of another model only logs "missing
+    keys" and the model runs with random weights. Here a checkpoint that
+    does not fit is an error that names the first mismatched keys, and so
+    is building a model without a checkpoint. The checkpoint is loaded
+    through mmmtl's safe loaders (local path, URL or zoo name, always with
+    ``weights_only=True``).
+
+    Args:
+        config (str | Config): Config file or object.
+        checkpoint (str, optional): Checkpoint path, URL or zoo name.
+            Defaults to None.
+        device (str): Device of the model. Defaults to 'cpu'.
+        cfg_options (dict, optional): Config overrides. Defaults to None.
+        allow_partial (bool): Load a checkpoint that fits only in part,
+            with a warning listing what does not fit (fine-tuning).
+            Defaults to False.
+        random_weights (bool): Allow a model without checkpoint (smoke
+            tests). Defaults to False.
+
+    Returns:
+        nn.Module: The model in eval mode, with ``cfg`` and
+        ``dataset_meta`` set.
+
+    Raises:
+        ValueError: No checkpoint and ``random_weights`` is False, or both.
+        CheckpointMismatchError: The checkpoint does not fit the model.
+    """
+    if checkpoint is None and not random_weights:
+        raise ValueError(
+            'no checkpoint given: the model would run with random weights '
+            '(pass random_weights=True, or --random-weights, for a smoke '
+            'test)')
+    if checkpoint is not None and random_weights:
+        raise ValueError('a checkpoint and random_weights exclude each other')
+    if isinstance(config, str):
+        config = Config.fromfile(config)
+    elif not isinstance(config, Config):
+        raise TypeError('config must be a filename or Config object, '
+                        f'but got {type(config)}')
+    if cfg_options is not None:
+        config.merge_from_dict(cfg_options)
+    model = MODELS.build(config.model)
+    model.dataset_meta = {'classes': None}
+    if checkpoint is not None:
+        ckpt = load_checkpoint_checked(
+            model, checkpoint, map_location='cpu', strict=not allow_partial)
+        meta = ckpt.get('meta', {}).get('dataset_meta')
+        if meta:
+            meta = dict(meta)
+            if 'CLASSES' in meta:
+                meta['classes'] = meta.pop('CLASSES')
+            model.dataset_meta = meta
+    else:
+        warnings.warn('the model has random weights (random_weights=True)')
+    model.cfg = config
+    model.to(device)
+    model.eval()
+    return model
 
 
 @dataclass

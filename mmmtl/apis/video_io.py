@@ -35,6 +35,8 @@ class FrameSource:
         height (int): Frame height H.
         num_frames (int, optional): Number of frames, None when unknown
             (camera or stream).
+        input_files (list[str]): Local files the source reads (none for
+            a camera or stream), so that no output overwrites them.
     """
 
     name: str = ''
@@ -42,6 +44,7 @@ class FrameSource:
     width: int = 0
     height: int = 0
     num_frames: Optional[int] = None
+    input_files: List[str] = []
 
     def __iter__(self) -> Iterator[np.ndarray]:
         raise NotImplementedError
@@ -169,6 +172,7 @@ class VideoFileSource(CaptureSource):
         if osp.getsize(path) == 0:
             raise VideoSourceError(f'video file is empty: {path}')
         super().__init__(path, fps=fps, live=False)
+        self.input_files = [path]
 
 
 def _natural_key(name: str) -> List[Union[int, str]]:
@@ -222,6 +226,11 @@ class ImageFolderSource(FrameSource):
             osp.join(folder, n) for n in sorted(names, key=_natural_key)
         ]
         self.num_frames = len(self.files)
+        self.input_files = list(self.files) + [
+            p for p in (osp.join(self.name, 'seqinfo.ini'),
+                        osp.join(osp.dirname(osp.abspath(folder)),
+                                 'seqinfo.ini')) if osp.isfile(p)
+        ]
         first = self._read(self.files[0])
         self.height, self.width = first.shape[:2]
         rate = info.get('frameRate') if info is not None else None
@@ -290,8 +299,83 @@ def open_frame_source(source: Union[str, int],
     return VideoFileSource(source, fps=fps)
 
 
-class VideoSink:
+def partial_path(path: str) -> str:
+    """Where a sink writes until it is closed: ``out.partial.mp4`` for
+    ``out.mp4``."""
+    root, ext = osp.splitext(path)
+    return f'{root}.partial{ext}'
+
+
+def check_outputs(outputs: Sequence[Optional[str]],
+                  inputs: Sequence[str]) -> None:
+    """Refuse output paths that resolve to an input or to each other.
+
+    Args:
+        outputs (Sequence[str | None]): Output files (None entries are
+            ignored).
+        inputs (Sequence[str]): Files that are read.
+
+    Raises:
+        ValueError: Naming the output and the input it would overwrite.
+    """
+    seen = {}
+    for path in inputs:
+        seen[osp.realpath(path)] = f'the input {path}'
+    for path in outputs:
+        if path is None:
+            continue
+        for candidate in (path, partial_path(path)):
+            real = osp.realpath(candidate)
+            clash = seen.get(real)
+            if clash is None and osp.exists(real):
+                clash = next((what for other, what in seen.items()
+                              if osp.exists(other)
+                              and osp.samefile(other, real)), None)
+            if clash is not None:
+                raise ValueError(
+                    f'output {path} would overwrite {clash}; choose '
+                    'another output path')
+        seen[osp.realpath(path)] = f'the output {path}'
+
+
+class _PartialFile:
+    """Writes to :func:`partial_path` and renames into place on success.
+
+    An error or interruption inside ``with`` keeps what was written under
+    the partial name, and says so.
+    """
+
+    path: str
+    tmp_path: str
+
+    def _finish(self) -> bool:
+        """Finish writing; False when already finished."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Finish the file and move it to ``path`` (safe to call twice)."""
+        if self._finish():
+            os.replace(self.tmp_path, self.path)
+
+    def abort(self) -> None:
+        """Finish the file but keep it under its partial name."""
+        if self._finish():
+            warnings.warn(f'interrupted: what was written is kept in '
+                          f'{self.tmp_path}')
+
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class VideoSink(_PartialFile):
     """Writes BGR frames to a video file (``mp4v`` for ``.mp4``).
+
+    Frames go to ``<name>.partial.<ext>`` first; :meth:`close` renames it to
+    ``path``, so a finished video never replaces an older one half-way, and
+    an interrupted run keeps its frames under the partial name.
 
     Args:
         path (str): Output file; parent folders are created.
@@ -314,9 +398,11 @@ class VideoSink:
         if fourcc is None:
             fourcc = 'MJPG' if path.lower().endswith('.avi') else 'mp4v'
         self.path = path
+        self.tmp_path = partial_path(path)
         self.size = (int(size[0]), int(size[1]))
         self.num_written = 0
-        self._writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*fourcc),
+        self._writer = cv2.VideoWriter(self.tmp_path,
+                                       cv2.VideoWriter_fourcc(*fourcc),
                                        float(fps), self.size)
         if not self._writer.isOpened():
             self._writer = None
@@ -333,26 +419,35 @@ class VideoSink:
         self._writer.write(np.ascontiguousarray(frame))
         self.num_written += 1
 
-    def close(self) -> None:
-        """Finish the file (safe to call twice)."""
-        if self._writer is not None:
-            self._writer.release()
-            self._writer = None
+    def _finish(self) -> bool:
+        if self._writer is None:
+            return False
+        self._writer.release()
+        self._writer = None
+        return True
+
+    def written_size(self) -> Sequence[int]:
+        """``(width, height)`` of the frames in the finished file, as a
+        reader sees them (codecs may round odd sizes down)."""
+        cap = cv2.VideoCapture(self.path)
+        try:
+            return (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
+                    int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+        finally:
+            cap.release()
 
     def __enter__(self) -> 'VideoSink':
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
 
-
-class MOTTxtWriter:
+class MOTTxtWriter(_PartialFile):
     """Writes tracks in the MOTChallenge result format, one frame at a time.
 
     Lines read ``frame,id,x,y,w,h,score,-1,-1,-1`` (1-based frame number,
     top-left corner and size in pixels, as mmdet's ``MOTChallengeMetric``
-    writes them). The file is flushed after every frame, so an interrupted
-    run keeps all finished frames.
+    writes them). The file is written as ``<name>.partial.txt``, flushed
+    after every frame, and renamed to ``path`` by :meth:`close`, so an
+    interrupted run keeps all finished frames under the partial name.
 
     Args:
         path (str): Output file; parent folders are created.
@@ -361,7 +456,8 @@ class MOTTxtWriter:
     def __init__(self, path: str) -> None:
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
         self.path = path
-        self._file = open(path, 'w')
+        self.tmp_path = partial_path(path)
+        self._file = open(self.tmp_path, 'w')
 
     def write(self, frame: int, ids: np.ndarray, bboxes: np.ndarray,
               scores: np.ndarray) -> None:
@@ -382,13 +478,11 @@ class MOTTxtWriter:
         self._file.write(''.join(lines))
         self._file.flush()
 
-    def close(self) -> None:
-        """Close the file (safe to call twice)."""
-        if not self._file.closed:
-            self._file.close()
+    def _finish(self) -> bool:
+        if self._file.closed:
+            return False
+        self._file.close()
+        return True
 
     def __enter__(self) -> 'MOTTxtWriter':
         return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()

@@ -1,3 +1,3 @@
-from .hooks import IdentityCountCheckHook
+from .hooks import CheckpointCheckHook, IdentityCountCheckHook
 
-__all__ = ['IdentityCountCheckHook']
+__all__ = ['CheckpointCheckHook', 'IdentityCountCheckHook']

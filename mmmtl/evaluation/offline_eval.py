@@ -105,10 +105,13 @@ def load_sequences(gt_root: str,
         list[MOTSequence]: One entry per sequence, sorted by name unless
         ``seqs`` gives the order.
 
+    Raises:
+        FileNotFoundError: When ``seqs`` is None and a sequence folder
+            (with ``seqinfo.ini``) or a result file has no ``gt_file``.
+
     Warns:
-        UserWarning: for result files of sequences that are not evaluated
-        (when ``seqs`` is None) and for a ``seqinfo.ini`` whose ``name``
-        differs from its folder.
+        UserWarning: for a ``seqinfo.ini`` whose ``name`` differs from its
+        folder.
     """
     check_benchmark(benchmark)
     if not osp.isdir(gt_root):
@@ -122,12 +125,18 @@ def load_sequences(gt_root: str,
         if not seqs:
             raise FileNotFoundError(
                 f'no sequence folder with {gt_file} under {gt_root}')
-        extra = sorted(
-            f[:-4] for f in os.listdir(results_dir)
-            if f.endswith('.txt') and f[:-4] not in seqs)
-        if extra:
-            warnings.warn(f'{results_dir}: result files without ground '
-                          f'truth are not evaluated: {extra}')
+        # A sequence folder or a result file without ground truth would
+        # otherwise drop out of the combined figures unnoticed.
+        candidates = {
+            d for d in os.listdir(gt_root)
+            if osp.isfile(osp.join(gt_root, d, 'seqinfo.ini'))
+        } | {f[:-4] for f in os.listdir(results_dir) if f.endswith('.txt')}
+        lacking = sorted(candidates - set(seqs))
+        if lacking:
+            raise FileNotFoundError(
+                f'no ground truth {gt_file} for sequences {lacking} '
+                f'(expected e.g. {osp.join(gt_root, lacking[0], gt_file)}); '
+                'to evaluate only the others, list them with --seqs')
     elif len(set(seqs)) != len(seqs):
         raise ValueError(f'sequences listed twice in {list(seqs)}')
     sequences = []

@@ -9,14 +9,30 @@ checkpoints contain. Anything else, a pickled callable such as
 ``os.system`` above all, is still refused, now with an error that names the
 file.
 """
+import io
+import logging
+import os
 import os.path as osp
 import pickle
 import re
-from typing import Any, List, Optional
+import sys
+import tempfile
+from typing import IO, Any, Callable, Dict, List, Optional, Tuple, Union
+from urllib.parse import urlparse
 
 import numpy as np
 import torch
-from mmengine.runner.checkpoint import CheckpointLoader
+from mmengine.fileio import get_file_backend
+from mmengine.logging import print_log
+from mmengine.runner.checkpoint import (
+    CheckpointLoader,
+    _get_mmengine_home,
+    _process_mmcls_checkpoint,
+    get_deprecated_model_names,
+    get_external_models,
+    get_mmcls_models,
+    get_torchvision_models,
+)
 
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
@@ -91,12 +107,25 @@ def safe_globals() -> List[Any]:
     return _SAFE_GLOBALS
 
 
-def safe_torch_load(filename: str, map_location: Any = None) -> Any:
+def _describe(e: pickle.UnpicklingError) -> str:
+    m = re.search(r'GLOBAL ([\w.]+(?: (?!whose|was)\w+)?)',
+                  str(e), flags=re.IGNORECASE)
+    return (f'unsupported global {m.group(1)}'
+            if m else str(e).strip().splitlines()[0])
+
+
+def safe_torch_load(filename: Union[str, IO[bytes]],
+                    map_location: Any = None,
+                    source: Optional[str] = None) -> Any:
     """``torch.load`` with ``weights_only=True`` and the mmengine allow-list.
 
     Args:
-        filename (str): Path of a local checkpoint file.
+        filename (str | file-like): Path of a local checkpoint file, or a
+            binary buffer holding one (bytes fetched from object storage).
         map_location (Any): Same as :func:`torch.load`. Defaults to None.
+        source (str, optional): How to name the checkpoint in errors, e.g.
+            ``'http://host/x.pth (cached as ~/.cache/.../x.pth)'``.
+            Defaults to the file name.
 
     Returns:
         Any: The loaded checkpoint, usually a dict.
@@ -107,40 +136,359 @@ def safe_torch_load(filename: str, map_location: Any = None) -> Any:
             allow-list (for example a callable).
         RuntimeError: If the file is truncated or not a checkpoint.
     """
-    filename = osp.expanduser(filename)
-    if not osp.isfile(filename):
-        raise FileNotFoundError(f'checkpoint {filename} can not be found.')
+    if isinstance(filename, str):
+        filename = osp.expanduser(filename)
+        if not osp.isfile(filename):
+            raise FileNotFoundError(
+                f'checkpoint {source or filename} can not be found.')
+    name = source or (filename if isinstance(filename, str) else
+                      '<buffer>')
     try:
         with torch.serialization.safe_globals(safe_globals()):
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
-        m = re.search(r'GLOBAL ([\w.]+(?: (?!whose|was)\w+)?)',
-                      str(e), flags=re.IGNORECASE)
-        detail = (f'unsupported global {m.group(1)}'
-                  if m else str(e).strip().splitlines()[0])
         raise UnsafeCheckpointError(
-            f'Refused to load checkpoint {filename}: it holds objects that '
-            f'are not weights or known mmengine state ({detail}). '
+            f'Refused to load checkpoint {name}: it holds objects that '
+            f'are not weights or known mmengine state ({_describe(e)}). '
             'Only load checkpoints you trust; mmmtl never turns '
-            'weights_only off.') from e
+            'weights_only off (docs/get_started.md, "Security").') from e
     except (RuntimeError, EOFError, ValueError) as e:
         raise RuntimeError(
-            f'Checkpoint {filename} is corrupt or not a PyTorch checkpoint: '
+            f'Checkpoint {name} is corrupt or not a PyTorch checkpoint: '
             f'{e}') from e
 
 
-def _load_from_local(filename: str, map_location: Any = None) -> Any:
+# ---------------------------------------------------------------------------
+# One safe loader per scheme of mmengine's ``CheckpointLoader``. mmengine's
+# own loaders call ``torch.hub.load_state_dict_from_url`` (which defaults to
+# ``weights_only=False``) or a bare ``torch.load``; these resolve the name
+# the same way and then load every byte through :func:`safe_torch_load`.
+# ---------------------------------------------------------------------------
+
+
+def load_from_local(filename: str, map_location: Any = None) -> Any:
+    """Safe loader of local paths (mmengine's default scheme)."""
     return safe_torch_load(filename, map_location)
 
 
+def download_checkpoint(url: str, model_dir: Optional[str] = None) -> str:
+    """Download ``url`` into torch's hub cache, once, as mmengine does.
+
+    In a distributed run, local rank 0 downloads first and the other ranks
+    wait, then find the cached file.
+
+    Args:
+        url (str): ``http://`` or ``https://`` address of a checkpoint.
+        model_dir (str, optional): Cache folder. Defaults to
+            ``<torch.hub.get_dir()>/checkpoints``.
+
+    Returns:
+        str: Path of the cached file.
+    """
+    from mmengine.dist import get_dist_info
+    if model_dir is None:
+        model_dir = osp.join(torch.hub.get_dir(), 'checkpoints')
+    os.makedirs(model_dir, exist_ok=True)
+    name = osp.basename(urlparse(url).path) or 'checkpoint.pth'
+    cached = osp.join(model_dir, name)
+
+    def fetch() -> None:
+        if not osp.exists(cached):
+            sys.stderr.write(f'Downloading: "{url}" to {cached}\n')
+            # writes a temporary file and moves it into place when complete
+            torch.hub.download_url_to_file(
+                url, cached, progress=os.isatty(2))
+
+    rank, world_size = get_dist_info()
+    if rank == 0:
+        fetch()
+    if world_size > 1:
+        torch.distributed.barrier()
+        if rank > 0:
+            fetch()
+    return cached
+
+
+def load_from_http(filename: str,
+                   map_location: Any = None,
+                   model_dir: Optional[str] = None) -> Any:
+    """Safe loader of ``http://`` and ``https://`` checkpoints.
+
+    Args:
+        filename (str): The URL.
+        map_location (Any): Same as :func:`torch.load`. Defaults to None.
+        model_dir (str, optional): Download cache. Defaults to torch's.
+
+    Returns:
+        Any: The loaded checkpoint.
+    """
+    cached = download_checkpoint(filename, model_dir)
+    return safe_torch_load(
+        cached, map_location, source=f'{filename} (cached as {cached})')
+
+
+def _torchvision_urls() -> Dict[str, str]:
+    """Names of ``torchvision://`` checkpoints and their URLs.
+
+    With torchvision installed this is mmengine's table; without it (it does
+    not import beside the torch CPU build mmmtl targets) the table mmengine
+    ships for torchvision 0.12 names (``resnet50``, ...).
+    """
+    try:
+        return get_torchvision_models()
+    except ImportError:
+        import mmengine
+        return mmengine.load(
+            osp.join(mmengine.__path__[0], 'hub', 'torchvision_0.12.json'))
+
+
+def _lookup(table: Dict[str, str], name: str, filename: str) -> str:
+    if name not in table:
+        raise KeyError(f'unknown checkpoint {filename}: {name!r} is not in '
+                       "mmengine's model table for this scheme")
+    return table[name]
+
+
+def load_from_torchvision(filename: str, map_location: Any = None) -> Any:
+    """Safe loader of ``torchvision://NAME`` (and ``modelzoo://NAME``)."""
+    name = filename.split('://', 1)[1]
+    url = _lookup(_torchvision_urls(), name, filename)
+    return load_from_http(url, map_location)
+
+
+def load_from_openmmlab(filename: str, map_location: Any = None) -> Any:
+    """Safe loader of ``open-mmlab://NAME`` and ``openmmlab://NAME``.
+
+    Resolves ``NAME`` like mmengine (its table, ``open_mmlab.json`` in the
+    mmengine home, deprecated names) to a URL or to a file in the mmengine
+    home.
+    """
+    prefix, name = filename.split('://', 1)
+    deprecated = get_deprecated_model_names()
+    if name in deprecated:
+        print_log(
+            f'{prefix}://{name} is deprecated in favor of '
+            f'{prefix}://{deprecated[name]}',
+            logger='current',
+            level=logging.WARNING)
+        name = deprecated[name]
+    url = _lookup(get_external_models(), name, filename)
+    if url.startswith(('http://', 'https://')):
+        return load_from_http(url, map_location)
+    path = osp.join(_get_mmengine_home(), url)
+    return safe_torch_load(
+        path, map_location, source=f'{filename} (file {path})')
+
+
+def load_from_mmcls(filename: str, map_location: Any = None) -> Any:
+    """Safe loader of ``mmcls://NAME``: its backbone weights."""
+    url = _lookup(get_mmcls_models(), filename[len('mmcls://'):], filename)
+    return _process_mmcls_checkpoint(load_from_http(url, map_location))
+
+
+def load_from_pavi(filename: str, map_location: Any = None) -> Any:
+    """Safe loader of ``pavi://`` checkpoints (downloaded to a temporary
+    folder first, as mmengine does)."""
+    try:
+        from pavi import modelcloud
+    except ImportError:
+        raise ImportError(
+            'Please install pavi to load checkpoint from modelcloud.')
+    model = modelcloud.get(filename[len('pavi://'):])
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        downloaded = osp.join(tmp_dir, model.name)
+        model.download(downloaded)
+        return safe_torch_load(
+            downloaded, map_location, source=f'{filename} (downloaded)')
+
+
+def load_from_ceph(filename: str,
+                   map_location: Any = None,
+                   backend: str = 'petrel') -> Any:
+    """Safe loader of ``s3://`` and ``petrel://`` objects."""
+    file_backend = get_file_backend(
+        filename, backend_args={'backend': backend})
+    with io.BytesIO(file_backend.get(filename)) as buffer:
+        return safe_torch_load(buffer, map_location, source=filename)
+
+
+#: The safe loader of each prefix of mmengine's ``CheckpointLoader``.
+SAFE_LOADERS: Dict[Union[str, Tuple[str, ...]], Callable[..., Any]] = {
+    '': load_from_local,
+    ('http://', 'https://'): load_from_http,
+    ('modelzoo://', 'torchvision://'): load_from_torchvision,
+    ('open-mmlab://', 'openmmlab://'): load_from_openmmlab,
+    'mmcls://': load_from_mmcls,
+    'pavi://': load_from_pavi,
+    (r'(\S+\:)?s3://', r'(\S+\:)?petrel://'): load_from_ceph,
+}
+
+
+def _refuse(prefix: str, loader: Callable) -> Callable[..., Any]:
+    """A loader for a scheme that another package registered: mmmtl
+    cannot tell whether it loads safely, so it refuses."""
+
+    def refuse_unknown_scheme(filename: str, map_location: Any = None):
+        raise UnsafeCheckpointError(
+            f'Refused to load checkpoint {filename}: its scheme {prefix!r} '
+            f'is served by {loader.__module__}.{loader.__qualname__}, which '
+            "does not go through mmmtl's safe loader. Download the file "
+            'and pass its local path.')
+
+    return refuse_unknown_scheme
+
+
 def register_checkpoint_loader() -> None:
-    """Route mmengine's local checkpoint loading through
+    """Route every scheme of mmengine's checkpoint loading through
     :func:`safe_torch_load`.
 
     Uses mmengine's own extension point
-    (:meth:`CheckpointLoader.register_scheme`) for the local-path prefix, so
-    ``load_from``, ``resume`` and ``load_checkpoint`` all benefit.
+    (:meth:`CheckpointLoader.register_scheme`), so ``load_from``,
+    ``resume``, ``init_cfg=dict(type='Pretrained', ...)`` and
+    ``load_checkpoint`` are all covered, for local paths, URLs, the model
+    zoo names and object storage alike. A scheme registered by another
+    package that mmmtl does not know is replaced by a loader that refuses.
     """
-    CheckpointLoader.register_scheme(
-        prefixes='', loader=_load_from_local, force=True)
+    ours = set()
+    for prefixes, loader in SAFE_LOADERS.items():
+        CheckpointLoader.register_scheme(
+            prefixes=prefixes, loader=loader, force=True)
+        ours.update([prefixes] if isinstance(prefixes, str) else prefixes)
+    for prefix, loader in list(CheckpointLoader._schemes.items()):
+        if prefix not in ours and loader.__module__ != __name__:
+            CheckpointLoader.register_scheme(
+                prefixes=prefix, loader=_refuse(prefix, loader), force=True)
+
+
+# ---------------------------------------------------------------------------
+# Strict loading for inference and test.
+# ---------------------------------------------------------------------------
+
+
+class CheckpointMismatchError(RuntimeError):
+    """Raised when a checkpoint's weights do not fit the model."""
+
+
+def _revise(state_dict: Dict[str, Any]) -> Dict[str, Any]:
+    """Drop the ``module.`` prefix of a wrapped model, as mmengine does."""
+    return {re.sub(r'^module\.', '', k): v for k, v in state_dict.items()}
+
+
+def checkpoint_state_dict(checkpoint: Any, source: str) -> Dict[str, Any]:
+    """The weights of a loaded checkpoint (its ``state_dict``, or itself).
+
+    Args:
+        checkpoint (Any): A loaded checkpoint.
+        source (str): How to name it in errors.
+
+    Returns:
+        dict: Parameter and buffer names to tensors, ``module.`` dropped.
+    """
+    if not isinstance(checkpoint, dict):
+        raise CheckpointMismatchError(
+            f'checkpoint {source} holds a {type(checkpoint).__name__}, '
+            'not a dict of weights')
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    if not isinstance(state_dict, dict):
+        raise CheckpointMismatchError(
+            f'checkpoint {source}: "state_dict" is a '
+            f'{type(state_dict).__name__}, not a dict of weights')
+    return _revise(state_dict)
+
+
+def check_state_dict(model: torch.nn.Module,
+                     state_dict: Dict[str, Any],
+                     source: str,
+                     strict: bool = True,
+                     max_keys: int = 5) -> Dict[str, List[str]]:
+    """Compare a checkpoint's weights with a model's, by name and shape.
+
+    Args:
+        model (nn.Module): The model to load into.
+        state_dict (dict): The checkpoint's weights (see
+            :func:`checkpoint_state_dict`).
+        source (str): How to name the checkpoint in errors.
+        strict (bool): Whether any missing, unexpected or mis-shaped key is
+            an error. When False, only a checkpoint that matches no weight
+            of the model is; the others are logged as a warning.
+            Defaults to True.
+        max_keys (int): How many keys of each kind an error names.
+            Defaults to 5.
+
+    Returns:
+        dict[str, list[str]]: ``missing``, ``unexpected`` and ``shape``
+        (``'name: checkpoint (a, b) vs model (c, d)'``) keys.
+
+    Raises:
+        CheckpointMismatchError: As described under ``strict``.
+    """
+    own = model.state_dict()
+    missing = [k for k in own if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in own]
+    shape = []
+    for k, v in state_dict.items():
+        if k in own and hasattr(v, 'shape') and tuple(v.shape) != tuple(
+                own[k].shape):
+            shape.append(f'{k}: checkpoint {tuple(v.shape)} vs model '
+                         f'{tuple(own[k].shape)}')
+    report = dict(missing=missing, unexpected=unexpected, shape=shape)
+    matched = len(own) - len(missing) - len(shape)
+    if not any(report.values()):
+        return report
+
+    def lines() -> str:
+        out = []
+        for kind, keys in (('missing in the checkpoint', missing),
+                           ('not in the model', unexpected),
+                           ('of another shape', shape)):
+            if keys:
+                more = (f' (+{len(keys) - max_keys} more)'
+                        if len(keys) > max_keys else '')
+                out.append(f'  {len(keys)} {kind}: '
+                           f'{", ".join(keys[:max_keys])}{more}')
+        return '\n'.join(out)
+
+    if strict or matched <= 0:
+        hint = ('use a checkpoint trained with this config, or pass '
+                '--allow-partial (load_from with strict=False) to load '
+                'what fits' if strict else
+                'it matches no weight of the model at all')
+        raise CheckpointMismatchError(
+            f'checkpoint {source} does not fit the model '
+            f'{type(model).__name__} ({matched} of {len(own)} weights '
+            f'match):\n{lines()}\n{hint}')
+    print_log(
+        f'checkpoint {source} loaded partially: {matched} of {len(own)} '
+        f'weights match; the others keep their initial values:\n{lines()}',
+        logger='current',
+        level=logging.WARNING)
+    return report
+
+
+def load_checkpoint_checked(model: torch.nn.Module,
+                            filename: str,
+                            map_location: Any = 'cpu',
+                            strict: bool = True) -> Dict[str, Any]:
+    """Load a checkpoint (any scheme, safely) into ``model`` after
+    :func:`check_state_dict`.
+
+    Args:
+        model (nn.Module): The model.
+        filename (str): Local path, URL or zoo name.
+        map_location (Any): Same as :func:`torch.load`. Defaults to 'cpu'.
+        strict (bool): See :func:`check_state_dict`. Defaults to True.
+
+    Returns:
+        dict: The loaded checkpoint (with ``meta`` when it has one).
+    """
+    checkpoint = CheckpointLoader.load_checkpoint(
+        filename, map_location=map_location)
+    state_dict = checkpoint_state_dict(checkpoint, filename)
+    report = check_state_dict(model, state_dict, filename, strict=strict)
+    # mis-shaped weights were reported above; torch would raise on them
+    skip = {k.split(':')[0] for k in report['shape']}
+    model.load_state_dict(
+        {k: v for k, v in state_dict.items() if k not in skip},
+        strict=False)
+    return checkpoint

@@ -154,3 +154,86 @@ def test_train_pipeline_keeps_ids_aligned_with_boxes(syn_root):
                 checked += 1
             flips += sample.flip
     assert flips > 0 and checked > 100
+
+
+def _edited(syn_root, tmp_path, edit):
+    """The converted json with ``edit(d)`` applied, as a new file."""
+    with open(osp.join(syn_root, 'annotations',
+                       'train_cocoformat.json')) as f:
+        d = json.load(f)
+    edit(d)
+    path = tmp_path / 'edited.json'
+    path.write_text(json.dumps(d))  # NaN and Infinity as json allows
+    return str(path), d
+
+
+def _first_with_id(d):
+    return next(a for a in d['annotations'] if a['reid_id'] >= 0)
+
+
+@pytest.mark.parametrize(
+    'bbox, why',
+    [([10, 10, float('nan'), 16], 'non-finite'),
+     ([10, float('inf'), 8, 16], 'non-finite'),
+     ([10, 10, 0, 16], 'non-positive'),
+     ([10, 10, 8, -3], 'non-positive')])
+def test_invalid_box_stops_with_annotation_id(syn_root, tmp_path, bbox,
+                                              why):
+    box = {}
+
+    def edit(d):
+        ann = _first_with_id(d)
+        ann['bbox'] = bbox
+        box['id'] = ann['id']
+
+    path, _ = _edited(syn_root, tmp_path, edit)
+    with pytest.raises(ValueError) as err:
+        build(syn_root, ann_file=path)
+    msg = str(err.value)
+    assert path in msg and f'annotation {box["id"]}' in msg and why in msg
+
+
+def test_identity_out_of_range_and_missing_image(syn_root, tmp_path):
+
+    def bad_id(d):
+        _first_with_id(d)['reid_id'] = -4
+
+    path, _ = _edited(syn_root, tmp_path, bad_id)
+    with pytest.raises(ValueError, match='reid_id -4 outside'):
+        build(syn_root, ann_file=path)
+
+    def no_image(d):
+        d['images'][0]['file_name'] = 'nowhere/000001.jpg'
+
+    path, d = _edited(syn_root, tmp_path, no_image)
+    with pytest.raises(ValueError, match='nowhere/000001.jpg.*missing'):
+        build(syn_root, ann_file=path)
+
+
+def test_skip_option_leaves_invalid_out_with_one_warning(
+        syn_root, tmp_path):
+    good = build(syn_root)
+    ids = {}
+
+    def edit(d):
+        anns = [a for a in d['annotations'] if a['reid_id'] >= 0]
+        anns[0]['bbox'][2] = float('nan')
+        anns[1]['bbox'][3] = 0
+        ids['a'], ids['b'] = anns[0]['id'], anns[1]['id']
+        d['images'][-1]['file_name'] = 'nowhere/1.jpg'
+
+    path, _ = _edited(syn_root, tmp_path, edit)
+    with pytest.raises(ValueError, match="invalid must be"):
+        build(syn_root, ann_file=path, invalid='drop')
+    with pytest.warns(UserWarning) as record:
+        ds = build(syn_root, ann_file=path, invalid='skip')
+    msgs = [str(w.message) for w in record
+            if 'invalid annotations' in str(w.message)]
+    assert len(msgs) == 1 and 'left out 3 invalid annotations' in msgs[0]
+    out = msgs[0]
+    assert f'annotation {ids["a"]}' in out and f'annotation {ids["b"]}' in out
+    assert len(ds) == len(good) - 1
+    n_good = sum(len(good.get_data_info(i)['instances'])
+                 for i in range(len(good)))
+    n = sum(len(ds.get_data_info(i)['instances']) for i in range(len(ds)))
+    assert n < n_good - 1

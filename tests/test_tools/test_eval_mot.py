@@ -89,3 +89,35 @@ def test_malformed_input_exit_code(main, tud, capsys):
                  str(tud / 'res'), '--benchmark', 'MOT15']) == 2
     assert "no result file for sequence 'TUD-Campus'" in \
         capsys.readouterr().err
+
+
+def test_a_sequence_without_ground_truth_is_an_error(main, tud, capsys):
+    (tud / 'gt' / 'TUD-Campus' / 'gt' / 'gt.txt').unlink()
+    args = ['--gt-root', str(tud / 'gt'), '--results', str(tud / 'res'),
+            '--benchmark', 'MOT15']
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "no ground truth gt/gt.txt for sequences ['TUD-Campus']" in err
+    assert '--seqs' in err
+    # listing the others on purpose evaluates them
+    assert main(args + ['--seqs', 'TUD-Stadtmitte']) == 0
+
+
+def test_tables_go_into_a_new_folder(main, tud, capsys):
+    csv = tud / 'new' / 'deeper' / 'm.csv'
+    js = tud / 'other' / 'm.json'
+    assert main([
+        '--gt-root', str(tud / 'gt'), '--results', str(tud / 'res'),
+        '--benchmark', 'MOT15', '--csv', str(csv), '--json', str(js)
+    ]) == 0
+    assert csv.is_file() and js.is_file()
+    capsys.readouterr()
+    blocker = tud / 'file'
+    blocker.write_text('')
+    assert main([
+        '--gt-root', str(tud / 'gt'), '--results', str(tud / 'res'),
+        '--benchmark', 'MOT15', '--csv', str(blocker / 'm.csv')
+    ]) == 2
+    captured = capsys.readouterr()
+    # refused before the evaluation, not after the tables
+    assert 'cannot write' in captured.err and 'OVERALL' not in captured.out

@@ -1,6 +1,9 @@
 """The tracking demo end to end, with a tiny random-init OneShotMOT."""
+import hashlib
 import importlib.util
+import os
 import os.path as osp
+import shutil
 
 import cv2
 import numpy as np
@@ -120,7 +123,7 @@ def test_demo_names_a_missing_input(assets):
     tool = _load_tool()
     with pytest.raises(FileNotFoundError, match='nothere.mp4'):
         tool.main([
-            'nothere.mp4', assets['config'], '--out',
+            'nothere.mp4', assets['config'], '--random-weights', '--out',
             str(assets['root'] / 'x.mp4')
         ])
 
@@ -164,3 +167,144 @@ def test_tracking_a_stream_that_drops(assets):
     with open_frame_source(video) as check:
         assert check.num_frames == 4
     assert _parse_txt(txt)[:, 0].max() == 4
+
+
+def _sha(path):
+    return hashlib.sha256(open(path, 'rb').read()).hexdigest()
+
+
+@pytest.mark.parametrize('which', ['out', 'out-txt', 'symlink'])
+def test_demo_refuses_to_overwrite_its_input(assets, tmp_path, capsys,
+                                             which):
+    video = str(tmp_path / 'in.mp4')
+    shutil.copy(assets['video'], video)
+    before = _sha(video)
+    out = video
+    if which == 'symlink':
+        out = str(tmp_path / 'link.mp4')
+        os.symlink(video, out)
+    flag = '--out-txt' if which == 'out-txt' else '--out'
+    tool = _load_tool()
+    assert tool.main([
+        video, assets['config'], '--checkpoint', assets['checkpoint'], flag,
+        out, '--no-progress'
+    ]) == 2
+    assert 'would overwrite the input' in capsys.readouterr().err
+    assert _sha(video) == before
+
+
+def test_demo_refuses_a_frame_of_its_folder_as_output(assets, tmp_path):
+    folder = tmp_path / 'img1'
+    folder.mkdir()
+    for i, f in enumerate(assets['frames'][:2]):
+        cv2.imwrite(str(folder / f'{i + 1:06d}.png'), f)
+    before = _sha(folder / '000001.png')
+    tool = _load_tool()
+    assert tool.main([
+        str(folder), assets['config'], '--checkpoint', assets['checkpoint'],
+        '--out-txt', str(folder / '000001.png'), '--no-progress'
+    ]) == 2
+    assert _sha(folder / '000001.png') == before
+
+
+def test_interrupted_demo_keeps_what_it_wrote_under_a_partial_name(
+        assets, tmp_path):
+    folder = tmp_path / 'img1'
+    folder.mkdir()
+    for i, f in enumerate(assets['frames'][:4]):
+        cv2.imwrite(str(folder / f'{i + 1:06d}.png'), f)
+    (folder / '000004.png').write_bytes(b'not an image')
+    out, txt = str(tmp_path / 'o.mp4'), str(tmp_path / 'o.txt')
+    tool = _load_tool()
+    with pytest.warns(UserWarning, match='interrupted'):
+        with pytest.raises(Exception, match='000004.png'):
+            tool.main([
+                str(folder), assets['config'], '--checkpoint',
+                assets['checkpoint'], '--out', out, '--out-txt', txt,
+                '--score-thr', '0', '--no-progress'
+            ])
+    assert not osp.exists(out) and not osp.exists(txt)
+    assert _parse_txt(str(tmp_path / 'o.partial.txt'))[:, 0].max() == 3
+    with open_frame_source(str(tmp_path / 'o.partial.mp4')) as src:
+        assert src.num_frames == 3
+
+
+def test_demo_needs_a_checkpoint_that_fits(assets, tmp_path, capsys):
+    from mmmtl.utils.checkpoint import CheckpointMismatchError
+    tool = _load_tool()
+    out = str(tmp_path / 'o.txt')
+    with pytest.raises(SystemExit):
+        tool.main([assets['video'], assets['config'], '--out-txt', out])
+    assert '--random-weights' in capsys.readouterr().err
+    state = torch.load(assets['checkpoint'], weights_only=True)
+    sd = state['state_dict']
+    # another architecture: its head is named and shaped otherwise
+    other = {k.replace('bbox_head', 'roi_head'): v for k, v in sd.items()}
+    bad = str(tmp_path / 'other.pth')
+    torch.save(dict(state_dict=other), bad)
+    with pytest.raises(CheckpointMismatchError) as err:
+        tool.main([assets['video'], assets['config'], '--checkpoint', bad,
+                   '--out-txt', out, '--no-progress'])
+    msg = str(err.value)
+    assert bad in msg and 'bbox_head' in msg and 'roi_head' in msg
+    assert not osp.exists(out)
+    # --allow-partial loads what fits (all but one weight)
+    part = dict(sd)
+    dropped = sorted(part)[-1]
+    part.pop(dropped)
+    partial = str(tmp_path / 'partial.pth')
+    torch.save(dict(state_dict=part), partial)
+    with pytest.raises(CheckpointMismatchError, match=dropped):
+        tool.main([assets['video'], assets['config'], '--checkpoint',
+                   partial, '--out-txt', out, '--no-progress'])
+    assert tool.main([assets['video'], assets['config'], '--checkpoint',
+                      partial, '--allow-partial', '--out-txt', out,
+                      '--no-progress']) == 0
+    assert osp.isfile(out)
+
+
+def test_demo_refuses_a_url_checkpoint_that_runs_code(
+        assets, tmp_path, http_root, evil_checkpoint):
+    from mmmtl.utils.checkpoint import UnsafeCheckpointError
+    folder, base = http_root
+    marker = tmp_path / 'pwned'
+    sd = torch.load(assets['checkpoint'], weights_only=True)['state_dict']
+    evil_checkpoint(folder / 'evil.pth', marker, state_dict=sd)
+    tool = _load_tool()
+    with pytest.raises(UnsafeCheckpointError, match='evil.pth'):
+        tool.main([assets['video'], assets['config'], '--checkpoint',
+                   f'{base}/evil.pth', '--out-txt',
+                   str(tmp_path / 'o.txt'), '--no-progress'])
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize('args', [['--fps', '0'], ['--fps', '-5'],
+                                  ['--score-thr', '2'],
+                                  ['--score-thr', '-0.1']])
+def test_demo_rejects_bad_values_before_loading(assets, tmp_path, capsys,
+                                                args):
+    tool = _load_tool()
+    with pytest.raises(SystemExit):
+        tool.main([assets['video'], 'no_such_config.py', '--random-weights',
+                   '--out-txt', str(tmp_path / 'o.txt')] + args)
+    assert args[0] in capsys.readouterr().err
+
+
+def test_demo_reports_the_size_it_wrote(assets, tmp_path, capsys):
+    # frames of odd size, which the mp4 writer rounds down
+    folder = tmp_path / 'odd'
+    folder.mkdir()
+    for i, f in enumerate(assets['frames'][:3]):
+        cv2.imwrite(str(folder / f'{i:06d}.png'),
+                    cv2.resize(f, (W + 1, H + 1)))
+    out = str(tmp_path / 'o.mp4')
+    tool = _load_tool()
+    assert tool.main([str(folder), assets['config'], '--checkpoint',
+                      assets['checkpoint'], '--out', out,
+                      '--no-progress']) == 0
+    with open_frame_source(out) as src:
+        written = (src.width, src.height)
+    assert written != (W + 1, H + 1)
+    printed = capsys.readouterr().out
+    assert f'({written[0]}x{written[1]} at' in printed
+    assert f'{W + 1}x{H + 1} at' not in printed

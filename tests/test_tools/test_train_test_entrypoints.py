@@ -68,12 +68,18 @@ def _run(cmd, env, timeout=300):
     return out
 
 
-def test_mim_train_then_mim_test(tiny_cfg):
+@pytest.fixture(scope='module')
+def trained(tiny_cfg):
+    """``mim train`` of the tiny config: (config, work_dir, checkpoint)."""
     cfg, tmp = tiny_cfg
     work_dir = str(tmp / 'mim_wd')
     _run([osp.join(BIN, 'mim'), 'train', 'mmmtl', cfg, '--gpus', '0',
           '--work-dir', work_dir], _env())
-    ckpt = osp.join(work_dir, 'iter_3.pth')
+    return cfg, work_dir, osp.join(work_dir, 'iter_3.pth')
+
+
+def test_mim_train_then_mim_test(trained):
+    cfg, work_dir, ckpt = trained
     assert osp.isfile(ckpt)
     from mmmtl.utils import safe_torch_load
     state = safe_torch_load(ckpt)
@@ -82,6 +88,46 @@ def test_mim_train_then_mim_test(tiny_cfg):
                 ckpt, '--gpus', '0', '--work-dir', work_dir], _env())
     for key in ('HOTA', 'MOTA', 'IDF1'):
         assert key in out, out[-3000:]
+
+
+def _fails(cmd, env, timeout=300):
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True,
+                         timeout=timeout, cwd=ROOT)
+    out = res.stdout + res.stderr
+    assert res.returncode != 0, out[-4000:]
+    return out
+
+
+def test_test_py_refuses_url_mismatch_and_no_checkpoint(
+        trained, http_root, evil_checkpoint, tmp_path):
+    cfg, work_dir, ckpt = trained
+    test_py = osp.join(ROOT, 'tools', 'test.py')
+    folder, base = http_root
+    marker = tmp_path / 'pwned'
+    from mmmtl.utils import safe_torch_load
+    state = safe_torch_load(ckpt)
+    evil_checkpoint(folder / 'evil.pth', marker,
+                    state_dict=state['state_dict'])
+    env = _env()
+    out = _fails([sys.executable, test_py, cfg, f'{base}/evil.pth',
+                  '--work-dir', work_dir], env)
+    assert 'UnsafeCheckpointError' in out and 'evil.pth' in out
+    assert 'motchallenge-metric' not in out and not marker.exists()
+    # a checkpoint of another model: named keys, no metrics
+    other = {k.replace('bbox_head', 'roi_head'): v
+             for k, v in state['state_dict'].items()}
+    bad = str(tmp_path / 'other.pth')
+    torch.save(dict(state_dict=other), bad)
+    out = _fails([sys.executable, test_py, cfg, bad, '--work-dir',
+                  work_dir], env)
+    assert 'CheckpointMismatchError' in out and 'roi_head' in out
+    assert 'motchallenge-metric' not in out
+    out = _fails([sys.executable, test_py, cfg, '--work-dir', work_dir],
+                 env)
+    assert '--random-weights' in out
+    out = _run([sys.executable, test_py, cfg, '--random-weights',
+                '--work-dir', work_dir], env)
+    assert 'motchallenge-metric/HOTA' in out
 
 
 def test_dist_train_two_processes_keep_identical_lwf_weights(tiny_cfg):

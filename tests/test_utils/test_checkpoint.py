@@ -158,3 +158,171 @@ def test_getattr_is_served_only_for_history_buffer_statistics(tmp_path):
     torch.save({'x': _Gadget()}, str(bad))
     with pytest.raises(UnsafeCheckpointError, match='gadget.pth'):
         safe_torch_load(str(bad))
+
+
+# --- every scheme of mmengine's CheckpointLoader goes through the allow-list
+
+
+def test_every_registered_scheme_is_served_by_a_safe_loader():
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    from mmmtl.utils import checkpoint as ck
+    for prefix in ('', 'http://', 'https://', 'torchvision://',
+                   'modelzoo://', 'open-mmlab://', 'openmmlab://', 'mmcls://',
+                   'pavi://', r'(\S+\:)?s3://', r'(\S+\:)?petrel://'):
+        assert prefix in CheckpointLoader._schemes, prefix
+    for prefix, loader in CheckpointLoader._schemes.items():
+        assert loader.__module__ == ck.__name__, (prefix, loader)
+
+
+def test_url_checkpoint_with_callable_is_refused(http_root, torch_cache,
+                                                 evil_checkpoint, tmp_path):
+    folder, base = http_root
+    marker = tmp_path / 'pwned'
+    evil_checkpoint(folder / 'evil.pth', marker)
+    url = f'{base}/evil.pth'
+    with pytest.raises(UnsafeCheckpointError) as err:
+        load_checkpoint(_ToyModel(), url, map_location='cpu')
+    msg = str(err.value)
+    assert url in msg and osp.join(torch_cache, 'evil.pth') in msg
+    assert 'system' in msg
+    assert not marker.exists()
+
+
+def test_url_checkpoint_loads(http_root, torch_cache):
+    folder, base = http_root
+    model = _ToyModel()
+    torch.save({'state_dict': model.state_dict(),
+                'meta': {'seed': np.int64(1)}}, str(folder / 'good.pth'))
+    other = _ToyModel()
+    load_checkpoint(other, f'{base}/good.pth', map_location='cpu')
+    torch.testing.assert_close(other.fc.weight, model.fc.weight)
+    assert osp.isfile(osp.join(torch_cache, 'good.pth'))
+
+
+def test_runner_load_from_url_is_refused(http_root, evil_checkpoint,
+                                         tmp_path):
+    folder, base = http_root
+    marker = tmp_path / 'pwned'
+    evil_checkpoint(folder / 'evil.pth', marker,
+                    state_dict=_ToyModel().state_dict())
+    runner = _runner(tmp_path / 'w', max_iters=1,
+                     load_from=f'{base}/evil.pth')
+    with pytest.raises(UnsafeCheckpointError, match='evil.pth'):
+        runner.train()
+    assert not marker.exists()
+
+
+def _zoo_cases(base, monkeypatch, tmp_path):
+    """A checkpoint name per scheme, resolved to the loopback server."""
+    from mmmtl.utils import checkpoint as ck
+    url = f'{base}/evil.pth'
+    monkeypatch.setattr(ck, '_torchvision_urls', lambda: {'evilnet': url})
+    monkeypatch.setattr(ck, 'get_mmcls_models', lambda: {'evilnet': url})
+    # open-mmlab names come from mmengine's table, extended by
+    # $MMENGINE_HOME/open_mmlab.json: no patch needed
+    home = tmp_path / 'mmengine_home'
+    home.mkdir()
+    (home / 'open_mmlab.json').write_text(
+        '{"evilnet": "%s", "evil_local": "evil_local.pth"}' % url)
+    monkeypatch.setenv('MMENGINE_HOME', str(home))
+    return home
+
+
+@pytest.mark.parametrize('name', [
+    'torchvision://evilnet', 'modelzoo://evilnet', 'open-mmlab://evilnet',
+    'openmmlab://evilnet', 'mmcls://evilnet', 'open-mmlab://evil_local'
+])
+def test_model_zoo_schemes_are_refused(name, http_root, evil_checkpoint,
+                                       monkeypatch, tmp_path):
+    folder, base = http_root
+    marker = tmp_path / 'pwned'
+    home = _zoo_cases(base, monkeypatch, tmp_path)
+    evil_checkpoint(folder / 'evil.pth', marker)
+    evil_checkpoint(home / 'evil_local.pth', marker)
+    with pytest.raises(UnsafeCheckpointError, match='evil'):
+        load_checkpoint(_ToyModel(), name, map_location='cpu')
+    assert not marker.exists()
+
+
+def test_object_storage_and_pavi_are_refused(evil_checkpoint, monkeypatch,
+                                             tmp_path):
+    import sys
+    import types
+
+    from mmmtl.utils import checkpoint as ck
+    marker = tmp_path / 'pwned'
+    evil = evil_checkpoint(tmp_path / 'evil.pth', marker)
+
+    class _Backend:
+
+        def get(self, filepath):
+            return open(evil, 'rb').read()
+
+    monkeypatch.setattr(ck, 'get_file_backend', lambda *a, **k: _Backend())
+    with pytest.raises(UnsafeCheckpointError, match='s3://bucket/evil.pth'):
+        load_checkpoint(_ToyModel(), 's3://bucket/evil.pth')
+
+    class _Model:
+        name = 'evil.pth'
+
+        def download(self, path):
+            import shutil
+            shutil.copy(evil, path)
+
+    pavi = types.ModuleType('pavi')
+    pavi.modelcloud = types.SimpleNamespace(get=lambda name: _Model())
+    monkeypatch.setitem(sys.modules, 'pavi', pavi)
+    with pytest.raises(UnsafeCheckpointError, match='pavi://x/evil.pth'):
+        load_checkpoint(_ToyModel(), 'pavi://x/evil.pth')
+    assert not marker.exists()
+
+
+def test_a_foreign_scheme_is_refused(monkeypatch, tmp_path):
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    from mmmtl.utils.checkpoint import register_checkpoint_loader
+    monkeypatch.setattr(CheckpointLoader, '_schemes',
+                        dict(CheckpointLoader._schemes))
+    calls = []
+
+    def load_from_mystore(filename, map_location=None):
+        calls.append(filename)
+        return torch.load(filename, weights_only=False)
+
+    CheckpointLoader.register_scheme('mystore://', load_from_mystore)
+    register_checkpoint_loader()
+    with pytest.raises(UnsafeCheckpointError, match='mystore://'):
+        load_checkpoint(_ToyModel(), 'mystore://a.pth')
+    assert not calls
+
+
+# --- strict loading for inference and test
+
+
+def test_check_state_dict_names_the_mismatched_keys():
+    from mmmtl.utils.checkpoint import (
+        CheckpointMismatchError,
+        check_state_dict,
+    )
+    model = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2))
+    good = model.state_dict()
+    assert not any(check_state_dict(model, good, 'good.pth').values())
+    bad = dict(good)
+    bad.pop('1.bias')
+    bad['0.weight'] = torch.zeros(5, 4)
+    bad['extra.weight'] = torch.zeros(1)
+    with pytest.raises(CheckpointMismatchError) as err:
+        check_state_dict(model, bad, 'bad.pth')
+    msg = str(err.value)
+    for part in ('bad.pth', '1.bias', 'extra.weight',
+                 '0.weight: checkpoint (5, 4) vs model (3, 4)',
+                 '2 of 4 weights match'):
+        assert part in msg, part
+    # partial: what fits is reported, nothing raised
+    report = check_state_dict(model, bad, 'bad.pth', strict=False)
+    assert report['missing'] == ['1.bias']
+    # a checkpoint that fits nothing is an error even when partial is ok
+    with pytest.raises(CheckpointMismatchError, match='matches no weight'):
+        check_state_dict(model, {'x': torch.zeros(1)}, 'x.pth',
+                         strict=False)

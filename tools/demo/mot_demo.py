@@ -15,12 +15,34 @@ import time
 from contextlib import ExitStack
 from typing import List, Optional
 
-from mmdet.apis import init_track_model
 from mmdet.registry import VISUALIZERS
 from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
 
-from mmmtl.apis import MOTTxtWriter, VideoSink, open_frame_source, track_video
+from mmmtl.apis import (
+    MOTTxtWriter,
+    VideoSink,
+    check_outputs,
+    init_track_model,
+    open_frame_source,
+    track_video,
+)
+
+
+def _unit_interval(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(
+            f'{text} is not a score between 0 and 1')
+    return value
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float('inf'):
+        raise argparse.ArgumentTypeError(
+            f'{text} is not a positive frame rate')
+    return value
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -30,12 +52,19 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         'input',
         help='video file, folder of frames, camera index or stream URL')
     parser.add_argument('config', help='model config file')
-    parser.add_argument('--checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--checkpoint', help='checkpoint file, URL or model-zoo name')
+    parser.add_argument(
+        '--allow-partial', action='store_true',
+        help='load a checkpoint that fits the model only in part')
+    parser.add_argument(
+        '--random-weights', action='store_true',
+        help='run without a checkpoint (smoke tests only)')
     parser.add_argument('--out', help='annotated output video (.mp4)')
     parser.add_argument('--out-txt', help='tracks in MOTChallenge format')
     parser.add_argument(
         '--score-thr',
-        type=float,
+        type=_unit_interval,
         default=0.3,
         help='tracks scoring at most this are not drawn or written')
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
@@ -50,7 +79,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='print the model frames per second on the video')
     parser.add_argument(
         '--fps',
-        type=float,
+        type=_positive,
         default=None,
         help='frame rate when the input gives none (frame folders '
         'without seqinfo.ini, some cameras)')
@@ -65,6 +94,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not (args.out or args.out_txt):
         parser.error('give --out and/or --out-txt')
+    if args.tail < 0:
+        parser.error(f'--tail {args.tail} is negative')
+    if not args.checkpoint and not args.random_weights:
+        parser.error('no checkpoint given: the model would run with random '
+                     'weights (pass --random-weights for a smoke test)')
+    if args.checkpoint and args.random_weights:
+        parser.error('--random-weights and --checkpoint exclude each other')
     return args
 
 
@@ -72,12 +108,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     # Open the input first: a bad input fails before the model loads.
     source = open_frame_source(args.input, fps=args.fps)
+    try:
+        check_outputs([args.out, args.out_txt], source.input_files)
+    except ValueError as e:
+        source.close()
+        print(f'error: {e}', file=sys.stderr)
+        return 2
     init_default_scope('mmdet')
     model = init_track_model(
         args.config,
         args.checkpoint,
         device=args.device,
-        cfg_options=args.cfg_options)
+        cfg_options=args.cfg_options,
+        allow_partial=args.allow_partial,
+        random_weights=args.random_weights)
 
     visualizer = None
     if args.out:
@@ -113,8 +157,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f'{stats.num_frames} frames: {stats.fps:.2f} FPS overall, '
           f'{stats.model_fps:.2f} FPS model (detection + tracking)')
     if args.out:
-        print(f'video: {args.out} ({source.width}x{source.height} at '
-              f'{source.fps:g} fps)')
+        width, height = sink.written_size()
+        print(f'video: {args.out} ({width}x{height} at {source.fps:g} fps)')
     if args.out_txt:
         print(f'tracks: {args.out_txt}')
     return 0

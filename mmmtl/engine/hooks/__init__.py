@@ -1,3 +1,4 @@
+from .checkpoint_check_hook import CheckpointCheckHook
 from .identity_check_hook import IdentityCountCheckHook
 
-__all__ = ['IdentityCountCheckHook']
+__all__ = ['CheckpointCheckHook', 'IdentityCountCheckHook']

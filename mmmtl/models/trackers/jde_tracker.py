@@ -274,7 +274,9 @@ class JDETracker(BaseTracker):
         if output_bboxes not in _OUTPUT_BBOXES:
             raise ValueError(f'{name}: output_bboxes must be one of '
                              f'{_OUTPUT_BBOXES}, got {output_bboxes!r}')
-        for key, value in (('appearance_weight', appearance_weight),
+        for key, value in (('obj_score_thr', obj_score_thr),
+                           ('init_track_thr', init_track_thr),
+                           ('appearance_weight', appearance_weight),
                            ('embed_momentum', embed_momentum),
                            ('iou_match_thr', iou_match_thr),
                            ('unconfirmed_iou_thr', unconfirmed_iou_thr),

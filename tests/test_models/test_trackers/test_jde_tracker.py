@@ -399,6 +399,10 @@ def test_bad_inputs_raise():
         build(assignment='greedy')
     with pytest.raises(TypeError, match='KalmanFilter'):
         build(motion=dict(type='CameraMotionCompensation'))
+    # a score threshold above 1 would silently drop every detection
+    for key in ('obj_score_thr', 'init_track_thr'):
+        with pytest.raises(ValueError, match=f'{key} must be in'):
+            build(**{key: 1.5})
 
 
 # ------------------------------------------------ reference comparison --

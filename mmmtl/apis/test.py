@@ -1,0 +1,50 @@
+"""Build the test runner of a config with its checkpoint loaded strictly."""
+from typing import Optional
+
+from mmengine.config import Config
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+
+def build_test_runner(cfg: Config,
+                      checkpoint: Optional[str] = None,
+                      allow_partial: bool = False,
+                      random_weights: bool = False) -> Runner:
+    """The Runner of ``cfg`` that tests ``checkpoint``.
+
+    The runner gets a :class:`~mmmtl.engine.CheckpointCheckHook`, so a
+    checkpoint whose weights do not fit the model is an error naming the
+    first mismatched keys, and testing without one is an error too.
+
+    Args:
+        cfg (Config): The config (not modified).
+        checkpoint (str, optional): Checkpoint path, URL or zoo name.
+            Defaults to None.
+        allow_partial (bool): Accept a checkpoint that fits in part
+            (a warning lists the rest). Defaults to False.
+        random_weights (bool): Accept testing without a checkpoint (smoke
+            tests). Defaults to False.
+
+    Returns:
+        Runner: Call ``.test()`` on it.
+
+    Raises:
+        ValueError: No checkpoint and ``random_weights`` is False, or both.
+    """
+    if checkpoint is None and not random_weights:
+        raise ValueError(
+            'no checkpoint given: testing would evaluate random weights '
+            '(pass random_weights=True, or --random-weights, for a smoke '
+            'test)')
+    if checkpoint is not None and random_weights:
+        raise ValueError('a checkpoint and random_weights exclude each other')
+    cfg = cfg.copy()
+    cfg.load_from = checkpoint
+    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+        dict(
+            type='CheckpointCheckHook',
+            strict=not allow_partial,
+            require_checkpoint=not random_weights)
+    ]
+    return (Runner.from_cfg(cfg)
+            if 'runner_type' not in cfg else RUNNERS.build(cfg))
