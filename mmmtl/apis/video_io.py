@@ -2,12 +2,14 @@
 (annotated video, MOTChallenge txt) for running a tracker on a video.
 
 Every source yields BGR ``(H, W, 3)`` uint8 frames and knows its frame
-rate, size and, when it can, its length. A missing, empty or unreadable
-input raises an error that names it; a camera or stream that stops
-delivering frames ends the iteration with a warning, so whatever was
-written so far is kept.
+rate, size and, when it can, its length. Video files are read with
+``mmcv.VideoReader`` (as mmdet's demos do), cameras and streams with a
+``cv2.VideoCapture``, frame folders with ``mmcv.imread``. A missing, empty
+or unreadable input raises an error that names it; a camera or stream that
+stops delivering frames ends the iteration with a warning, so whatever was
+written so far is kept. The MOTChallenge txt sink formats its rows with
+:mod:`mmmtl.formats`.
 """
-import configparser
 import os
 import os.path as osp
 import re
@@ -15,7 +17,15 @@ import warnings
 from typing import Any, Iterator, List, Optional, Sequence, Union
 
 import cv2
+import mmcv
 import numpy as np
+
+from mmmtl.formats import (
+    MOTFormatError,
+    format_mot_results,
+    read_seqinfo_section,
+    tracks_to_rows,
+)
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 DEFAULT_FPS = 30.0
@@ -72,11 +82,36 @@ def _valid_fps(fps: Any) -> bool:
     return np.isfinite(fps) and 0 < fps < 1000
 
 
+def _choose_fps(given: Optional[float], reported: Any, name: str,
+                warn: bool) -> float:
+    """The frame rate given by the user, else the input's, else 30."""
+    if given is not None:
+        return float(given)
+    if _valid_fps(reported):
+        return float(reported)
+    if warn:
+        warnings.warn(f'{name!r} reports no frame rate; using '
+                      f'{DEFAULT_FPS:g}')
+    return DEFAULT_FPS
+
+
+def _check_first(frame: Optional[np.ndarray], what: str) -> np.ndarray:
+    if frame is None or frame.size == 0:
+        raise VideoSourceError(
+            f'cannot read a frame from {what} (empty, corrupt or '
+            'unsupported)')
+    return frame
+
+
 class CaptureSource(FrameSource):
-    """Frames from a ``cv2.VideoCapture``: a camera, a stream or a file.
+    """Frames from a camera or a stream (a ``cv2.VideoCapture``).
+
+    Its end is not known in advance: when it stops delivering frames the
+    iteration ends with a warning. Video files are read by
+    :class:`VideoFileSource`.
 
     Args:
-        source (int | str): Camera index or stream URL / file path.
+        source (int | str): Camera index or stream URL.
         fps (float, optional): Frame rate to report when the capture does
             not give one (cameras often report 0). Defaults to None
             (:data:`DEFAULT_FPS`).
@@ -84,8 +119,6 @@ class CaptureSource(FrameSource):
             object (``isOpened``, ``read``, ``get``, ``release``) to read
             instead of opening ``source``, e.g. one with backend options.
             Defaults to None.
-        live (bool): Whether ``source`` is a live camera or stream, whose
-            end is not known in advance. Defaults to True.
 
     Raises:
         VideoSourceError: The capture cannot be opened or gives no frame.
@@ -94,34 +127,24 @@ class CaptureSource(FrameSource):
     def __init__(self,
                  source: Union[int, str],
                  fps: Optional[float] = None,
-                 capture: Optional[Any] = None,
-                 live: bool = True) -> None:
+                 capture: Optional[Any] = None) -> None:
         self.name = str(source)
-        self.live = live
         self._cap = cv2.VideoCapture(source) if capture is None else capture
-        kind = 'camera/stream' if live else 'video'
+        what = f'camera/stream {self.name!r}'
         if not self._cap.isOpened():
             self.close()
-            raise VideoSourceError(f'cannot open {kind} {self.name!r}')
+            raise VideoSourceError(f'cannot open {what}')
         ok, frame = self._cap.read()
-        if not ok or frame is None or frame.size == 0:
+        try:
+            self._first: Optional[np.ndarray] = _check_first(
+                frame if ok else None, what)
+        except VideoSourceError:
             self.close()
-            raise VideoSourceError(
-                f'cannot read a frame from {kind} {self.name!r} '
-                '(empty, corrupt or unsupported)')
-        self._first: Optional[np.ndarray] = frame
+            raise
         self.height, self.width = frame.shape[:2]
-        cap_fps = self._cap.get(cv2.CAP_PROP_FPS)
-        if fps is not None:
-            self.fps = float(fps)
-        elif _valid_fps(cap_fps):
-            self.fps = float(cap_fps)
-        else:
-            self.fps = DEFAULT_FPS
-            warnings.warn(f'{self.name!r} reports no frame rate; '
-                          f'using {DEFAULT_FPS:g}')
-        count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        self.num_frames = None if live or count <= 0 else count
+        self.fps = _choose_fps(fps, self._cap.get(cv2.CAP_PROP_FPS),
+                               self.name, warn=True)
+        self.num_frames = None
         self.frames_read = 0
 
     def __iter__(self) -> Iterator[np.ndarray]:
@@ -137,15 +160,8 @@ class CaptureSource(FrameSource):
                 break
             self.frames_read += 1
             yield frame
-        if self.live:
-            warnings.warn(f'{self.name!r} stopped delivering frames after '
-                          f'{self.frames_read} frames')
-        elif (self.num_frames is not None
-              and self.frames_read < self.num_frames):
-            # Container frame counts are estimates; a big shortfall means
-            # a truncated file.
-            warnings.warn(f'{self.name!r} ended after {self.frames_read} '
-                          f'of {self.num_frames} announced frames')
+        warnings.warn(f'{self.name!r} stopped delivering frames after '
+                      f'{self.frames_read} frames')
 
     def close(self) -> None:
         if getattr(self, '_cap', None) is not None:
@@ -153,8 +169,8 @@ class CaptureSource(FrameSource):
             self._cap = None
 
 
-class VideoFileSource(CaptureSource):
-    """Frames of a video file.
+class VideoFileSource(FrameSource):
+    """Frames of a video file, read with ``mmcv.VideoReader``.
 
     Args:
         path (str): Video file.
@@ -171,8 +187,49 @@ class VideoFileSource(CaptureSource):
             raise FileNotFoundError(f'video file not found: {path}')
         if osp.getsize(path) == 0:
             raise VideoSourceError(f'video file is empty: {path}')
-        super().__init__(path, fps=fps, live=False)
+        self.name = path
         self.input_files = [path]
+        self._reader: Optional[mmcv.VideoReader] = mmcv.VideoReader(path)
+        what = f'video {path!r}'
+        if not self._reader.opened:
+            self.close()
+            raise VideoSourceError(f'cannot open {what}')
+        try:
+            self._first: Optional[np.ndarray] = _check_first(
+                self._reader.read(), what)
+        except VideoSourceError:
+            self.close()
+            raise
+        self.height, self.width = self._first.shape[:2]
+        self.fps = _choose_fps(fps, self._reader.fps, path, warn=True)
+        count = self._reader.frame_cnt
+        self.num_frames = count if count > 0 else None
+        self.frames_read = 0
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        if self._reader is None:
+            return
+        if self._first is not None:
+            frame, self._first = self._first, None
+            self.frames_read = 1
+            yield frame
+        while self._reader is not None:
+            frame = self._reader.read()
+            if frame is None:
+                break
+            self.frames_read += 1
+            yield frame
+        if (self.num_frames is not None
+                and self.frames_read < self.num_frames):
+            # Container frame counts are estimates; a big shortfall means
+            # a truncated file.
+            warnings.warn(f'{self.name!r} ended after {self.frames_read} '
+                          f'of {self.num_frames} announced frames')
+
+    def close(self) -> None:
+        if getattr(self, '_reader', None) is not None:
+            self._reader.vcap.release()
+            self._reader = None
 
 
 def _natural_key(name: str) -> List[Union[int, str]]:
@@ -210,12 +267,11 @@ class ImageFolderSource(FrameSource):
         if not osp.isdir(folder):
             raise FileNotFoundError(f'frame folder not found: {folder}')
         self.name = folder
-        info = self._seqinfo(osp.join(folder, 'seqinfo.ini'))
+        info = self._seqinfo(folder)
         if info is not None:
             folder = osp.join(folder, info.get('imDir', 'img1'))
         else:
-            info = self._seqinfo(
-                osp.join(osp.dirname(osp.abspath(folder)), 'seqinfo.ini'))
+            info = self._seqinfo(osp.dirname(osp.abspath(folder)))
         self.folder = folder
         exts = tuple(e.lower() for e in extensions)
         names = [n for n in os.listdir(folder) if n.lower().endswith(exts)]
@@ -234,29 +290,24 @@ class ImageFolderSource(FrameSource):
         first = self._read(self.files[0])
         self.height, self.width = first.shape[:2]
         rate = info.get('frameRate') if info is not None else None
-        if fps is not None:
-            self.fps = float(fps)
-        elif _valid_fps(rate):
-            self.fps = float(rate)
-        else:
-            self.fps = DEFAULT_FPS
+        self.fps = _choose_fps(fps, rate, folder, warn=False)
 
     @staticmethod
-    def _seqinfo(path: str) -> Optional[configparser.SectionProxy]:
-        if not osp.isfile(path):
+    def _seqinfo(seq_dir: str) -> Optional[dict]:
+        """The ``[Sequence]`` keys of ``seq_dir/seqinfo.ini``, if any."""
+        if not osp.isfile(osp.join(seq_dir, 'seqinfo.ini')):
             return None
-        parser = configparser.ConfigParser()
-        parser.optionxform = str
         try:
-            parser.read(path)
-            return parser['Sequence']
-        except (configparser.Error, KeyError) as e:
-            raise VideoSourceError(
-                f'cannot parse {path}: needs a [Sequence] section ({e})')
+            return read_seqinfo_section(seq_dir)
+        except MOTFormatError as e:
+            raise VideoSourceError(str(e)) from e
 
     @staticmethod
     def _read(path: str) -> np.ndarray:
-        frame = cv2.imread(path, cv2.IMREAD_COLOR)
+        try:
+            frame = mmcv.imread(path, 'color')
+        except (OSError, ValueError):
+            frame = None
         if frame is None:
             raise VideoSourceError(f'cannot read image {path}')
         return frame
@@ -291,9 +342,9 @@ def open_frame_source(source: Union[str, int],
     """
     if isinstance(source, int) or (isinstance(source, str)
                                    and source.isdigit()):
-        return CaptureSource(int(source), fps=fps, live=True)
+        return CaptureSource(int(source), fps=fps)
     if '://' in source:
-        return CaptureSource(source, fps=fps, live=True)
+        return CaptureSource(source, fps=fps)
     if osp.isdir(source):
         return ImageFolderSource(source, fps=fps)
     return VideoFileSource(source, fps=fps)
@@ -470,12 +521,9 @@ class MOTTxtWriter(_PartialFile):
                 y2)``.
             scores (np.ndarray): Scores of shape (N, ).
         """
-        lines = []
-        for track_id, (x1, y1, x2, y2), score in zip(ids, bboxes, scores):
-            lines.append(f'{frame},{int(track_id)},{x1:.3f},{y1:.3f},'
-                         f'{x2 - x1:.3f},{y2 - y1:.3f},{score:.3f},'
-                         '-1,-1,-1\n')
-        self._file.write(''.join(lines))
+        self._file.write(
+            format_mot_results(
+                tracks_to_rows(frame, ids, bboxes, scores), decimals=3))
         self._file.flush()
 
     def _finish(self) -> bool:

@@ -26,7 +26,7 @@ function or would give wrong identities:
   ``mot17_detector``, so one person does not become three identities.
   ``test`` keeps all copies (the server wants a result file for each);
 - ``seqinfo.ini`` and ``gt.txt`` are read by the strict readers of
-  :mod:`mmmtl.evaluation.mot_io`: malformed input raises an error naming
+  :mod:`mmmtl.formats.motchallenge`: malformed input raises an error naming
   the file, line and key;
 - the ``half-val`` GT is also written in the MOTChallenge layout under
   ``<out_dir>/half-val_gt/<SEQ>/`` with frames renumbered from 1 (the
@@ -46,7 +46,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import mmengine
 import numpy as np
 
-from mmmtl.evaluation.mot_io import (
+from mmmtl.formats import (
     MOT_CLASSES,
     SeqInfo,
     read_mot_gt,

@@ -26,7 +26,6 @@ and whose colours may by chance resemble people of the other call.
 Everything is deterministic given the seed.
 """
 import colorsys
-import configparser
 import math
 import os
 import os.path as osp
@@ -37,9 +36,17 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-#: Column names of a ground-truth row (MOT17 ``gt.txt``).
-GT_COLUMNS = ('frame', 'id', 'x', 'y', 'w', 'h', 'conf', 'class',
-              'visibility')
+from mmmtl.formats import (
+    GT_FIELDS,
+    SeqInfo,
+    frame_file_name,
+    write_mot_gt,
+    write_seqinfo,
+)
+
+#: Column names of a ground-truth row (MOT17 ``gt.txt``); the format
+#: module's :data:`~mmmtl.formats.GT_FIELDS`.
+GT_COLUMNS = GT_FIELDS
 
 # Body-part codes of the silhouette raster; index into a (8, 3) palette.
 _BG, _HAIR, _SKIN, _TORSO, _TORSO2, _SLEEVE, _LEGS, _SHOES = range(8)
@@ -439,12 +446,6 @@ def generate_sequence(num_frames: int = 150,
     return np.stack(frames), np.concatenate(gts)
 
 
-def _format_gt(gt: np.ndarray) -> str:
-    return ''.join(f'{int(r[0])},{int(r[1])},{int(r[2])},{int(r[3])},'
-                   f'{int(r[4])},{int(r[5])},{int(r[6])},{int(r[7])},'
-                   f'{r[8]:.5f}\n' for r in gt)
-
-
 def write_mot_split(out_dir: str,
                     num_seqs: int = 3,
                     num_frames: int = 150,
@@ -501,31 +502,19 @@ def write_mot_split(out_dir: str,
                                       num_targets, camera_noise)
             gts, jobs = [], []
             for i, (frame, gt) in enumerate(scene):
-                path = osp.join(seq_dir, 'img1', f'{i + 1:06d}.jpg')
+                path = osp.join(seq_dir, 'img1', frame_file_name(i + 1))
                 jobs.append(pool.submit(cv2.imwrite, path, frame, params))
                 gts.append(gt)
             for path_job in jobs:
                 if not path_job.result():
                     raise OSError(f'could not write frames to {seq_dir}')
             next_id = scene.next_id
-            with open(osp.join(seq_dir, 'gt', 'gt.txt'), 'w') as f:
-                f.write(_format_gt(np.concatenate(gts)))
-            _write_seqinfo(seq_dir, name, frame_rate, num_frames, size)
+            write_mot_gt(
+                osp.join(seq_dir, 'gt', 'gt.txt'), np.concatenate(gts))
+            write_seqinfo(
+                osp.join(seq_dir, 'seqinfo.ini'),
+                SeqInfo(name=name, seq_length=num_frames,
+                        frame_rate=frame_rate, im_width=int(size[0]),
+                        im_height=int(size[1])))
             seq_dirs.append(seq_dir)
     return seq_dirs
-
-
-def _write_seqinfo(seq_dir: str, name: str, frame_rate: int,
-                   seq_length: int, size: Sequence[int]) -> None:
-    info = configparser.ConfigParser()
-    info.optionxform = str  # keep MOT's camelCase keys
-    info['Sequence'] = dict(
-        name=name,
-        imDir='img1',
-        frameRate=str(int(frame_rate)),
-        seqLength=str(int(seq_length)),
-        imWidth=str(int(size[0])),
-        imHeight=str(int(size[1])),
-        imExt='.jpg')
-    with open(osp.join(seq_dir, 'seqinfo.ini'), 'w') as f:
-        info.write(f, space_around_delimiters=False)

@@ -1,40 +1,37 @@
+import warnings
+
 from .mmmtl_mot_metric import MMMTLMOTMetric
-from .mot_io import (
-    BENCHMARKS,
-    GT_FIELDS,
-    MOT_CLASSES,
-    RESULT_FIELDS,
-    MOTFormatError,
-    SeqInfo,
-    distractor_classes,
-    read_mot_gt,
-    read_mot_results,
-    read_seqinfo,
-    write_mot_gt,
-    write_mot_results,
-    write_seqinfo,
-)
 from .offline_eval import (
     AGREEMENT_METRICS,
     ALL_METRICS,
+    IDENTITY_METRICS,
     TABLE_METRICS,
-    MOTSequence,
-    box_iou_xywh,
     compare_backends,
     eval_motmetrics,
     eval_trackeval,
     evaluate_mot,
+    evaluate_sequences,
     format_table,
     load_sequences,
-    preprocess_frame,
+    run_motmetrics,
+    run_trackeval,
+    unexplained_disagreement,
 )
 
 __all__ = [
-    'MMMTLMOTMetric', 'BENCHMARKS', 'GT_FIELDS', 'MOT_CLASSES',
-    'RESULT_FIELDS', 'MOTFormatError', 'SeqInfo', 'distractor_classes',
-    'read_mot_gt', 'read_mot_results', 'read_seqinfo', 'write_mot_gt',
-    'write_mot_results', 'write_seqinfo', 'AGREEMENT_METRICS', 'ALL_METRICS',
-    'TABLE_METRICS', 'MOTSequence', 'box_iou_xywh', 'compare_backends',
-    'eval_motmetrics', 'eval_trackeval', 'evaluate_mot', 'format_table',
-    'load_sequences', 'preprocess_frame'
+    'MMMTLMOTMetric', 'AGREEMENT_METRICS', 'ALL_METRICS', 'IDENTITY_METRICS',
+    'TABLE_METRICS', 'compare_backends', 'eval_motmetrics', 'eval_trackeval',
+    'evaluate_mot', 'evaluate_sequences', 'format_table', 'load_sequences',
+    'run_motmetrics', 'run_trackeval', 'unexplained_disagreement'
 ]
+
+
+def __getattr__(name: str):
+    # The MOTChallenge readers and writers used to be exported here.
+    from mmmtl import formats
+    if name in formats.__all__:
+        warnings.warn(
+            f'mmmtl.evaluation.{name} is deprecated; import it from '
+            'mmmtl.formats', DeprecationWarning, stacklevel=2)
+        return getattr(formats, name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

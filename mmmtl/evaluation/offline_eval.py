@@ -3,17 +3,31 @@
 Input is ground truth in the MOTChallenge layout (``<GT>/<SEQ>/gt/gt.txt``
 and ``<GT>/<SEQ>/seqinfo.ini``) and a folder of tracker results
 ``<RES>/<SEQ>.txt``. Every file goes through the strict readers of
-:mod:`mmmtl.evaluation.mot_io` once; both back-ends then see the same
-validated numbers:
+:mod:`mmmtl.formats` once; the validated sequences are written in
+TrackEval's folder layout (:func:`mmmtl.formats.write_trackeval_layout`)
+and both back-ends read those files:
 
 - ``trackeval``: TrackEval's ``MotChallenge2DBox`` with the HOTA, CLEAR and
   Identity metrics, i.e. the code behind the official MOTChallenge
   numbers (the reference).
-- ``motmetrics``: py-motmetrics, which JDE and FairMOT report, with the
-  ground-truth conventions of ``motmetrics.apps.evaluateTracking``
-  (predictions matched to a distractor box by a Hungarian matching at IoU
-  0.5 are dropped; only ``conf = 1`` pedestrian boxes are evaluated). It
-  has no HOTA; those columns are NaN.
+- ``motmetrics``: py-motmetrics, which JDE and FairMOT report, fed frame by
+  frame with the output of TrackEval's own preprocessing
+  (``MotChallenge2DBox.get_preprocessed_seq_data``: predictions on
+  distractors removed, only ``conf = 1`` pedestrians kept, IoU of every
+  remaining pair). The two share the file parsing, the preprocessing and
+  the IoU; the matching and the counting of FP, FN, IDS and the identity
+  metrics are independent. It has no HOTA; those columns are NaN.
+
+The two CLEAR matchings differ by definition in one case, which is what
+the cross-check can and cannot confirm: a target whose track reappears
+after a gap. TrackEval, like the official devkit, prefers only the track
+the target was matched to in the previous frame; py-motmetrics 1.4 re-links
+the target to its last track whenever that track is within the IoU
+threshold, however long ago. The ``Relinks`` column of the motmetrics table
+counts the frames in which such a re-link was possible; IDS, MOTA, FP, FN
+and MOTP may differ only in sequences where it is not zero. The identity
+metrics (IDF1, IDP, IDR) are one global optimum in both and must always
+agree (:func:`unexplained_disagreement`).
 
 For MOT15 no class-based preprocessing is done (its ground truth has no
 classes), as in the official evaluation.
@@ -29,57 +43,41 @@ import os
 import os.path as osp
 import tempfile
 import warnings
-from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 
-from .mot_io import (
+from mmmtl.formats import (
+    MOTSequence,
+    TrackEvalLayout,
     check_benchmark,
-    distractor_classes,
     read_mot_gt,
     read_mot_results,
     read_seqinfo,
-    write_mot_gt,
-    write_mot_results,
+    write_trackeval_layout,
 )
 
 #: The papers' table, in order.
 TABLE_METRICS = ('MOTA', 'IDF1', 'HOTA', 'MOTP', 'MT', 'ML', 'FP', 'FN',
                  'IDS')
-#: Further columns of every table.
+#: Further columns of every table. ``Relinks`` (motmetrics only): frames
+#: in which motmetrics could re-link a target to its track after a gap.
 EXTRA_METRICS = ('DetA', 'AssA', 'IDP', 'IDR', 'Rcll', 'Prcn', 'Frag',
-                 'GT_IDs')
+                 'GT_IDs', 'Relinks')
 ALL_METRICS = TABLE_METRICS + EXTRA_METRICS
 #: Columns holding counts (the rest are percentages).
-COUNT_METRICS = ('MT', 'ML', 'FP', 'FN', 'IDS', 'Frag', 'GT_IDs')
-#: Columns on which the two back-ends must agree.
+COUNT_METRICS = ('MT', 'ML', 'FP', 'FN', 'IDS', 'Frag', 'GT_IDs',
+                 'Relinks')
+#: Columns compared between the two back-ends.
 AGREEMENT_METRICS = ('MOTA', 'IDF1', 'FP', 'FN', 'IDS')
+#: Columns that must agree whatever the tracks (one global optimum).
+IDENTITY_METRICS = ('IDF1', 'IDP', 'IDR', 'GT_IDs')
 BACKENDS = ('trackeval', 'motmetrics')
 OVERALL = 'OVERALL'
+TRACKER = 'default-tracker'
 
 _EPS = np.finfo(float).eps
-_PREPROC_IOU = 0.5  # fixed by the official distractor matching
-
-
-@dataclass
-class MOTSequence:
-    """Validated ground truth and results of one sequence.
-
-    Args:
-        name (str): Sequence name.
-        seq_length (int): Number of frames T.
-        gt (np.ndarray): ``(G, 9)`` ground-truth rows
-            (:data:`~mmmtl.evaluation.mot_io.GT_FIELDS`).
-        results (np.ndarray): ``(P, 7)`` result rows
-            (:data:`~mmmtl.evaluation.mot_io.RESULT_FIELDS`).
-    """
-    name: str
-    seq_length: int
-    gt: np.ndarray
-    results: np.ndarray
 
 
 def load_sequences(gt_root: str,
@@ -160,93 +158,28 @@ def load_sequences(gt_root: str,
     return sequences
 
 
-def box_iou_xywh(boxes1: np.ndarray, boxes2: np.ndarray) -> np.ndarray:
-    """IoU of boxes given as ``(x, y, w, h)``, as TrackEval computes it.
+def _dataset(layout: TrackEvalLayout, benchmark: str, output_dir: str):
+    """TrackEval's ``MotChallenge2DBox`` on the files of ``layout``."""
+    import trackeval
+
+    cfg = trackeval.datasets.MotChallenge2DBox.get_default_dataset_config()
+    cfg.update(layout.dataset_config())
+    cfg.update(
+        OUTPUT_FOLDER=output_dir, CLASSES_TO_EVAL=['pedestrian'],
+        BENCHMARK=benchmark, SPLIT_TO_EVAL='train',
+        DO_PREPROC=benchmark != 'MOT15', PRINT_CONFIG=False)
+    return trackeval.datasets.MotChallenge2DBox(cfg)
+
+
+def run_trackeval(layout: TrackEvalLayout,
+                  benchmark: str = 'MOT17',
+                  iou_thr: float = 0.5,
+                  verbose: bool = False) -> pd.DataFrame:
+    """Evaluate written files with TrackEval (HOTA, CLEAR, Identity).
 
     Args:
-        boxes1 (np.ndarray): ``(N, 4)`` boxes.
-        boxes2 (np.ndarray): ``(M, 4)`` boxes.
-
-    Returns:
-        np.ndarray: ``(N, M)`` IoU matrix.
-    """
-    b1 = np.asarray(boxes1, dtype=np.float64).reshape(-1, 4)
-    b2 = np.asarray(boxes2, dtype=np.float64).reshape(-1, 4)
-    x1 = np.maximum(b1[:, None, 0], b2[None, :, 0])
-    y1 = np.maximum(b1[:, None, 1], b2[None, :, 1])
-    x2 = np.minimum(b1[:, None, 0] + b1[:, None, 2],
-                    b2[None, :, 0] + b2[None, :, 2])
-    y2 = np.minimum(b1[:, None, 1] + b1[:, None, 3],
-                    b2[None, :, 1] + b2[None, :, 3])
-    inter = np.maximum(x2 - x1, 0) * np.maximum(y2 - y1, 0)
-    union = (b1[:, None, 2] * b1[:, None, 3] +
-             b2[None, :, 2] * b2[None, :, 3] - inter)
-    inter[union <= _EPS] = 0
-    union[union <= _EPS] = 1
-    return inter / union
-
-
-def _split_by_frame(rows: np.ndarray, seq_length: int) -> List[np.ndarray]:
-    """Rows grouped by frame: entry ``t`` holds the rows of frame t + 1."""
-    frames = rows[:, 0].astype(np.int64)
-    order = np.argsort(frames, kind='stable')
-    bounds = np.searchsorted(frames[order], np.arange(1, seq_length + 2))
-    return [rows[order[bounds[t]:bounds[t + 1]]] for t in range(seq_length)]
-
-
-def preprocess_frame(gt: np.ndarray, results: np.ndarray,
-                     benchmark: str) -> Tuple[np.ndarray, np.ndarray]:
-    """Official MOTChallenge preprocessing of one frame.
-
-    Predictions matched (Hungarian matching on IoU, at least 0.5) to a
-    ground-truth box of a distractor class are removed; only ``conf = 1``
-    pedestrian ground truth is kept. For MOT15 only ``conf = 0`` rows are
-    removed. Same steps as TrackEval's
-    ``MotChallenge2DBox.get_preprocessed_seq_data`` and
-    ``motmetrics.preprocess.preprocessResult``.
-
-    Args:
-        gt (np.ndarray): ``(G, 9)`` ground-truth rows of the frame.
-        results (np.ndarray): ``(P, 7)`` result rows of the frame.
-        benchmark (str): Benchmark name.
-
-    Returns:
-        tuple[np.ndarray, np.ndarray]: Kept ground-truth ``(G', 9)`` and
-        result ``(P', 7)`` rows.
-    """
-    distractors = distractor_classes(benchmark)
-    if distractors and len(gt) and len(results):
-        scores = box_iou_xywh(gt[:, 2:6], results[:, 2:6])
-        scores[scores < _PREPROC_IOU - _EPS] = 0
-        rows, cols = linear_sum_assignment(-scores)
-        matched = scores[rows, cols] > _EPS
-        rows, cols = rows[matched], cols[matched]
-        drop = cols[np.isin(gt[rows, 7], distractors)]
-        results = np.delete(results, drop, axis=0)
-    keep = gt[:, 6] != 0
-    if benchmark != 'MOT15':
-        keep &= gt[:, 7] == 1
-    return gt[keep], results
-
-
-def _relabel(rows: np.ndarray) -> np.ndarray:
-    """Copy with identities renumbered 1..K (TrackEval allocates arrays
-    as large as the largest identity)."""
-    rows = rows.copy()
-    if len(rows):
-        _, inverse = np.unique(rows[:, 1], return_inverse=True)
-        rows[:, 1] = inverse + 1
-    return rows
-
-
-def eval_trackeval(sequences: Sequence[MOTSequence],
-                   benchmark: str = 'MOT17',
-                   iou_thr: float = 0.5,
-                   verbose: bool = False) -> pd.DataFrame:
-    """Evaluate with TrackEval (HOTA, CLEAR, Identity).
-
-    Args:
-        sequences (Sequence[MOTSequence]): Validated sequences.
+        layout (TrackEvalLayout): Files from
+            :func:`~mmmtl.formats.write_trackeval_layout`.
         benchmark (str): Benchmark name. Defaults to ``'MOT17'``.
         iou_thr (float): IoU threshold of CLEAR and Identity matching.
             Defaults to 0.5.
@@ -254,58 +187,36 @@ def eval_trackeval(sequences: Sequence[MOTSequence],
 
     Returns:
         pd.DataFrame: One row per sequence plus ``OVERALL``, columns
-        :data:`ALL_METRICS`.
+        :data:`ALL_METRICS` (``Relinks`` is NaN).
     """
     import trackeval
 
     check_benchmark(benchmark)
-    tracker = 'tracker'
-    with tempfile.TemporaryDirectory() as tmp:
-        gt_dir, res_dir = osp.join(tmp, 'gt'), osp.join(tmp, 'res')
-        os.makedirs(osp.join(res_dir, tracker))
-        for seq in sequences:
-            os.makedirs(osp.join(gt_dir, seq.name, 'gt'))
-            gt = _relabel(seq.gt)
-            if benchmark == 'MOT15':
-                gt[:, 7:9] = -1  # MOT15 ground truth has no classes
-            write_mot_gt(osp.join(gt_dir, seq.name, 'gt', 'gt.txt'), gt)
-            write_mot_results(
-                osp.join(res_dir, tracker, f'{seq.name}.txt'),
-                _relabel(seq.results))
-        eval_cfg = trackeval.Evaluator.get_default_eval_config()
-        eval_cfg.update(
-            USE_PARALLEL=False, BREAK_ON_ERROR=True, LOG_ON_ERROR=None,
-            PRINT_RESULTS=False, PRINT_CONFIG=False, TIME_PROGRESS=False,
-            OUTPUT_SUMMARY=False, OUTPUT_DETAILED=False, PLOT_CURVES=False)
-        data_cfg = trackeval.datasets.MotChallenge2DBox \
-            .get_default_dataset_config()
-        data_cfg.update(
-            GT_FOLDER=gt_dir, TRACKERS_FOLDER=res_dir,
-            OUTPUT_FOLDER=osp.join(tmp, 'out'), TRACKERS_TO_EVAL=[tracker],
-            CLASSES_TO_EVAL=['pedestrian'], BENCHMARK=benchmark,
-            SPLIT_TO_EVAL='train', DO_PREPROC=benchmark != 'MOT15',
-            PRINT_CONFIG=False, TRACKER_SUB_FOLDER='', SKIP_SPLIT_FOL=True,
-            SEQ_INFO={s.name: s.seq_length for s in sequences},
-            GT_LOC_FORMAT='{gt_folder}/{seq}/gt/gt.txt')
-        metric_cfg = dict(THRESHOLD=iou_thr, PRINT_CONFIG=False)
-        metrics = [
-            trackeval.metrics.HOTA(dict(PRINT_CONFIG=False)),
-            trackeval.metrics.CLEAR(metric_cfg),
-            trackeval.metrics.Identity(metric_cfg)
-        ]
-        out = io.StringIO()
-        redirect = (contextlib.nullcontext() if verbose else
-                    contextlib.redirect_stdout(out))
-        with redirect:
-            res, msg = trackeval.Evaluator(eval_cfg).evaluate(
-                [trackeval.datasets.MotChallenge2DBox(data_cfg)], metrics)
-        status = msg['MotChallenge2DBox'][tracker]
-        if status != 'Success':
-            raise RuntimeError(f'TrackEval failed: {status}\n'
-                               f'{out.getvalue()}')
-    res = res['MotChallenge2DBox'][tracker]
+    eval_cfg = trackeval.Evaluator.get_default_eval_config()
+    eval_cfg.update(
+        USE_PARALLEL=False, BREAK_ON_ERROR=True, LOG_ON_ERROR=None,
+        PRINT_RESULTS=False, PRINT_CONFIG=False, TIME_PROGRESS=False,
+        OUTPUT_SUMMARY=False, OUTPUT_DETAILED=False, PLOT_CURVES=False)
+    metric_cfg = dict(THRESHOLD=iou_thr, PRINT_CONFIG=False)
+    metrics = [
+        trackeval.metrics.HOTA(dict(PRINT_CONFIG=False)),
+        trackeval.metrics.CLEAR(metric_cfg),
+        trackeval.metrics.Identity(metric_cfg)
+    ]
+    out = io.StringIO()
+    redirect = (contextlib.nullcontext() if verbose else
+                contextlib.redirect_stdout(out))
+    with tempfile.TemporaryDirectory() as tmp, redirect:
+        dataset = _dataset(layout, benchmark, tmp)
+        order = list(dataset.seq_list)
+        res, msg = trackeval.Evaluator(eval_cfg).evaluate([dataset],
+                                                          metrics)
+    status = msg['MotChallenge2DBox'][layout.tracker]
+    if status != 'Success':
+        raise RuntimeError(f'TrackEval failed: {status}\n{out.getvalue()}')
+    res = res['MotChallenge2DBox'][layout.tracker]
     rows = {}
-    for name in [s.name for s in sequences] + ['COMBINED_SEQ']:
+    for name in order + ['COMBINED_SEQ']:
         r = res[name]['pedestrian']
         hota, clear, ident = r['HOTA'], r['CLEAR'], r['Identity']
         rows[OVERALL if name == 'COMBINED_SEQ' else name] = dict(
@@ -325,17 +236,38 @@ def eval_trackeval(sequences: Sequence[MOTSequence],
             Rcll=100 * clear['CLR_Re'],
             Prcn=100 * clear['CLR_Pr'],
             Frag=clear['Frag'],
-            GT_IDs=r['Count']['GT_IDs'])
+            GT_IDs=r['Count']['GT_IDs'],
+            Relinks=np.nan)
     return _to_frame(rows)
 
 
-def eval_motmetrics(sequences: Sequence[MOTSequence],
-                    benchmark: str = 'MOT17',
-                    iou_thr: float = 0.5) -> pd.DataFrame:
-    """Evaluate with py-motmetrics (CLEAR and Identity; no HOTA).
+def _count_relinks(acc, gt_ids: np.ndarray, tracker_ids: np.ndarray,
+                   dist: np.ndarray, prev_frame: Optional[int]) -> int:
+    """Targets motmetrics can re-link to their last track after a gap.
+
+    Before ``acc.update``: a target that was matched before but not in
+    ``prev_frame`` whose last track is present and within the threshold.
+    """
+    count = 0
+    for i, o in enumerate(gt_ids):
+        if o not in acc.m or acc.last_match.get(o) == prev_frame:
+            continue
+        j = np.flatnonzero(tracker_ids == acc.m[o])
+        count += int(len(j) > 0 and np.isfinite(dist[i, j[0]]))
+    return count
+
+
+def run_motmetrics(layout: TrackEvalLayout,
+                   benchmark: str = 'MOT17',
+                   iou_thr: float = 0.5) -> pd.DataFrame:
+    """Evaluate written files with py-motmetrics (CLEAR and Identity).
+
+    The frames are those of TrackEval's preprocessing (see the module
+    docstring); py-motmetrics matches and counts.
 
     Args:
-        sequences (Sequence[MOTSequence]): Validated sequences.
+        layout (TrackEvalLayout): Files from
+            :func:`~mmmtl.formats.write_trackeval_layout`.
         benchmark (str): Benchmark name. Defaults to ``'MOT17'``.
         iou_thr (float): A ground-truth box and a prediction can match
             when their IoU is at least this. Defaults to 0.5.
@@ -347,22 +279,30 @@ def eval_motmetrics(sequences: Sequence[MOTSequence],
     import motmetrics as mm
 
     check_benchmark(benchmark)
-    accs = []
-    for seq in sequences:
-        acc = mm.MOTAccumulator(auto_id=False)
-        gt_frames = _split_by_frame(seq.gt, seq.seq_length)
-        res_frames = _split_by_frame(seq.results, seq.seq_length)
-        for t in range(seq.seq_length):
-            gt, res = preprocess_frame(gt_frames[t], res_frames[t], benchmark)
-            if not len(gt) and not len(res):
-                continue
-            # motmetrics distance: 1 - IoU, NaN where pairing is not allowed
-            dist = 1 - box_iou_xywh(gt[:, 2:6], res[:, 2:6])
-            dist[dist > 1 - iou_thr + _EPS] = np.nan
-            acc.update(gt[:, 1].astype(np.int64), res[:, 1].astype(np.int64),
-                       dist, frameid=t + 1)
-        accs.append(acc)
-    names = [s.name for s in sequences]
+    accs, names, relinks = [], [], {}
+    with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(
+            io.StringIO()):
+        dataset = _dataset(layout, benchmark, tmp)
+        for seq in dataset.seq_list:
+            raw = dataset.get_raw_seq_data(layout.tracker, seq)
+            data = dataset.get_preprocessed_seq_data(raw, 'pedestrian')
+            acc = mm.MOTAccumulator(auto_id=False)
+            relinks[seq] = 0
+            prev = None
+            for t in range(data['num_timesteps']):
+                gt_ids = np.asarray(data['gt_ids'][t], np.int64)
+                tr_ids = np.asarray(data['tracker_ids'][t], np.int64)
+                sim = np.asarray(data['similarity_scores'][t], float)
+                sim = sim.reshape(len(gt_ids), len(tr_ids))
+                # motmetrics distance: 1 - IoU, NaN where pairing is not
+                # allowed (TrackEval's test: IoU >= thr - eps)
+                dist = np.where(sim >= iou_thr - _EPS, 1 - sim, np.nan)
+                relinks[seq] += _count_relinks(acc, gt_ids, tr_ids, dist,
+                                               prev)
+                acc.update(gt_ids, tr_ids, dist, frameid=t + 1)
+                prev = t + 1
+            accs.append(acc)
+            names.append(seq)
     keys = ['mota', 'idf1', 'motp', 'mostly_tracked', 'mostly_lost',
             'num_false_positives', 'num_misses', 'num_switches', 'idp',
             'idr', 'recall', 'precision', 'num_fragmentations',
@@ -370,6 +310,7 @@ def eval_motmetrics(sequences: Sequence[MOTSequence],
     mh = mm.metrics.create()
     summary = mh.compute_many(
         accs, metrics=keys, names=names, generate_overall=True)
+    relinks[OVERALL] = sum(relinks.values())
     rows = {}
     for name, s in summary.iterrows():
         rows[OVERALL if name == 'OVERALL' else name] = dict(
@@ -389,9 +330,77 @@ def eval_motmetrics(sequences: Sequence[MOTSequence],
             Rcll=100 * s['recall'],
             Prcn=100 * s['precision'],
             Frag=s['num_fragmentations'],
-            GT_IDs=s['num_unique_objects'])
+            GT_IDs=s['num_unique_objects'],
+            Relinks=relinks[OVERALL if name == 'OVERALL' else name])
     return _to_frame(rows)
 
+
+def evaluate_sequences(sequences: Sequence[MOTSequence],
+                       backend: str = 'trackeval',
+                       benchmark: str = 'MOT17',
+                       iou_thr: float = 0.5,
+                       out_dir: Optional[str] = None,
+                       decimals: Optional[int] = None,
+                       verbose: bool = False) -> Dict[str, pd.DataFrame]:
+    """Write validated sequences in TrackEval's layout once and evaluate.
+
+    Args:
+        sequences (Sequence[MOTSequence]): Validated sequences.
+        backend (str): ``'trackeval'``, ``'motmetrics'`` or ``'both'``.
+            Defaults to ``'trackeval'``.
+        benchmark (str): Benchmark name. Defaults to ``'MOT17'``.
+        iou_thr (float): IoU threshold of CLEAR and Identity matching.
+            Defaults to 0.5.
+        out_dir (str, optional): Folder to keep the files in (see
+            :func:`~mmmtl.formats.write_trackeval_layout`); the official
+            TrackEval evaluation of these files gives the returned
+            numbers. Defaults to None (a temporary folder).
+        decimals (int, optional): Decimals of result boxes and scores in
+            the files; the evaluation reads the files, so it uses the
+            rounded values. Defaults to None (exact).
+        verbose (bool): Print TrackEval's own output. Defaults to False.
+
+    Returns:
+        dict[str, pd.DataFrame]: Per back-end, a table with one row per
+        sequence plus ``OVERALL`` and the columns :data:`ALL_METRICS`.
+    """
+    backends = BACKENDS if backend == 'both' else (backend, )
+    if any(b not in BACKENDS for b in backends):
+        raise ValueError(f"backend must be one of {BACKENDS + ('both', )}, "
+                         f'got {backend!r}')
+    check_benchmark(benchmark)
+    with contextlib.ExitStack() as stack:
+        if out_dir is None:
+            out_dir = stack.enter_context(tempfile.TemporaryDirectory())
+        layout = write_trackeval_layout(out_dir, sequences, benchmark,
+                                        TRACKER, decimals)
+        tables = {}
+        if 'trackeval' in backends:
+            tables['trackeval'] = run_trackeval(layout, benchmark, iou_thr,
+                                                verbose)
+        if 'motmetrics' in backends:
+            tables['motmetrics'] = run_motmetrics(layout, benchmark,
+                                                  iou_thr)
+    return tables
+
+
+def eval_trackeval(sequences: Sequence[MOTSequence],
+                   benchmark: str = 'MOT17',
+                   iou_thr: float = 0.5,
+                   verbose: bool = False) -> pd.DataFrame:
+    """TrackEval table of validated sequences (see
+    :func:`evaluate_sequences`)."""
+    return evaluate_sequences(sequences, 'trackeval', benchmark, iou_thr,
+                              verbose=verbose)['trackeval']
+
+
+def eval_motmetrics(sequences: Sequence[MOTSequence],
+                    benchmark: str = 'MOT17',
+                    iou_thr: float = 0.5) -> pd.DataFrame:
+    """py-motmetrics table of validated sequences (see
+    :func:`evaluate_sequences`)."""
+    return evaluate_sequences(sequences, 'motmetrics', benchmark,
+                              iou_thr)['motmetrics']
 
 def _to_frame(rows: Dict[str, dict]) -> pd.DataFrame:
     table = pd.DataFrame.from_dict(rows, orient='index')
@@ -430,20 +439,13 @@ def evaluate_mot(gt_root: str,
         dict[str, pd.DataFrame]: Per back-end, a table with one row per
         sequence plus ``OVERALL`` and the columns :data:`ALL_METRICS`.
     """
-    backends = BACKENDS if backend == 'both' else (backend, )
-    if any(b not in BACKENDS for b in backends):
+    if backend not in BACKENDS + ('both', ):
         raise ValueError(f"backend must be one of {BACKENDS + ('both', )}, "
                          f'got {backend!r}')
     sequences = load_sequences(gt_root, results_dir, seqs, benchmark,
                                gt_file)
-    tables = {}
-    if 'trackeval' in backends:
-        tables['trackeval'] = eval_trackeval(sequences, benchmark, iou_thr,
-                                             verbose)
-    if 'motmetrics' in backends:
-        tables['motmetrics'] = eval_motmetrics(sequences, benchmark,
-                                               iou_thr)
-    return tables
+    return evaluate_sequences(sequences, backend, benchmark, iou_thr,
+                              verbose=verbose)
 
 
 def compare_backends(
@@ -468,6 +470,34 @@ def compare_backends(
     metrics = list(metrics)
     diff = tables['motmetrics'][metrics] - tables['trackeval'][metrics]
     bad = diff.abs() > atol
+    return diff.loc[bad.any(axis=1), bad.any(axis=0)]
+
+
+def unexplained_disagreement(tables: Dict[str, pd.DataFrame],
+                             atol: float = 1e-6) -> pd.DataFrame:
+    """Disagreements of the back-ends that their definitions do not explain.
+
+    The identity metrics (:data:`IDENTITY_METRICS`) must agree in every
+    row; the CLEAR columns of :data:`AGREEMENT_METRICS` must agree in the
+    rows where motmetrics had no chance to re-link a target after a gap
+    (``Relinks == 0``, see the module docstring).
+
+    Args:
+        tables (dict[str, pd.DataFrame]): Output of :func:`evaluate_mot`
+            with both back-ends.
+        atol (float): Differences up to this count as agreement.
+            Defaults to 1e-6.
+
+    Returns:
+        pd.DataFrame: ``motmetrics - trackeval`` of the offending rows and
+        columns (empty when every difference is explained).
+    """
+    cols = list(dict.fromkeys(AGREEMENT_METRICS + IDENTITY_METRICS))
+    diff = tables['motmetrics'][cols] - tables['trackeval'][cols]
+    bad = diff.abs() > atol
+    clear = [c for c in cols if c not in IDENTITY_METRICS]
+    explained = tables['motmetrics']['Relinks'] > 0
+    bad.loc[explained, clear] = False
     return diff.loc[bad.any(axis=1), bad.any(axis=0)]
 
 

@@ -12,9 +12,9 @@ from mmengine.structures import InstanceData
 
 import mmmtl  # noqa: F401  (registers the metric)
 from mmmtl.datasets import convert_mot_to_coco, write_mot_split
-from mmmtl.evaluation import (
+from mmmtl.evaluation import evaluate_mot
+from mmmtl.formats import (
     SeqInfo,
-    evaluate_mot,
     read_mot_results,
     write_mot_gt,
     write_seqinfo,
@@ -104,7 +104,7 @@ def test_matches_hand_counts_and_offline_eval(tmp_path, whole_videos):
     assert os.path.getsize(osp.join(pred_dir, 'B.txt')) == 0
     assert osp.isfile(osp.join(out, 'mot_metrics.csv'))
     # the written files give the same numbers offline
-    offline = evaluate_mot(metric.gt_dir, pred_dir)['trackeval']
+    offline = evaluate_mot(osp.join(out, 'gt'), pred_dir)['trackeval']
     for key in ('MOTA', 'IDF1', 'HOTA', 'MOTP', 'FP', 'FN', 'IDS'):
         assert res[PREFIX + key] == pytest.approx(offline.loc['OVERALL',
                                                               key])

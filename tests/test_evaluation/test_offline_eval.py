@@ -10,12 +10,13 @@ import pytest
 
 from mmmtl.evaluation import (
     AGREEMENT_METRICS,
-    MOTFormatError,
-    SeqInfo,
-    box_iou_xywh,
     compare_backends,
     evaluate_mot,
     format_table,
+)
+from mmmtl.formats import (
+    MOTFormatError,
+    SeqInfo,
     write_mot_gt,
     write_mot_results,
     write_seqinfo,
@@ -250,8 +251,3 @@ def test_missing_inputs(tmp_path):
     with pytest.raises(ValueError, match='backend'):
         evaluate_mot(gt_root, res, backend='devkit')
 
-
-def test_box_iou_xywh():
-    iou = box_iou_xywh([[0, 0, 10, 10]], [[5, 0, 10, 10], [20, 20, 1, 1]])
-    np.testing.assert_allclose(iou, [[50 / 150, 0]])
-    assert box_iou_xywh(np.zeros((0, 4)), [[0, 0, 1, 1]]).shape == (0, 1)

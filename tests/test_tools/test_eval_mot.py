@@ -8,7 +8,7 @@ import motmetrics
 import pandas as pd
 import pytest
 
-from mmmtl.evaluation import SeqInfo, write_seqinfo
+from mmmtl.formats import SeqInfo, write_seqinfo
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(ROOT, 'tools', 'eval_mot.py')

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from mmmtl.datasets import convert_mot_to_coco, write_mot_split
-from mmmtl.evaluation.mot_io import MOTFormatError, read_mot_gt
+from mmmtl.formats import MOTFormatError, read_mot_gt
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 W, H = 64, 48

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from mmmtl.evaluation import (
+from mmmtl.formats import (
     MOTFormatError,
     SeqInfo,
     read_mot_gt,

@@ -1,0 +1,798 @@
+"""The MOTChallenge file formats: the one module that reads and writes them.
+
+Every other part of mmmtl (the converter, the synthetic generator, the video
+sinks, the metric and the offline evaluator) goes through this module; none
+formats or parses a row itself.
+
+Formats (one row per box, comma separated, 1-based frame numbers, boxes as
+top-left corner, width and height in pixels):
+
+* ground truth ``gt/gt.txt`` of MOT16/17/20, 9 columns
+  ``frame, id, x, y, w, h, conf, class, visibility``; ``conf`` is 1 for
+  boxes that count and 0 for boxes to ignore ("zero-marked"), ``class``
+  one of the 13 MOT classes (:data:`MOT_CLASSES`; the distractors of each
+  benchmark are in :data:`DISTRACTOR_CLASSES`) and ``visibility`` in
+  ``[0, 1]``;
+* ground truth of MOT15 (2D), 10 columns
+  ``frame, id, x, y, w, h, conf, wx, wy, wz``; read as pedestrians with
+  visibility 1 (MOT15 has no classes);
+* public detections ``det/det.txt``, 10 columns
+  ``frame, -1, x, y, w, h, score, -1, -1, -1`` (the score may be negative,
+  e.g. DPM's);
+* tracking results, 7 to 10 columns ``frame, id, x, y, w, h, conf[, class,
+  -1, -1]``; an 8th column, when present, is the class and may not exceed
+  1 (TrackEval rejects non-pedestrian predictions);
+* ``seqinfo.ini`` with a ``[Sequence]`` section;
+* the folder layout TrackEval's ``MotChallenge2DBox`` reads
+  (:func:`write_trackeval_layout`).
+
+Every malformed row raises :class:`MOTFormatError` naming the file and the
+line: wrong column count, text in a number column, NaN or infinity, a
+fractional or out-of-range frame number, a negative or fractional identity,
+zero or negative width/height, a ground-truth ``conf`` other than 0/1, an
+unknown class, a visibility outside ``[0, 1]``, one identity twice in one
+frame, or a frame beyond the sequence length. With ``on_invalid='warn'``
+the rows that fail a per-row check are skipped with one warning per file
+that lists the lines (a duplicate identity keeps its first row); a file
+that cannot be read as a table (wrong column count) always raises.
+Blank lines are ignored.
+
+Numbers are written exactly: integral values as integers, others in the
+shortest form that reads back as the same float, unless a number of
+decimals is asked for.
+"""
+import configparser
+import os
+import os.path as osp
+import warnings
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+#: Columns of the canonical ground-truth array returned by
+#: :func:`read_mot_gt`.
+GT_FIELDS = ('frame', 'id', 'x', 'y', 'w', 'h', 'conf', 'class',
+             'visibility')
+#: Columns of the canonical result array returned by
+#: :func:`read_mot_results`.
+RESULT_FIELDS = ('frame', 'id', 'x', 'y', 'w', 'h', 'conf')
+#: Columns of the canonical detection array returned by
+#: :func:`read_mot_det` (``id`` is -1).
+DET_FIELDS = RESULT_FIELDS
+#: The 13 MOTChallenge classes, numbered from 1.
+MOT_CLASSES = ('pedestrian', 'person_on_vehicle', 'car', 'bicycle',
+               'motorbike', 'non_mot_vehicle', 'static_person',
+               'distractor', 'occluder', 'occluder_on_ground',
+               'occluder_full', 'reflection', 'crowd')
+
+#: Benchmarks whose ground-truth conventions are known.
+BENCHMARKS = ('MOT15', 'MOT16', 'MOT17', 'MOT20')
+
+#: Per benchmark, the classes whose matched predictions the official
+#: evaluation drops instead of counting them as false positives
+#: (TrackEval's ``MotChallenge2DBox``): person on vehicle, static person,
+#: distractor and reflection; MOT20 adds the non-MOT vehicle. MOT15 has no
+#: classes.
+DISTRACTOR_NAMES: Dict[str, Tuple[str, ...]] = dict(
+    MOT15=(),
+    MOT16=('person_on_vehicle', 'static_person', 'distractor',
+           'reflection'),
+    MOT17=('person_on_vehicle', 'static_person', 'distractor',
+           'reflection'),
+    MOT20=('person_on_vehicle', 'non_mot_vehicle', 'static_person',
+           'distractor', 'reflection'))
+#: :data:`DISTRACTOR_NAMES` as 1-based class numbers.
+DISTRACTOR_CLASSES: Dict[str, Tuple[int, ...]] = {
+    b: tuple(sorted(MOT_CLASSES.index(n) + 1 for n in names))
+    for b, names in DISTRACTOR_NAMES.items()
+}
+#: Class number of the pedestrian, the one class the MOTChallenge
+#: benchmarks evaluate.
+PEDESTRIAN = 1
+
+
+def check_benchmark(benchmark: str) -> None:
+    """Raise ``ValueError`` unless ``benchmark`` is in :data:`BENCHMARKS`.
+
+    Args:
+        benchmark (str): Benchmark name.
+    """
+    if benchmark not in BENCHMARKS:
+        raise ValueError(
+            f'benchmark must be one of {BENCHMARKS}, got {benchmark!r}')
+
+
+def distractor_classes(benchmark: str) -> List[int]:
+    """Classes whose matched predictions the official evaluation drops.
+
+    Args:
+        benchmark (str): Benchmark name.
+
+    Returns:
+        list[int]: Class numbers (1-based) of
+        :data:`DISTRACTOR_CLASSES`; empty for MOT15 (no classes).
+    """
+    check_benchmark(benchmark)
+    return list(DISTRACTOR_CLASSES[benchmark])
+
+
+def frame_file_name(frame: int, ext: str = '.jpg') -> str:
+    """Image file name of a 1-based frame number: ``000001.jpg``."""
+    return f'{int(frame):06d}{ext}'
+
+
+def format_number(value: float, decimals: Optional[int] = None) -> str:
+    """One number of a MOTChallenge row.
+
+    Args:
+        value (float): The number.
+        decimals (int, optional): Fixed number of decimals. Defaults to
+            None: an integral value as an integer (``12``), any other in
+            the shortest form that reads back as the same float.
+
+    Returns:
+        str: The text.
+    """
+    value = float(value)
+    if decimals is not None:
+        return f'{value:.{decimals}f}'
+    if value.is_integer():
+        return str(int(value))
+    return repr(value)
+
+
+class MOTFormatError(ValueError):
+    """A MOTChallenge file that cannot be read without guessing."""
+
+
+@dataclass(frozen=True)
+class SeqInfo:
+    """The ``[Sequence]`` section of a MOTChallenge ``seqinfo.ini``.
+
+    Attributes:
+        name (str): Sequence name.
+        im_dir (str): Image folder inside the sequence folder.
+        frame_rate (float): Frames per second.
+        seq_length (int): Number of frames T.
+        im_width (int, optional): Image width.
+        im_height (int, optional): Image height.
+        im_ext (str): Image file extension, e.g. ``'.jpg'``.
+    """
+    name: str
+    seq_length: int
+    im_dir: str = 'img1'
+    frame_rate: float = 30.0
+    im_width: Optional[int] = None
+    im_height: Optional[int] = None
+    im_ext: str = '.jpg'
+
+
+def read_seqinfo_section(path: str) -> Dict[str, str]:
+    """The raw ``[Sequence]`` section of a ``seqinfo.ini``.
+
+    For readers that need only some keys (e.g. the frame rate of a frame
+    folder); :func:`read_seqinfo` checks the whole section.
+
+    Args:
+        path (str): The file, or the sequence folder that holds it.
+
+    Returns:
+        dict[str, str]: The section's keys (camelCase) and values.
+
+    Raises:
+        MOTFormatError: If the file is missing, is not an ini file or has
+            no ``[Sequence]`` section.
+    """
+    if osp.isdir(path):
+        path = osp.join(path, 'seqinfo.ini')
+    if not osp.isfile(path):
+        raise MOTFormatError(f'{path}: seqinfo.ini not found')
+    parser = configparser.ConfigParser()
+    parser.optionxform = str  # MOT's keys are camelCase
+    try:
+        parser.read(path, encoding='utf-8')
+    except configparser.Error as e:
+        raise MOTFormatError(f'{path}: not an ini file ({e})') from e
+    if 'Sequence' not in parser:
+        raise MOTFormatError(f'{path}: no [Sequence] section')
+    return {k: v.strip() for k, v in parser['Sequence'].items()}
+
+
+def read_seqinfo(path: str, expected_name: Optional[str] = None) -> SeqInfo:
+    """Read and check a ``seqinfo.ini``.
+
+    ``name``, ``imDir``, ``frameRate`` and ``seqLength`` are required;
+    ``imWidth`` and ``imHeight`` may be missing (None), ``imExt``
+    defaults to ``'.jpg'``.
+
+    Args:
+        path (str): The file, or the sequence folder that holds it.
+        expected_name (str, optional): If given, ``name`` must equal it
+            (the sequence folder's name). Defaults to None.
+
+    Returns:
+        SeqInfo: The parsed section.
+
+    Raises:
+        MOTFormatError: If the file is missing, has no ``[Sequence]``
+            section, misses a key or holds a value of the wrong type.
+    """
+    sec = read_seqinfo_section(path)
+    if osp.isdir(path):
+        path = osp.join(path, 'seqinfo.ini')
+
+    required = object()
+
+    def get(key: str, cast, default=required):
+        if key not in sec:
+            if default is not required:
+                return default
+            raise MOTFormatError(f'{path}: [Sequence] has no key {key!r}')
+        try:
+            value = cast(sec[key])
+        except ValueError as e:
+            raise MOTFormatError(
+                f'{path}: [Sequence] {key}={sec[key]!r} is not a valid '
+                f'{cast.__name__}') from e
+        return value
+
+    info = SeqInfo(
+        name=get('name', str),
+        im_dir=get('imDir', str),
+        frame_rate=get('frameRate', float),
+        seq_length=get('seqLength', int),
+        im_width=get('imWidth', int, None),
+        im_height=get('imHeight', int, None),
+        im_ext=get('imExt', str, '.jpg'))
+    for key, value in (('seqLength', info.seq_length),
+                       ('imWidth', info.im_width),
+                       ('imHeight', info.im_height),
+                       ('frameRate', info.frame_rate)):
+        if value is not None and not value > 0:
+            raise MOTFormatError(
+                f'{path}: [Sequence] {key}={value} must be positive')
+    if expected_name is not None and info.name != expected_name:
+        raise MOTFormatError(
+            f'{path}: [Sequence] name={info.name!r} differs from the '
+            f'sequence folder {expected_name!r}')
+    return info
+
+
+def _read_table(path: str, ncols: Tuple[int, ...],
+                what: str) -> Tuple[np.ndarray, np.ndarray, int]:
+    """Read a comma-separated numeric table.
+
+    Returns:
+        tuple: ``(values, line_numbers, width)``: a ``(N, C)`` float64
+        array of the first ``C = min(ncols)`` columns, the ``(N, )``
+        1-based line number of each row and the column count ``width`` of
+        the file's rows.
+    """
+    if not osp.isfile(path):
+        raise MOTFormatError(f'{path}: {what} file not found')
+    with open(path, encoding='utf-8') as f:
+        lines = f.read().splitlines()
+    rows, line_nos = [], []
+    width = None
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        parts = line.split(',')
+        n = len(parts)
+        if n not in ncols:
+            expect = ' or '.join(str(c) for c in ncols)
+            raise MOTFormatError(
+                f'{path}:{i}: expected {expect} comma-separated columns in '
+                f'a {what} file, got {n}: {line!r}')
+        if width is None:
+            width = n
+        elif n != width:
+            raise MOTFormatError(
+                f'{path}:{i}: {n} columns, but earlier rows have {width}')
+        rows.append(parts)
+        line_nos.append(i)
+    keep = min(ncols) if width is None else width
+    if not rows:
+        return np.zeros((0, keep)), np.zeros(0, np.int64), keep
+    try:
+        values = np.array(rows, dtype=np.float64)
+    except ValueError:
+        # Slow path only to name the offending line and column.
+        for parts, i in zip(rows, line_nos):
+            for c, tok in enumerate(parts, 1):
+                try:
+                    float(tok)
+                except ValueError:
+                    raise MOTFormatError(
+                        f'{path}:{i}: column {c} is not a number: '
+                        f'{tok!r}') from None
+        raise
+    return values, np.asarray(line_nos, np.int64), width
+
+
+class _RowChecker:
+    """Collects rows that fail a check; raises or warns and drops them."""
+
+    def __init__(self, path: str, line_nos: np.ndarray, on_invalid: str):
+        if on_invalid not in ('error', 'warn'):
+            raise ValueError(
+                f"on_invalid must be 'error' or 'warn', got {on_invalid!r}")
+        self.path = path
+        self.line_nos = line_nos
+        self.on_invalid = on_invalid
+        self.bad = np.zeros(len(line_nos), bool)
+        self.reasons: List[str] = []
+
+    def check(self, bad: np.ndarray, reason: str) -> None:
+        bad = bad & ~self.bad
+        if not bad.any():
+            return
+        first = int(np.flatnonzero(bad)[0])
+        if self.on_invalid == 'error':
+            raise MOTFormatError(
+                f'{self.path}:{self.line_nos[first]}: {reason}')
+        lines = ', '.join(str(n) for n in self.line_nos[bad][:10])
+        more = ' ...' if bad.sum() > 10 else ''
+        self.reasons.append(f'{reason} (lines {lines}{more})')
+        self.bad |= bad
+
+    def keep(self) -> np.ndarray:
+        if self.reasons:
+            warnings.warn(
+                f'{self.path}: skipped {int(self.bad.sum())} invalid '
+                'row(s): ' + '; '.join(self.reasons))
+        return ~self.bad
+
+
+def _check_common(values: np.ndarray, chk: _RowChecker,
+                  seq_length: Optional[int], with_ids: bool = True) -> None:
+    """Checks shared by all row files (columns 0-5).
+
+    ``with_ids=False`` checks a detection file, whose identities are -1.
+    """
+    chk.check(~np.isfinite(values).all(1), 'NaN or infinite value')
+    frame, ids = values[:, 0], values[:, 1]
+    chk.check(frame != np.round(frame), 'frame number is not an integer')
+    chk.check(frame < 1, 'frame number must be >= 1')
+    if seq_length is not None:
+        chk.check(frame > seq_length,
+                  f'frame number exceeds the sequence length {seq_length}')
+    if with_ids:
+        chk.check(ids != np.round(ids), 'identity is not an integer')
+        chk.check(ids < 0, 'identity must be >= 0')
+    else:
+        chk.check(ids != -1, 'a detection has identity -1')
+    chk.check((values[:, 4] <= 0) | (values[:, 5] <= 0),
+              'box width and height must be positive')
+
+
+def _check_unique(values: np.ndarray, chk: _RowChecker) -> None:
+    """One identity may appear at most once per frame."""
+    ok = ~chk.bad
+    idx = np.flatnonzero(ok)
+    if len(idx) == 0:
+        return
+    keys = values[idx, 0] * (2.0**32) + values[idx, 1]
+    _, first, inverse = np.unique(
+        keys, return_index=True, return_inverse=True)
+    dup = np.zeros(len(values), bool)
+    dup[idx] = np.arange(len(idx)) != first[inverse]
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        j = int(idx[first[inverse[np.searchsorted(idx, i)]]])
+        chk.check(
+            dup, f'identity {int(values[i, 1])} appears twice in frame '
+            f'{int(values[i, 0])} (first at line {chk.line_nos[j]})')
+
+
+def read_mot_gt(path: str,
+                seq_length: Optional[int] = None,
+                benchmark: str = 'MOT17',
+                on_invalid: str = 'error') -> np.ndarray:
+    """Read a MOTChallenge ground-truth file.
+
+    Args:
+        path (str): ``gt.txt`` with 9 (MOT16/17/20) or 10 (MOT15) columns.
+        seq_length (int, optional): Number of frames T; rows beyond it are
+            invalid. Defaults to None (unchecked).
+        benchmark (str): Benchmark name; the 10-column MOT15 layout is
+            only read for ``'MOT15'`` (elsewhere its world-coordinate
+            column would be taken for the class). Defaults to ``'MOT17'``.
+        on_invalid (str): ``'error'`` raises :class:`MOTFormatError` at the
+            first invalid row; ``'warn'`` skips invalid rows with a warning.
+            Defaults to ``'error'``.
+
+    Returns:
+        np.ndarray: ``(N, 9)`` float64 rows in :data:`GT_FIELDS` order.
+        MOT15 rows get class 1 and visibility 1.
+    """
+    check_benchmark(benchmark)
+    ncols = (9, 10) if benchmark == 'MOT15' else (9, )
+    values, line_nos, width = _read_table(path, ncols, 'ground-truth')
+    if width == 10:  # MOT15: conf, then world coordinates; no classes
+        values = np.concatenate(
+            [values[:, :7], np.ones((len(values), 2))], axis=1)
+    chk = _RowChecker(path, line_nos, on_invalid)
+    _check_gt(values, chk, seq_length, benchmark)
+    return values[chk.keep()]
+
+
+def _check_gt(values: np.ndarray, chk: _RowChecker,
+              seq_length: Optional[int], benchmark: str) -> None:
+    _check_common(values, chk, seq_length)
+    chk.check(~np.isin(values[:, 6], (0, 1)),
+              'ground-truth conf must be 0 (ignore) or 1 (count)')
+    if benchmark != 'MOT15':
+        chk.check(
+            ~np.isin(values[:, 7], np.arange(1, len(MOT_CLASSES) + 1)),
+            f'class must be an integer in 1..{len(MOT_CLASSES)}')
+    vis = values[:, 8]
+    chk.check((vis < 0) | (vis > 1), 'visibility must be in [0, 1]')
+    _check_unique(values, chk)
+
+
+def check_mot_gt(rows: np.ndarray,
+                 source: str,
+                 seq_length: Optional[int] = None,
+                 benchmark: str = 'MOT17') -> np.ndarray:
+    """Check ground-truth rows held in memory as :func:`read_mot_gt` does.
+
+    Args:
+        rows (np.ndarray): ``(N, 9)`` rows in :data:`GT_FIELDS` order.
+        source (str): Where the rows come from, for the error message
+            (``'<source>:<row>: <reason>'``, rows numbered from 1).
+        seq_length (int, optional): Number of frames T. Defaults to None.
+        benchmark (str): Benchmark name. Defaults to ``'MOT17'``.
+
+    Returns:
+        np.ndarray: The rows as a ``(N, 9)`` float64 array.
+
+    Raises:
+        MOTFormatError: At the first invalid row.
+    """
+    check_benchmark(benchmark)
+    values = np.asarray(rows, np.float64).reshape(-1, 9)
+    chk = _RowChecker(source, np.arange(1, len(values) + 1), 'error')
+    _check_gt(values, chk, seq_length, benchmark)
+    return values
+
+
+def read_mot_results(path: str,
+                     seq_length: Optional[int] = None,
+                     on_invalid: str = 'error') -> np.ndarray:
+    """Read a MOTChallenge tracking result file.
+
+    Args:
+        path (str): ``<SEQ>.txt`` with 7 to 10 columns.
+        seq_length (int, optional): Number of frames T; rows beyond it are
+            invalid. Defaults to None (unchecked).
+        on_invalid (str): ``'error'`` or ``'warn'``, see
+            :func:`read_mot_gt`. Defaults to ``'error'``.
+
+    Returns:
+        np.ndarray: ``(N, 7)`` float64 rows in :data:`RESULT_FIELDS`
+        order.
+    """
+    values, line_nos, width = _read_table(path, (7, 8, 9, 10),
+                                          'tracking result')
+    chk = _RowChecker(path, line_nos, on_invalid)
+    _check_common(values[:, :7], chk, seq_length)
+    if width >= 8:
+        chk.check(values[:, 7] > 1,
+                  'class column (8th) > 1: only pedestrians (1 or -1) '
+                  'can be evaluated')
+    _check_unique(values, chk)
+    return values[chk.keep(), :7]
+
+
+def read_mot_det(path: str,
+                 seq_length: Optional[int] = None,
+                 on_invalid: str = 'error') -> np.ndarray:
+    """Read a MOTChallenge public detection file ``det/det.txt``.
+
+    Args:
+        path (str): ``det.txt`` with 7 to 10 columns, identity -1.
+        seq_length (int, optional): Number of frames T; rows beyond it are
+            invalid. Defaults to None (unchecked).
+        on_invalid (str): ``'error'`` or ``'warn'``, see
+            :func:`read_mot_gt`. Defaults to ``'error'``.
+
+    Returns:
+        np.ndarray: ``(N, 7)`` float64 rows in :data:`DET_FIELDS` order.
+    """
+    values, line_nos, _ = _read_table(path, (7, 8, 9, 10), 'detection')
+    chk = _RowChecker(path, line_nos, on_invalid)
+    _check_common(values[:, :7], chk, seq_length, with_ids=False)
+    return values[chk.keep(), :7]
+
+
+def _format_rows(rows: np.ndarray, int_cols: Sequence[int],
+                 decimals: Optional[int], suffix: str = '') -> str:
+    """Lines of rows; ``int_cols`` are written as integers."""
+    ints = set(int_cols)
+    return ''.join(','.join(
+        str(int(v)) if c in ints else format_number(v, decimals)
+        for c, v in enumerate(r)) + suffix + '\n' for r in rows)
+
+
+def _write_rows(path: str, rows: np.ndarray, int_cols: Sequence[int],
+                decimals: Optional[int], suffix: str = '') -> None:
+    with open(path, 'w') as f:
+        f.write(_format_rows(rows, int_cols, decimals, suffix))
+
+
+def format_mot_results(rows: np.ndarray,
+                       decimals: Optional[int] = None) -> str:
+    """Lines of the 10-column MOTChallenge result format, in row order.
+
+    Args:
+        rows (np.ndarray): ``(N, 7)`` rows in :data:`RESULT_FIELDS` order.
+        decimals (int, optional): Decimals of boxes and scores. Defaults
+            to None (exact).
+
+    Returns:
+        str: ``frame,id,x,y,w,h,conf,-1,-1,-1`` lines.
+    """
+    rows = np.asarray(rows, np.float64).reshape(-1, 7)
+    return _format_rows(rows, (0, 1), decimals, ',-1,-1,-1')
+
+
+def _sort_rows(rows: np.ndarray) -> np.ndarray:
+    return rows[np.lexsort((rows[:, 1], rows[:, 0]))]
+
+
+def write_mot_results(path: str,
+                      rows: np.ndarray,
+                      decimals: Optional[int] = None) -> None:
+    """Write tracking results in the 10-column MOTChallenge format.
+
+    Args:
+        path (str): Output file.
+        rows (np.ndarray): ``(N, 7)`` rows ``frame, id, x, y, w, h,
+            conf``, written sorted by frame then identity.
+        decimals (int, optional): Decimals of boxes and scores. Defaults
+            to None: exact, so reading the file back gives the same floats.
+    """
+    rows = _sort_rows(np.asarray(rows, np.float64).reshape(-1, 7))
+    with open(path, 'w') as f:
+        f.write(format_mot_results(rows, decimals))
+
+
+def write_mot_det(path: str,
+                  rows: np.ndarray,
+                  decimals: Optional[int] = None) -> None:
+    """Write public detections in the 10-column ``det.txt`` format.
+
+    Args:
+        path (str): Output file.
+        rows (np.ndarray): ``(N, 7)`` rows ``frame, -1, x, y, w, h,
+            score`` (the identity column is written as -1), sorted by
+            frame (stable).
+        decimals (int, optional): Decimals of boxes and scores. Defaults
+            to None (exact).
+    """
+    rows = np.asarray(rows, np.float64).reshape(-1, 7).copy()
+    rows = rows[np.argsort(rows[:, 0], kind='stable')]
+    rows[:, 1] = -1
+    _write_rows(path, rows, (0, 1), decimals, ',-1,-1,-1')
+
+
+def write_mot_gt(path: str, rows: np.ndarray) -> None:
+    """Write ground truth in the 9-column MOT16/17/20 format.
+
+    Numbers are written exactly, so reading the file back gives the same
+    floats.
+
+    Args:
+        path (str): Output file.
+        rows (np.ndarray): ``(N, 9)`` rows in :data:`GT_FIELDS` order.
+    """
+    rows = np.asarray(rows, np.float64).reshape(-1, 9)
+    _write_rows(path, rows, (0, 1, 6, 7), None)
+
+
+def write_seqinfo(path: str, info: SeqInfo) -> None:
+    """Write a ``seqinfo.ini`` that :func:`read_seqinfo` reads back.
+
+    Keys are written in MOT17's order (mmdet's ``mot2coco.py`` reads them
+    by line position).
+
+    Args:
+        path (str): Output file, or the sequence folder to write it into.
+        info (SeqInfo): Section to write; image sizes that are None are
+            left out.
+    """
+    if osp.isdir(path):
+        path = osp.join(path, 'seqinfo.ini')
+    lines = ['[Sequence]', f'name={info.name}', f'imDir={info.im_dir}',
+             f'frameRate={info.frame_rate:g}',
+             f'seqLength={int(info.seq_length)}']
+    if info.im_width is not None:
+        lines.append(f'imWidth={int(info.im_width)}')
+    if info.im_height is not None:
+        lines.append(f'imHeight={int(info.im_height)}')
+    lines.append(f'imExt={info.im_ext}')
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+
+
+def tracks_to_rows(frame: int, ids: Any, bboxes: Any,
+                   scores: Any) -> np.ndarray:
+    """Result rows of one frame from a tracker's output.
+
+    Args:
+        frame (int): 1-based frame number.
+        ids (array-like): ``(N, )`` track identities.
+        bboxes (array-like): ``(N, 4)`` boxes ``(x1, y1, x2, y2)``.
+        scores (array-like): ``(N, )`` scores.
+
+    Returns:
+        np.ndarray: ``(N, 7)`` float64 rows in :data:`RESULT_FIELDS`
+        order.
+    """
+    bboxes = np.asarray(bboxes, np.float64).reshape(-1, 4)
+    rows = np.empty((len(bboxes), 7))
+    rows[:, 0] = frame
+    rows[:, 1] = np.asarray(ids, np.float64).reshape(-1)
+    rows[:, 2:4] = bboxes[:, :2]
+    rows[:, 4:6] = bboxes[:, 2:] - bboxes[:, :2]
+    rows[:, 6] = np.asarray(scores, np.float64).reshape(-1)
+    return rows
+
+
+@dataclass
+class MOTSequence:
+    """Validated ground truth and results of one sequence.
+
+    Args:
+        name (str): Sequence name.
+        seq_length (int): Number of frames T.
+        gt (np.ndarray): ``(G, 9)`` ground-truth rows
+            (:data:`GT_FIELDS`).
+        results (np.ndarray): ``(P, 7)`` result rows
+            (:data:`RESULT_FIELDS`).
+    """
+    name: str
+    seq_length: int
+    gt: np.ndarray
+    results: np.ndarray
+
+
+@dataclass(frozen=True)
+class TrackEvalLayout:
+    """Folders and files of :func:`write_trackeval_layout`.
+
+    TrackEval's ``MotChallenge2DBox`` reads them with ``GT_FOLDER``,
+    ``TRACKERS_FOLDER``, ``TRACKERS_TO_EVAL=[tracker]``,
+    ``TRACKER_SUB_FOLDER=''``, ``SKIP_SPLIT_FOL=True`` and
+    ``SEQMAP_FILE`` (see :meth:`dataset_config`).
+
+    Attributes:
+        root (str): The output folder.
+        gt_folder (str): ``<root>/gt``, one ``<SEQ>/gt/gt.txt`` and
+            ``<SEQ>/seqinfo.ini`` per sequence.
+        trackers_folder (str): ``<root>``.
+        tracker (str): Name of the result folder ``<root>/<tracker>``.
+        seqmap_file (str): ``<root>/seqmap.txt``.
+    """
+    root: str
+    gt_folder: str
+    trackers_folder: str
+    tracker: str
+    seqmap_file: str
+
+    @property
+    def results_folder(self) -> str:
+        """``<root>/<tracker>``, one ``<SEQ>.txt`` per sequence."""
+        return osp.join(self.trackers_folder, self.tracker)
+
+    def dataset_config(self) -> Dict[str, Any]:
+        """The keys of TrackEval's dataset config that locate the files."""
+        return dict(
+            GT_FOLDER=self.gt_folder,
+            TRACKERS_FOLDER=self.trackers_folder,
+            TRACKERS_TO_EVAL=[self.tracker],
+            TRACKER_SUB_FOLDER='',
+            SKIP_SPLIT_FOL=True,
+            SEQMAP_FILE=self.seqmap_file,
+            GT_LOC_FORMAT='{gt_folder}/{seq}/gt/gt.txt')
+
+
+def _relabel(rows: np.ndarray) -> np.ndarray:
+    """Copy with identities renumbered 1..K in order of first number."""
+    rows = rows.copy()
+    if len(rows):
+        _, inverse = np.unique(rows[:, 1], return_inverse=True)
+        rows[:, 1] = inverse + 1
+    return rows
+
+
+#: Identities above this are renumbered when written for TrackEval, which
+#: allocates arrays as long as the largest identity.
+MAX_TRACKEVAL_ID = 10**6
+
+
+def _check_replaceable(folder: str, is_gt: bool) -> None:
+    """Refuse to replace a folder this module did not write."""
+    for name in os.listdir(folder):
+        path = osp.join(folder, name)
+        if is_gt:
+            ours = (osp.isdir(path) and sorted(os.listdir(path))
+                    == ['gt', 'seqinfo.ini']
+                    and os.listdir(osp.join(path, 'gt')) == ['gt.txt'])
+        else:
+            ours = osp.isfile(path) and name.endswith('.txt')
+        if not ours:
+            raise FileExistsError(
+                f'{folder} holds {name!r}, which was not written by an '
+                'earlier evaluation; choose another output folder')
+
+
+def write_trackeval_layout(root: str,
+                           sequences: Sequence[MOTSequence],
+                           benchmark: str = 'MOT17',
+                           tracker: str = 'default-tracker',
+                           decimals: Optional[int] = None) -> TrackEvalLayout:
+    """Write sequences in the folder layout of TrackEval's MOTChallenge.
+
+    ``<root>/gt/<SEQ>/{gt/gt.txt, seqinfo.ini}``, ``<root>/<tracker>/
+    <SEQ>.txt`` and ``<root>/seqmap.txt``. The official evaluation runs on
+    these files as they are (``trackeval/scripts/run_mot_challenge.py``
+    with the arguments of :meth:`TrackEvalLayout.dataset_config`). An
+    earlier ``<root>/<tracker>`` and ``<root>/gt`` are replaced, so no
+    sequence of an earlier run is left beside the new ones.
+
+    Args:
+        root (str): Output folder.
+        sequences (Sequence[MOTSequence]): Validated sequences, with
+            distinct names.
+        benchmark (str): Benchmark name; MOT15 ground truth is written
+            with class and visibility -1 (it has no classes).
+            Defaults to ``'MOT17'``.
+        tracker (str): Name of the result folder.
+            Defaults to ``'default-tracker'``.
+        decimals (int, optional): Decimals of result boxes and scores.
+            Defaults to None (exact).
+
+    Returns:
+        TrackEvalLayout: Where the files are.
+    """
+    import shutil
+
+    check_benchmark(benchmark)
+    names = [s.name for s in sequences]
+    if len(set(names)) != len(names):
+        raise ValueError(f'sequence names are not unique: {names}')
+    layout = TrackEvalLayout(
+        root=root,
+        gt_folder=osp.join(root, 'gt'),
+        trackers_folder=root,
+        tracker=tracker,
+        seqmap_file=osp.join(root, 'seqmap.txt'))
+    for folder in (layout.gt_folder, layout.results_folder):
+        if osp.isdir(folder):
+            _check_replaceable(folder, folder == layout.gt_folder)
+            shutil.rmtree(folder)
+        os.makedirs(folder)
+    for seq in sequences:
+        gt, res = seq.gt, seq.results
+        if len(gt) and gt[:, 1].max() > MAX_TRACKEVAL_ID:
+            gt = _relabel(gt)
+        if len(res) and res[:, 1].max() > MAX_TRACKEVAL_ID:
+            res = _relabel(res)
+        if benchmark == 'MOT15':
+            gt = gt.copy()
+            gt[:, 7:9] = -1
+        seq_dir = osp.join(layout.gt_folder, seq.name)
+        os.makedirs(osp.join(seq_dir, 'gt'))
+        write_seqinfo(
+            osp.join(seq_dir, 'seqinfo.ini'),
+            SeqInfo(name=seq.name, seq_length=seq.seq_length))
+        write_mot_gt(osp.join(seq_dir, 'gt', 'gt.txt'), gt)
+        write_mot_results(
+            osp.join(layout.results_folder, f'{seq.name}.txt'), res,
+            decimals)
+    with open(layout.seqmap_file, 'w') as f:
+        f.write('\n'.join(['name'] + names) + '\n')
+    return layout
