@@ -22,8 +22,7 @@ import os.path as osp
 import sys
 import time
 
-HERE = osp.dirname(osp.abspath(__file__))
-ROOT = osp.dirname(HERE)
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(
     ROOT, 'configs', 'quickstart',
     'ce-lwf_retinanet_r18-w32_fpn_1xb8-2400i_synthmot_test-synthmot.py')
@@ -63,8 +62,7 @@ class Step:
 
 
 def make_data(args, data_root: str) -> None:
-    from mmmtl.datasets.converters import convert_mot_to_coco
-    from mmmtl.datasets.synthetic import write_mot_split
+    from mmmtl.datasets import convert_mot_to_coco, write_mot_split
     for name, n_seqs, seed in (('synthmot-train', args.train_seqs,
                                 args.seed),
                                ('synthmot-test', args.test_seqs,
@@ -132,42 +130,34 @@ def test(cfg, ckpt: str, out_json: str) -> dict:
     return metrics
 
 
-def render_video(cfg_path: str, ckpt: str, data_root: str,
-                 out_dir: str) -> str:
-    import subprocess
+def render_video(cfg, ckpt: str, data_root: str, out_dir: str) -> str:
+    from mmengine.registry import init_default_scope
+
+    from mmmtl.apis import init_track_model, open_frame_source, track_to_files
     test_root = osp.join(data_root, 'synthmot-test', 'train')
-    seqs = sorted(os.listdir(test_root))
-    frames = osp.join(test_root, seqs[0], 'img1')
+    seq = sorted(os.listdir(test_root))[0]
     out_video = osp.join(out_dir, 'tracking_demo.mp4')
-    cmd = [
-        sys.executable,
-        osp.join(HERE, 'demo', 'mot_demo.py'), frames, cfg_path,
-        '--checkpoint', ckpt, '--out', out_video, '--out-txt',
-        osp.join(out_dir, f'{seqs[0]}.txt'), '--fps', '30'
-    ]
-    subprocess.run(cmd, check=True)
+    init_default_scope('mmdet')
+    model = init_track_model(cfg.copy(), ckpt)
+    source = open_frame_source(osp.join(test_root, seq))
+    print(f'  input: {source}')
+    stats = track_to_files(
+        model, source, out_video=out_video,
+        out_txt=osp.join(out_dir, f'{seq}.txt'))
+    print(f'  {stats.num_frames} frames at {stats.model_fps:.1f} FPS (model)')
     return out_video
 
 
 def print_table(metrics: dict) -> None:
-    """Print the papers' columns from the evaluator's output."""
-    ratio = ('HOTA', 'MOTA', 'IDF1', 'MOTP')
-    cols = [('HOTA', ('HOTA', )), ('MOTA', ('MOTA', )), ('IDF1', ('IDF1', )),
-            ('MOTP', ('MOTP', )), ('MT', ('MT', )), ('ML', ('ML', )),
-            ('FP', ('FP', )), ('FN', ('FN', )),
-            ('IDS', ('IDS', 'IDSW', 'IDSw'))]
-    short = {k.split('/')[-1]: v for k, v in metrics.items()}
-    row = {}
-    for label, names in cols:
-        for n in names:
-            if n in short:
-                v = float(short[n])
-                if label in ratio:
-                    # mmdet's metric gives fractions, mmmtl's percentages
-                    row[label] = f'{100 * v if abs(v) <= 1.0 else v:.1f}'
-                else:
-                    row[label] = f'{v:g}'
-                break
+    """Print the papers' columns of the metric's output (percentages for
+    HOTA, MOTA, IDF1 and MOTP; counts for the rest)."""
+    cols = ('HOTA', 'MOTA', 'IDF1', 'MOTP', 'MT', 'ML', 'FP', 'FN', 'IDS')
+    percent = ('HOTA', 'MOTA', 'IDF1', 'MOTP')
+    short = {k.split('/')[-1]: float(v) for k, v in metrics.items()}
+    row = {
+        k: f'{short[k]:.1f}' if k in percent else f'{short[k]:g}'
+        for k in cols if k in short
+    }
     print('\nHeld-out synthetic sequences (TrackEval, overall):')
     print(' | '.join(f'{k:>6}' for k in row))
     print(' | '.join(f'{v:>6}' for v in row.values()))
@@ -192,10 +182,9 @@ def main(argv=None) -> int:
     with Step(3, total, 'track the held-out sequences and evaluate'):
         metrics = test(cfg, ckpt, osp.join(out, 'metrics.json'))
     with Step(4, total, 'render the annotated video'):
-        video = render_video(cfg_path, ckpt, data_root, out)
+        video = render_video(cfg, ckpt, data_root, out)
     with Step(5, total, 'plot the LWF weights'):
-        from mmmtl.visualization import plot_loss_weights
-        from mmmtl.visualization.loss_weight_curves import find_scalar_json
+        from mmmtl.visualization import find_scalar_json, plot_loss_weights
         png = osp.join(out, 'lwf_weights.png')
         plot_loss_weights(find_scalar_json(work_dir), png)
     print_table(metrics)

@@ -1,4 +1,4 @@
-__all__ = []
+from .demo import build_track_visualizer, track_to_files
 from .inference import TrackVideoStats, init_track_model, track_video
 from .test import build_test_runner
 from .video_io import (
@@ -14,9 +14,10 @@ from .video_io import (
     partial_path,
 )
 
-__all__ += [
+__all__ = [
     'CaptureSource', 'FrameSource', 'ImageFolderSource', 'MOTTxtWriter',
     'TrackVideoStats', 'VideoFileSource', 'VideoSink', 'VideoSourceError',
-    'build_test_runner', 'check_outputs', 'init_track_model',
-    'open_frame_source', 'partial_path', 'track_video'
+    'build_test_runner', 'build_track_visualizer', 'check_outputs',
+    'init_track_model', 'open_frame_source', 'partial_path',
+    'track_to_files', 'track_video'
 ]

@@ -2,7 +2,7 @@
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Optional, Tuple, Union
 
 import cv2
 import numpy as np
@@ -97,10 +97,14 @@ class TrackVideoStats:
         elapsed (float): Wall time of the whole loop in seconds.
         model_time (float): Seconds spent in the model (detection and
             tracking).
+        video_size (tuple[int, int], optional): ``(width, height)`` of a
+            written video as a reader sees it (codecs may round odd sizes
+            down); set by :func:`~mmmtl.apis.track_to_files`.
     """
     num_frames: int = 0
     elapsed: float = 0.0
     model_time: float = 0.0
+    video_size: Optional[Tuple[int, int]] = None
 
     @property
     def fps(self) -> float:

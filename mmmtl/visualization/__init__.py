@@ -1,6 +1,4 @@
-__all__ = []
-from .loss_weight_curves import plot_loss_weights
+from .loss_weight_curves import find_scalar_json, plot_loss_weights
 from .track_visualizer import MMMTLTrackVisualizer
 
-__all__ += ['MMMTLTrackVisualizer']
-__all__ += ['plot_loss_weights']
+__all__ = ['MMMTLTrackVisualizer', 'find_scalar_json', 'plot_loss_weights']

@@ -13,6 +13,7 @@ from mmmtl.evaluation import (
     compare_backends,
     evaluate_mot,
     format_table,
+    unexplained_disagreement,
 )
 from mmmtl.formats import (
     MOTFormatError,
@@ -251,3 +252,43 @@ def test_missing_inputs(tmp_path):
     with pytest.raises(ValueError, match='backend'):
         evaluate_mot(gt_root, res, backend='devkit')
 
+
+
+def test_relink_after_a_gap_is_a_definition_difference(tmp_path):
+    """One target, matched to track 1 in frame 1, missed in frame 2 (the
+    frame has only a false positive far away), and overlapped in frame 3 by
+    track 1 (IoU 0.54) and track 2 (IoU 1). TrackEval, like the devkit,
+    prefers only the track of the previous frame: it matches track 2 and
+    counts a switch. motmetrics re-links the target to track 1: no switch.
+    Both find the same identity optimum."""
+    gt = np.array([[t, 1, *_box(0), 1, 1, 1] for t in (1, 2, 3)], float)
+    res = np.array([[1, 1, *_box(0), 1], [2, 9, *_box(500), 1],
+                    [3, 1, *_box(3), 1], [3, 2, *_box(0), 1]], float)
+    make_seq(str(tmp_path), 'S', 3, gt, res)
+    tables = evaluate_mot(
+        str(tmp_path / 'gt'), str(tmp_path / 'res'), backend='both')
+    te, mm = tables['trackeval'].loc['S'], tables['motmetrics'].loc['S']
+    assert (te['IDS'], mm['IDS']) == (1, 0)
+    assert te['FP'] == mm['FP'] == 2 and te['FN'] == mm['FN'] == 1
+    assert te['MOTA'] == pytest.approx(-100 / 3)
+    assert mm['MOTA'] == pytest.approx(0)
+    assert te['IDF1'] == pytest.approx(mm['IDF1']) == pytest.approx(400 / 7)
+    assert mm['Relinks'] == 1 and np.isnan(te['Relinks'])
+    assert not compare_backends(tables).empty
+    assert unexplained_disagreement(tables).empty
+
+
+def test_unexplained_disagreement_rule(tmp_path):
+    """CLEAR differences count as explained only where motmetrics could
+    re-link; identity differences never do."""
+    gt = np.array([[t, 1, *_box(0), 1, 1, 1] for t in (1, 2)], float)
+    make_seq(str(tmp_path), 'S', 2, gt, gt[:, :7])
+    tables = evaluate_mot(
+        str(tmp_path / 'gt'), str(tmp_path / 'res'), backend='both')
+    assert unexplained_disagreement(tables).empty
+    tables['motmetrics'].loc[:, 'IDS'] += 1  # no re-links: unexplained
+    assert list(unexplained_disagreement(tables).columns) == ['IDS']
+    tables['motmetrics'].loc[:, 'Relinks'] = 1
+    assert unexplained_disagreement(tables).empty
+    tables['motmetrics'].loc[:, 'IDF1'] += 1  # never explained
+    assert list(unexplained_disagreement(tables).columns) == ['IDF1']

@@ -121,3 +121,27 @@ def test_tables_go_into_a_new_folder(main, tud, capsys):
     captured = capsys.readouterr()
     # refused before the evaluation, not after the tables
     assert 'cannot write' in captured.err and 'OVERALL' not in captured.out
+
+
+def test_relink_difference_is_explained(main, tmp_path, capsys):
+    """The two back-ends differ on IDS where motmetrics re-links a target
+    to its track after a gap; the tool says so and exits with 0."""
+    import numpy as np
+
+    from mmmtl.formats import write_mot_gt, write_mot_results
+    seq = tmp_path / 'gt' / 'S'
+    (seq / 'gt').mkdir(parents=True)
+    (tmp_path / 'res').mkdir()
+    write_seqinfo(str(seq / 'seqinfo.ini'), SeqInfo(name='S', seq_length=3))
+    write_mot_gt(str(seq / 'gt' / 'gt.txt'),
+                 np.array([[t, 1, 0, 0, 10, 20, 1, 1, 1] for t in (1, 2, 3)]))
+    write_mot_results(
+        str(tmp_path / 'res' / 'S.txt'),
+        np.array([[1, 1, 0, 0, 10, 20, 1], [2, 9, 500, 0, 10, 20, 1],
+                  [3, 1, 3, 0, 10, 20, 1], [3, 2, 0, 0, 10, 20, 1]]))
+    rc = main(['--gt-root', str(tmp_path / 'gt'), '--results',
+               str(tmp_path / 'res'), '--backend', 'both'])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert 're-links after a gap (motmetrics only): S 1' in out
+    assert 'Every difference lies in a sequence where' in out

@@ -9,10 +9,7 @@ Example::
 import argparse
 import sys
 
-from mmmtl.visualization.loss_weight_curves import (
-    find_scalar_json,
-    plot_loss_weights,
-)
+from mmmtl.visualization import find_scalar_json, plot_loss_weights
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -11,21 +11,16 @@ folder), a camera index (``0``) or a stream URL (``rtsp://...``).
 """
 import argparse
 import sys
-import time
-from contextlib import ExitStack
 from typing import List, Optional
 
-from mmdet.registry import VISUALIZERS
 from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
 
 from mmmtl.apis import (
-    MOTTxtWriter,
-    VideoSink,
     check_outputs,
     init_track_model,
     open_frame_source,
-    track_video,
+    track_to_files,
 )
 
 
@@ -123,41 +118,20 @@ def main(argv: Optional[List[str]] = None) -> int:
         allow_partial=args.allow_partial,
         random_weights=args.random_weights)
 
-    visualizer = None
-    if args.out:
-        vis_cfg = dict(model.cfg.get('visualizer', {}))
-        vis_cfg.update(
-            type='MMMTLTrackVisualizer',
-            name=f'mot_demo_{time.time_ns()}',  # instance names are unique
-            vis_backends=None,
-            save_dir=None,
-            tail_length=args.tail)
-        visualizer = VISUALIZERS.build(vis_cfg)
-        visualizer.dataset_meta = model.dataset_meta
-
     print(f'input: {source}')
-    with ExitStack() as stack:
-        stack.callback(source.close)
-        sink = txt = None
-        if args.out:
-            sink = stack.enter_context(
-                VideoSink(args.out, source.fps, (source.width,
-                                                 source.height)))
-        if args.out_txt:
-            txt = stack.enter_context(MOTTxtWriter(args.out_txt))
-        stats = track_video(
-            model,
-            source,
-            video_sink=sink,
-            txt_writer=txt,
-            visualizer=visualizer,
-            score_thr=args.score_thr,
-            show_fps=args.show_fps,
-            progress=not args.no_progress)
+    stats = track_to_files(
+        model,
+        source,
+        out_video=args.out,
+        out_txt=args.out_txt,
+        score_thr=args.score_thr,
+        tail_length=args.tail,
+        show_fps=args.show_fps,
+        progress=not args.no_progress)
     print(f'{stats.num_frames} frames: {stats.fps:.2f} FPS overall, '
           f'{stats.model_fps:.2f} FPS model (detection + tracking)')
     if args.out:
-        width, height = sink.written_size()
+        width, height = stats.video_size
         print(f'video: {args.out} ({width}x{height} at {source.fps:g} fps)')
     if args.out_txt:
         print(f'tracks: {args.out_txt}')
