@@ -5,15 +5,13 @@ package under ``mmmtl/.mim`` (copied for wheels and sdists, linked for
 editable installs), which is where ``mim train mmmtl`` and mmengine's
 ``mmmtl::`` base configs look for them.
 """
-import os
+import importlib.util
 import os.path as osp
-import shutil
 import sys
 
 from setuptools import find_packages, setup
 
 HERE = osp.dirname(osp.abspath(__file__))
-MIM_FILES = ['tools', 'configs', 'model-index.yml']
 
 
 def readme() -> str:
@@ -42,7 +40,9 @@ def parse_requirements(fname: str) -> list:
 def add_mim_extension() -> None:
     """Put tools, configs and model-index.yml under ``mmmtl/.mim``.
 
-    Linked in develop mode, copied when building a wheel or sdist.
+    Linked in develop mode, copied when building a wheel or sdist, by
+    ``mmmtl/utils/mim_links.py`` (loaded by path: mmmtl's dependencies
+    may not be installed yet).
     """
     if 'develop' in sys.argv or 'editable_wheel' in sys.argv:
         mode = 'symlink'
@@ -50,23 +50,14 @@ def add_mim_extension() -> None:
         mode = 'copy'
     else:
         return
-    mim_path = osp.join(HERE, 'mmmtl', '.mim')
-    os.makedirs(mim_path, exist_ok=True)
-    for name in MIM_FILES:
-        src = osp.join(HERE, name)
-        dst = osp.join(mim_path, name)
-        if not osp.exists(src):
-            continue
-        if osp.islink(dst) or osp.isfile(dst):
-            os.remove(dst)
-        elif osp.isdir(dst):
-            shutil.rmtree(dst)
-        if mode == 'symlink':
-            os.symlink(osp.relpath(src, mim_path), dst)
-        elif osp.isdir(src):
-            shutil.copytree(src, dst)
-        else:
-            shutil.copyfile(src, dst)
+    spec = importlib.util.spec_from_file_location(
+        'mmmtl_mim_links', osp.join(HERE, 'mmmtl', 'utils', 'mim_links.py'))
+    mim_links = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mim_links)
+    if mode == 'symlink':
+        mim_links.link_source_tree(HERE, replace_copies=True)
+    else:
+        mim_links.copy_source_tree(HERE)
 
 
 if __name__ == '__main__':

@@ -34,12 +34,12 @@ import pandas as pd
 
 from mmmtl.evaluation import (
     ALL_METRICS,
+    BACKENDS,
     compare_backends,
     evaluate_mot,
     format_table,
     unexplained_disagreement,
 )
-from mmmtl.evaluation.offline_eval import BACKENDS
 from mmmtl.formats import BENCHMARKS
 
 

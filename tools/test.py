@@ -20,7 +20,7 @@ from mmengine.config import Config, DictAction
 
 import mmmtl  # noqa: F401  (registers mmmtl's components and loaders)
 from mmmtl.apis import build_test_runner
-from mmmtl.utils.dist import init_cpu_dist_if_needed
+from mmmtl.utils import init_cpu_dist_if_needed
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

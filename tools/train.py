@@ -12,7 +12,7 @@ import sys
 import mmdet
 
 import mmmtl  # noqa: F401  (registers mmmtl's components)
-from mmmtl.utils.dist import init_cpu_dist_if_needed
+from mmmtl.utils import init_cpu_dist_if_needed
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from .mmmtl_mot_metric import MMMTLMOTMetric
 from .offline_eval import (
     AGREEMENT_METRICS,
     ALL_METRICS,
+    BACKENDS,
     IDENTITY_METRICS,
     TABLE_METRICS,
     compare_backends,
@@ -19,7 +20,8 @@ from .offline_eval import (
 )
 
 __all__ = [
-    'MMMTLMOTMetric', 'AGREEMENT_METRICS', 'ALL_METRICS', 'IDENTITY_METRICS',
+    'MMMTLMOTMetric', 'AGREEMENT_METRICS', 'ALL_METRICS', 'BACKENDS',
+    'IDENTITY_METRICS',
     'TABLE_METRICS', 'compare_backends', 'eval_motmetrics', 'eval_trackeval',
     'evaluate_mot', 'evaluate_sequences', 'format_table', 'load_sequences',
     'run_motmetrics', 'run_trackeval', 'unexplained_disagreement'

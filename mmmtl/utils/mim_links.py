@@ -17,17 +17,29 @@ regular package of the checkout to such a namespace portion, so imports are
 unaffected.
 
 Run it with ``python -m mmmtl.utils.mim_links``; ``tools/setup_env.sh`` does.
+``setup.py`` loads this file too (by path, without importing mmmtl): it
+links the checkout for develop installs and copies it for wheels
+(:func:`copy_source_tree`), so there is one implementation of ``.mim``.
+The module uses the standard library only.
 """
 import argparse
 import os
 import os.path as osp
+import shutil
 import sys
 from typing import List
 
 MIM_FILES = ('tools', 'configs', 'model-index.yml')
 
 
-def _link(src: str, dst: str) -> bool:
+def _remove(path: str) -> None:
+    if osp.islink(path) or osp.isfile(path):
+        os.remove(path)
+    elif osp.isdir(path):
+        shutil.rmtree(path)
+
+
+def _link(src: str, dst: str, replace_copies: bool = False) -> bool:
     """Point ``dst`` at ``src``; return True when something changed."""
     target = osp.join(osp.dirname(dst), src)  # src may be relative to dst
     if osp.islink(dst):
@@ -35,17 +47,22 @@ def _link(src: str, dst: str) -> bool:
             return False
         os.remove(dst)
     elif osp.exists(dst):
-        # a copied file/dir from a wheel build: leave it alone
-        return False
+        if not replace_copies:
+            # a copied file/dir from a wheel build: leave it alone
+            return False
+        _remove(dst)
     os.symlink(src, dst)
     return True
 
 
-def link_source_tree(repo_root: str) -> List[str]:
+def link_source_tree(repo_root: str,
+                     replace_copies: bool = False) -> List[str]:
     """Create ``mmmtl/.mim`` links inside the checkout.
 
     Args:
         repo_root (str): Folder that holds ``setup.py`` and ``mmmtl/``.
+        replace_copies (bool): Replace files copied by a wheel build
+            (a develop install does). Defaults to False.
 
     Returns:
         list[str]: Paths created or updated.
@@ -56,9 +73,36 @@ def link_source_tree(repo_root: str) -> List[str]:
     for name in MIM_FILES:
         src = osp.join(repo_root, name)
         if osp.exists(src) and _link(
-                osp.relpath(src, mim_dir), osp.join(mim_dir, name)):
+                osp.relpath(src, mim_dir), osp.join(mim_dir, name),
+                replace_copies):
             changed.append(osp.join(mim_dir, name))
     return changed
+
+
+def copy_source_tree(repo_root: str) -> List[str]:
+    """Copy ``tools``, ``configs`` and ``model-index.yml`` into
+    ``mmmtl/.mim`` (for wheels and sdists), replacing links.
+
+    Args:
+        repo_root (str): Folder that holds ``setup.py`` and ``mmmtl/``.
+
+    Returns:
+        list[str]: Paths written.
+    """
+    mim_dir = osp.join(repo_root, 'mmmtl', '.mim')
+    os.makedirs(mim_dir, exist_ok=True)
+    written = []
+    for name in MIM_FILES:
+        src, dst = osp.join(repo_root, name), osp.join(mim_dir, name)
+        if not osp.exists(src):
+            continue
+        _remove(dst)
+        if osp.isdir(src):
+            shutil.copytree(src, dst)
+        else:
+            shutil.copyfile(src, dst)
+        written.append(dst)
+    return written
 
 
 def link_site_packages(repo_root: str) -> List[str]:
@@ -107,7 +151,6 @@ def _check_import_unaffected(pkg_dir: str) -> None:
     res = subprocess.run([sys.executable, '-c', code], cwd='/', env=env,
                          capture_output=True)
     if res.returncode != 0:
-        import shutil
         shutil.rmtree(pkg_dir, ignore_errors=True)
         raise RuntimeError(
             'mmmtl is installed in a finder-based editable mode, in which '

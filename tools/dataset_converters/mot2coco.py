@@ -13,7 +13,7 @@ Example::
 """
 import argparse
 
-from mmmtl.datasets.converters import convert_mot_to_coco
+from mmmtl.datasets import convert_mot_to_coco
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -1,0 +1,179 @@
+"""The layers of docs/architecture.md, enforced on the source.
+
+format -> datasets -> models -> trackers -> evaluation -> apis -> tools: a
+module imports only from its own layer or below; tools import public names
+(``__all__`` of an mmmtl package), never another tool or a private helper,
+and start no other tool; third-party imports of mmmtl are declared in the
+requirement files.
+"""
+import ast
+import importlib
+import os
+import os.path as osp
+import re
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+# Package prefix -> layer (lowest first); the longest prefix wins.
+LAYERS = {
+    'mmmtl.version': 0,
+    'mmmtl.formats': 0,
+    'mmmtl.utils': 0,
+    'mmmtl.datasets': 1,
+    'mmmtl.models': 2,
+    'mmmtl.models.trackers': 3,
+    'mmmtl.evaluation': 4,
+    'mmmtl.engine': 4,
+    'mmmtl.visualization': 4,
+    'mmmtl.apis': 5,
+    'mmmtl.testing': 5,
+}
+
+
+def _layer(module: str) -> int:
+    best = max((p for p in LAYERS if module == p or module.startswith(p +
+                                                                      '.')),
+               key=len, default=None)
+    assert best is not None, f'{module} is in no layer of LAYERS'
+    return LAYERS[best]
+
+
+def _modules(folder: str):
+    for dirpath, _, files in os.walk(osp.join(ROOT, folder)):
+        for f in sorted(files):
+            if f.endswith('.py'):
+                yield osp.join(dirpath, f)
+
+
+def _module_name(path: str) -> str:
+    rel = osp.relpath(path, ROOT)[:-3].replace(os.sep, '.')
+    return rel[:-len('.__init__')] if rel.endswith('.__init__') else rel
+
+
+def _optional(tree: ast.AST) -> set:
+    """Import nodes guarded by ``try: ... except ImportError``."""
+    nodes = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(
+                isinstance(h.type, ast.Name) and h.type.id in (
+                    'ImportError', 'ModuleNotFoundError')
+                for h in node.handlers):
+            for stmt in node.body:
+                nodes.update(id(n) for n in ast.walk(stmt))
+    return nodes
+
+
+def _imports(path: str, optional: bool = True):
+    """(line, imported module, imported names) of every import; without
+    ``optional``, leave out imports guarded by ``except ImportError``."""
+    tree = ast.parse(open(path, encoding='utf-8').read(), path)
+    skip = set() if optional else _optional(tree)
+    pkg = _module_name(path)
+    if not path.endswith('__init__.py'):
+        pkg = pkg.rsplit('.', 1)[0]
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                yield node.lineno, a.name, []
+        elif isinstance(node, ast.ImportFrom):
+            mod = node.module or ''
+            if node.level:
+                base = pkg.split('.')
+                base = base[:len(base) - node.level + 1]
+                mod = '.'.join(base + ([mod] if mod else []))
+            yield node.lineno, mod, [a.name for a in node.names]
+
+
+def test_no_module_imports_from_a_layer_above():
+    bad = []
+    for path in _modules('mmmtl'):
+        name = _module_name(path)
+        if name == 'mmmtl':
+            continue  # the package root registers every layer
+        for line, mod, _ in _imports(path):
+            if path.endswith('__init__.py') and mod.startswith(name + '.'):
+                continue  # a package gathers its own subpackages
+            if mod.startswith('mmmtl.') and _layer(mod) > _layer(name):
+                bad.append(f'{osp.relpath(path, ROOT)}:{line} imports {mod}')
+    assert not bad, '\n'.join(bad)
+
+
+def test_the_format_module_imports_nothing_of_mmmtl():
+    for path in _modules('mmmtl/formats'):
+        for line, mod, _ in _imports(path):
+            assert not mod.startswith('mmmtl.') or mod.startswith(
+                'mmmtl.formats'), f'{path}:{line} imports {mod}'
+
+
+def test_no_other_module_formats_a_mot_row():
+    """Row formatting (``f'{frame},{id},...'``) lives in the format
+    module only."""
+    pattern = re.compile(r"""f['"]\{[^}]*\},\{[^}]*\},\{""")
+    for folder in ('mmmtl', 'tools'):
+        for path in _modules(folder):
+            if '/formats/' in path:
+                continue
+            text = open(path, encoding='utf-8').read()
+            assert not pattern.search(text), path
+
+
+def test_tools_use_public_names_and_no_other_tool():
+    tools = {
+        osp.splitext(f)[0]
+        for _, _, files in os.walk(osp.join(ROOT, 'tools')) for f in files
+        if f.endswith('.py')
+    }
+    bad = []
+    for path in _modules('tools'):
+        where = osp.relpath(path, ROOT)
+        for line, mod, names in _imports(path):
+            if mod.split('.')[0] in tools or mod == 'subprocess':
+                bad.append(f'{where}:{line}: imports {mod}')
+            if not mod.startswith('mmmtl'):
+                continue
+            if any(p.startswith('_') for p in mod.split('.')):
+                bad.append(f'{where}:{line}: private module {mod}')
+            for n in names:
+                public = getattr(importlib.import_module(mod), '__all__',
+                                 ())
+                if n not in public:
+                    bad.append(f'{where}:{line}: {mod}.{n} is not in '
+                               f'{mod}.__all__')
+    assert not bad, '\n'.join(bad)
+
+
+def _requirements():
+    names = set()
+    for f in ('runtime.txt', 'mminstall.txt', 'tracking.txt'):
+        for line in open(osp.join(ROOT, 'requirements', f)):
+            line = line.split('#')[0].strip()
+            if line:
+                names.add(re.split(r'[<>=!\[ ]', line)[0].lower())
+    return names
+
+
+# import name -> distribution name, where they differ
+_DISTS = {'cv2': 'opencv-python', 'mmcv': 'mmcv', 'yaml': 'pyyaml'}
+
+
+@pytest.mark.parametrize('folder', ['mmmtl', 'tools'])
+def test_third_party_imports_are_declared(folder):
+    stdlib = __import__('sys').stdlib_module_names
+    declared = _requirements() | {'torch', 'mmmtl'}  # torch: setup_env.sh
+    bad = []
+    for path in _modules(folder):
+        for line, mod, _ in _imports(path, optional=False):
+            top = mod.split('.')[0]
+            if not top or top in stdlib:
+                continue
+            if _DISTS.get(top, top) not in declared and top not in {
+                    osp.splitext(f)[0]
+                    for f in os.listdir(osp.dirname(path))
+            }:
+                bad.append(f'{osp.relpath(path, ROOT)}:{line} imports '
+                           f'{top}, not in requirements/')
+    assert not bad, '\n'.join(bad)
