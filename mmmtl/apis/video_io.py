@@ -103,7 +103,56 @@ def _check_first(frame: Optional[np.ndarray], what: str) -> np.ndarray:
     return frame
 
 
-class CaptureSource(FrameSource):
+class _StreamingSource(FrameSource):
+    """A source read frame by frame from a decoder: the first frame is
+    read on opening (an input that gives none is an error), the others
+    while iterating, until the decoder gives no more."""
+
+    _handle: Any = None
+
+    def _start(self, what: str, first: Optional[np.ndarray],
+               fps: Optional[float], reported_fps: Any) -> None:
+        try:
+            self._first: Optional[np.ndarray] = _check_first(first, what)
+        except VideoSourceError:
+            self.close()
+            raise
+        self.height, self.width = self._first.shape[:2]
+        self.fps = _choose_fps(fps, reported_fps, self.name, warn=True)
+        self.frames_read = 0
+
+    def _read(self) -> Optional[np.ndarray]:
+        """The next frame, None at the end."""
+        raise NotImplementedError
+
+    def _release(self) -> None:
+        raise NotImplementedError
+
+    def _ended(self) -> None:
+        """Called when the decoder gives no more frames."""
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        if self._handle is None:
+            return
+        if self._first is not None:
+            frame, self._first = self._first, None
+            self.frames_read = 1
+            yield frame
+        while self._handle is not None:
+            frame = self._read()
+            if frame is None:
+                break
+            self.frames_read += 1
+            yield frame
+        self._ended()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._release()
+            self._handle = None
+
+
+class CaptureSource(_StreamingSource):
     """Frames from a camera or a stream (a ``cv2.VideoCapture``).
 
     Its end is not known in advance: when it stops delivering frames the
@@ -129,47 +178,29 @@ class CaptureSource(FrameSource):
                  fps: Optional[float] = None,
                  capture: Optional[Any] = None) -> None:
         self.name = str(source)
-        self._cap = cv2.VideoCapture(source) if capture is None else capture
+        self._handle = (
+            cv2.VideoCapture(source) if capture is None else capture)
         what = f'camera/stream {self.name!r}'
-        if not self._cap.isOpened():
+        if not self._handle.isOpened():
             self.close()
             raise VideoSourceError(f'cannot open {what}')
-        ok, frame = self._cap.read()
-        try:
-            self._first: Optional[np.ndarray] = _check_first(
-                frame if ok else None, what)
-        except VideoSourceError:
-            self.close()
-            raise
-        self.height, self.width = frame.shape[:2]
-        self.fps = _choose_fps(fps, self._cap.get(cv2.CAP_PROP_FPS),
-                               self.name, warn=True)
         self.num_frames = None
-        self.frames_read = 0
+        self._start(what, self._read(), fps,
+                    self._handle.get(cv2.CAP_PROP_FPS))
 
-    def __iter__(self) -> Iterator[np.ndarray]:
-        if self._cap is None:
-            return
-        if self._first is not None:
-            frame, self._first = self._first, None
-            self.frames_read = 1
-            yield frame
-        while self._cap is not None:
-            ok, frame = self._cap.read()
-            if not ok or frame is None:
-                break
-            self.frames_read += 1
-            yield frame
+    def _read(self) -> Optional[np.ndarray]:
+        ok, frame = self._handle.read()
+        return frame if ok else None
+
+    def _release(self) -> None:
+        self._handle.release()
+
+    def _ended(self) -> None:
         warnings.warn(f'{self.name!r} stopped delivering frames after '
                       f'{self.frames_read} frames')
 
-    def close(self) -> None:
-        if getattr(self, '_cap', None) is not None:
-            self._cap.release()
-            self._cap = None
 
-
-class VideoFileSource(FrameSource):
+class VideoFileSource(_StreamingSource):
     """Frames of a video file, read with ``mmcv.VideoReader``.
 
     Args:
@@ -189,47 +220,28 @@ class VideoFileSource(FrameSource):
             raise VideoSourceError(f'video file is empty: {path}')
         self.name = path
         self.input_files = [path]
-        self._reader: Optional[mmcv.VideoReader] = mmcv.VideoReader(path)
+        self._handle = mmcv.VideoReader(path)
         what = f'video {path!r}'
-        if not self._reader.opened:
+        if not self._handle.opened:
             self.close()
             raise VideoSourceError(f'cannot open {what}')
-        try:
-            self._first: Optional[np.ndarray] = _check_first(
-                self._reader.read(), what)
-        except VideoSourceError:
-            self.close()
-            raise
-        self.height, self.width = self._first.shape[:2]
-        self.fps = _choose_fps(fps, self._reader.fps, path, warn=True)
-        count = self._reader.frame_cnt
+        count = self._handle.frame_cnt
         self.num_frames = count if count > 0 else None
-        self.frames_read = 0
+        self._start(what, self._read(), fps, self._handle.fps)
 
-    def __iter__(self) -> Iterator[np.ndarray]:
-        if self._reader is None:
-            return
-        if self._first is not None:
-            frame, self._first = self._first, None
-            self.frames_read = 1
-            yield frame
-        while self._reader is not None:
-            frame = self._reader.read()
-            if frame is None:
-                break
-            self.frames_read += 1
-            yield frame
+    def _read(self) -> Optional[np.ndarray]:
+        return self._handle.read()
+
+    def _release(self) -> None:
+        self._handle.vcap.release()
+
+    def _ended(self) -> None:
         if (self.num_frames is not None
                 and self.frames_read < self.num_frames):
             # Container frame counts are estimates; a big shortfall means
             # a truncated file.
             warnings.warn(f'{self.name!r} ended after {self.frames_read} '
                           f'of {self.num_frames} announced frames')
-
-    def close(self) -> None:
-        if getattr(self, '_reader', None) is not None:
-            self._reader.vcap.release()
-            self._reader = None
 
 
 def _natural_key(name: str) -> List[Union[int, str]]:

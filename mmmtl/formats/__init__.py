@@ -1,44 +1,8 @@
-"""File formats, the lowest layer of mmmtl: nothing here imports the rest."""
-from .motchallenge import (
-    BENCHMARKS,
-    DET_FIELDS,
-    DISTRACTOR_CLASSES,
-    DISTRACTOR_NAMES,
-    GT_FIELDS,
-    MOT_CLASSES,
-    PEDESTRIAN,
-    RESULT_FIELDS,
-    MOTFormatError,
-    MOTSequence,
-    SeqInfo,
-    TrackEvalLayout,
-    check_benchmark,
-    check_mot_gt,
-    distractor_classes,
-    format_mot_results,
-    format_number,
-    frame_file_name,
-    read_mot_det,
-    read_mot_gt,
-    read_mot_results,
-    read_seqinfo,
-    read_seqinfo_section,
-    tracks_to_rows,
-    write_mot_det,
-    write_mot_gt,
-    write_mot_results,
-    write_seqinfo,
-    write_trackeval_layout,
-)
+"""File formats, the lowest layer of mmmtl: nothing here imports the rest.
 
-__all__ = [
-    'BENCHMARKS', 'DET_FIELDS', 'DISTRACTOR_CLASSES', 'DISTRACTOR_NAMES',
-    'GT_FIELDS', 'MOT_CLASSES', 'PEDESTRIAN', 'RESULT_FIELDS',
-    'MOTFormatError', 'MOTSequence', 'SeqInfo', 'TrackEvalLayout',
-    'check_benchmark', 'check_mot_gt', 'distractor_classes',
-    'format_mot_results', 'format_number', 'frame_file_name',
-    'read_mot_det', 'read_mot_gt', 'read_mot_results', 'read_seqinfo',
-    'read_seqinfo_section', 'tracks_to_rows', 'write_mot_det',
-    'write_mot_gt', 'write_mot_results', 'write_seqinfo',
-    'write_trackeval_layout'
-]
+Everything public of :mod:`mmmtl.formats.motchallenge` is exported here.
+"""
+from . import motchallenge
+from .motchallenge import *  # noqa: F401,F403
+
+__all__ = list(motchallenge.__all__)

@@ -50,6 +50,18 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+__all__ = [
+    'BENCHMARKS', 'DET_FIELDS', 'DISTRACTOR_CLASSES', 'DISTRACTOR_NAMES',
+    'GT_FIELDS', 'MOT_CLASSES', 'PEDESTRIAN', 'RESULT_FIELDS',
+    'MOTFormatError', 'MOTSequence', 'SeqInfo', 'TrackEvalLayout',
+    'check_benchmark', 'check_mot_gt', 'distractor_classes',
+    'format_mot_results', 'format_number', 'frame_file_name',
+    'read_mot_det', 'read_mot_gt', 'read_mot_results', 'read_seqinfo',
+    'read_seqinfo_section', 'tracks_to_rows', 'write_mot_det',
+    'write_mot_gt', 'write_mot_results', 'write_seqinfo',
+    'write_trackeval_layout'
+]
+
 #: Columns of the canonical ground-truth array returned by
 #: :func:`read_mot_gt`.
 GT_FIELDS = ('frame', 'id', 'x', 'y', 'w', 'h', 'conf', 'class',
