@@ -92,6 +92,8 @@ def build_cfg(args, data_root: str, work_dir: str):
         data_root, 'synthmot-train') + os.sep
     cfg.test_dataloader.dataset.data_root = osp.join(
         data_root, 'synthmot-test') + os.sep
+    cfg.test_evaluator.gt_root = osp.join(data_root, 'synthmot-test',
+                                          'train')
     # the classifier covers exactly the identities the converter numbered
     ann = osp.join(data_root, 'synthmot-train', 'annotations',
                    'train_cocoformat.json')

@@ -153,8 +153,6 @@ class MMMTLMOTMetric(BaseVideoMetric):
         if format_only and outfile_prefix is None:
             raise ValueError('format_only=True needs outfile_prefix, the '
                              'folder the result files are written to')
-        if gt_root is not None and not osp.isdir(gt_root):
-            raise FileNotFoundError(f'gt_root not found: {gt_root}')
         self.metrics = metrics
         self.outfile_prefix = outfile_prefix
         self.track_iou_thr = track_iou_thr
@@ -273,6 +271,11 @@ class MMMTLMOTMetric(BaseVideoMetric):
         return sequences
 
     def _read_gt(self, name: str, seq_length: int) -> np.ndarray:
+        if not osp.isdir(self.gt_root):
+            raise FileNotFoundError(
+                f'gt_root not found: {self.gt_root} (MMMTLMOTMetric; for '
+                'the half-val split the converter writes it with '
+                '--split-train)')
         src = osp.join(self.gt_root, name)
         src_length = read_seqinfo(src).seq_length
         if src_length != seq_length:

@@ -56,6 +56,11 @@ def test_dataset_config(path, syn_root, tmp_path):
     assert cfg.val_evaluator.benchmark == cfg.test_evaluator.benchmark
     assert cfg.val_evaluator.benchmark == bench
     assert not cfg.val_evaluator.get('format_only', False)
+    # one metric everywhere, evaluating the converter's half-val ground
+    # truth files (the official numbers of the written results)
+    for key in ('val_evaluator', 'test_evaluator'):
+        assert cfg[key].type == 'MMMTLMOTMetric'
+    assert cfg.val_evaluator.gt_root == f'data/{bench}/annotations/half-val_gt'
     if '_test-' in name and name.endswith('test.py'):
         # test server configs: submission files, no evaluation
         assert cfg.test_evaluator.format_only

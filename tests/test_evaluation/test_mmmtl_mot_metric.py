@@ -245,3 +245,62 @@ def test_half_val_split_end_to_end(tmp_path):
     for key in ('MOTA', 'IDF1', 'HOTA', 'MOTP', 'FN', 'IDS'):
         assert from_instances[PREFIX + key] == pytest.approx(
             offline['trackeval'].loc['OVERALL', key])
+
+
+def test_border_box_the_dataset_drops_counts_with_gt_root(tmp_path):
+    """A box whose 1-based left edge is x = W (its last pixel column
+    visible) is dropped by MOTChallengeDataset; the official evaluation
+    counts it as a miss. With gt_root the metric gives the official
+    numbers of the files it writes."""
+    import cv2
+
+    W, H = 64, 48
+    seq = tmp_path / 'train' / 'S'
+    (seq / 'img1').mkdir(parents=True)
+    (seq / 'gt').mkdir()
+    for t in (1, 2):
+        cv2.imwrite(str(seq / 'img1' / f'{t:06d}.jpg'),
+                    np.zeros((H, W, 3), np.uint8))
+    write_seqinfo(str(seq / 'seqinfo.ini'),
+                  SeqInfo(name='S', seq_length=2, im_width=W, im_height=H))
+    gt = [[1, 1, 10, 10, 10, 20, 1, 1, 1], [2, 1, 11, 10, 10, 20, 1, 1, 1],
+          [2, 2, W, 5, 8, 20, 1, 1, 1]]
+    write_mot_gt(str(seq / 'gt' / 'gt.txt'), np.array(gt, float))
+    root = str(tmp_path)
+    convert_mot_to_coco(root, osp.join(root, 'ann'), split_train=False)
+    dataset = DATASETS.build(
+        dict(type='MOTChallengeDataset', data_root=root,
+             ann_file='ann/train_cocoformat.json',
+             data_prefix=dict(img_path='train'), test_mode=True,
+             pipeline=[]))
+    frames = dataset.get_data_info(0)['images']
+    assert sum(len(f['instances']) for f in frames) == 2  # one dropped
+
+    def run(**kwargs):
+        out = str(tmp_path / 'out')
+        metric = _build(outfile_prefix=out, **kwargs)
+        for info in frames:
+            sample = DetDataSample(
+                metainfo=dict(img_path=info['img_path'],
+                              frame_id=info['frame_id'],
+                              ori_video_length=2,
+                              instances=info['instances']))
+            ins = [i for i in info['instances'] if i['instance_id'] == 0]
+            sample.pred_track_instances = InstanceData(
+                bboxes=torch.tensor([i['bbox'] for i in ins]),
+                instances_id=torch.tensor([1] * len(ins)),
+                scores=torch.ones(len(ins)))
+            track = TrackDataSample()
+            track.video_data_samples = [sample]
+            metric.process({}, [track.to_dict()])
+        res = metric.evaluate(1)
+        official = evaluate_mot(osp.join(root, 'train'),
+                                osp.join(out, 'default-tracker'))
+        return res, official['trackeval'].loc['OVERALL']
+
+    res, official = run()
+    assert (res[PREFIX + 'FN'], official['FN']) == (0, 1)
+    res, official = run(gt_root=osp.join(root, 'train'))
+    for key in ('FN', 'FP', 'IDS', 'MOTA', 'IDF1', 'HOTA'):
+        assert res[PREFIX + key] == pytest.approx(official[key])
+    assert res[PREFIX + 'FN'] == 1

@@ -13,5 +13,6 @@ num_identities = 517
 train_dataloader = dict(dataset=dict(data_root=data_root))
 val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
-val_evaluator = dict(benchmark='MOT16')
+val_evaluator = dict(
+    benchmark='MOT16', gt_root=data_root + 'annotations/half-val_gt')
 test_evaluator = val_evaluator

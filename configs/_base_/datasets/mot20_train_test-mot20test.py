@@ -24,7 +24,8 @@ test_dataloader = dict(
         data_root=data_root,
         ann_file='annotations/test_cocoformat.json',
         data_prefix=dict(img_path='test/')))
-val_evaluator = dict(benchmark='MOT20')
+val_evaluator = dict(
+    benchmark='MOT20', gt_root=data_root + 'annotations/half-val_gt')
 test_evaluator = dict(
     benchmark='MOT20',
     format_only=True,
