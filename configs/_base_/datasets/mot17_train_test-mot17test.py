@@ -18,4 +18,6 @@ test_dataloader = dict(
         ann_file='annotations/test_cocoformat.json',
         data_prefix=dict(img_path='test/')))
 test_evaluator = dict(
-    format_only=True, outfile_prefix='./work_dirs/mot17_test_results')
+    format_only=True,
+    outfile_prefix='./work_dirs/mot17_test_results',
+    gt_root=None)  # test videos have no ground truth

@@ -29,4 +29,5 @@ val_evaluator = dict(
 test_evaluator = dict(
     benchmark='MOT20',
     format_only=True,
-    outfile_prefix='./work_dirs/mot20_test_results')
+    outfile_prefix='./work_dirs/mot20_test_results',
+    gt_root=None)  # test videos have no ground truth
