@@ -131,3 +131,44 @@ def test_seqinfo(tmp_path):
     (tmp_path / 'seqinfo.ini').write_text('[Other]\nname=S\n')
     with pytest.raises(MOTFormatError, match=r'no \[Sequence\]'):
         read_seqinfo(str(tmp_path))
+
+
+def test_old_import_paths_warn_and_still_work():
+    import importlib
+    import sys
+
+    import mmmtl.evaluation as evaluation
+    import mmmtl.formats as formats
+    with pytest.warns(DeprecationWarning, match='mmmtl.formats'):
+        assert evaluation.read_mot_gt is formats.read_mot_gt
+    sys.modules.pop('mmmtl.evaluation.mot_io', None)
+    with pytest.warns(DeprecationWarning, match='mmmtl.formats'):
+        mot_io = importlib.import_module('mmmtl.evaluation.mot_io')
+    assert mot_io.write_seqinfo is formats.write_seqinfo
+    with pytest.raises(AttributeError):
+        evaluation.no_such_name
+
+
+def test_distractor_table_is_the_official_one():
+    from mmmtl.formats import DISTRACTOR_CLASSES, distractor_classes
+    assert DISTRACTOR_CLASSES['MOT17'] == (2, 7, 8, 12)
+    assert DISTRACTOR_CLASSES['MOT16'] == DISTRACTOR_CLASSES['MOT17']
+    assert distractor_classes('MOT20') == [2, 6, 7, 8, 12]
+    assert distractor_classes('MOT15') == []
+
+
+def test_numbers_are_written_exactly_and_ints_as_ints(tmp_path):
+    from mmmtl.formats import read_mot_det, write_mot_det
+    gt = np.array([[1, 3, 10, 20.5, 30, 60, 1, 1, 1.0],
+                   [2, 3, 11, 20, 30, 60, 0, 7, 0.25]])
+    write_mot_gt(str(tmp_path / 'gt.txt'), gt)
+    assert (tmp_path / 'gt.txt').read_text().splitlines() == [
+        '1,3,10,20.5,30,60,1,1,1', '2,3,11,20,30,60,0,7,0.25']
+    det = np.array([[2, 5, 1.5, 2, 3, 4, -0.5], [1, 9, 1, 2, 3, 4, 2.25]])
+    write_mot_det(str(tmp_path / 'det.txt'), det)
+    back = read_mot_det(str(tmp_path / 'det.txt'))
+    assert back[:, 1].tolist() == [-1, -1] and back[:, 0].tolist() == [1, 2]
+    np.testing.assert_array_equal(back[:, 2:], det[::-1, 2:])
+    (tmp_path / 'bad.txt').write_text('1,4,1,2,3,4,0.5,-1,-1,-1\n')
+    with pytest.raises(MOTFormatError, match=r'bad\.txt:1: .*identity -1'):
+        read_mot_det(str(tmp_path / 'bad.txt'))
