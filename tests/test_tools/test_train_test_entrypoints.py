@@ -52,6 +52,7 @@ train_dataloader = dict(batch_size=2, num_workers=0,
                         dataset=dict(data_root=train_root))
 test_dataloader = dict(num_workers=0, persistent_workers=False,
                        dataset=dict(data_root=test_root))
+test_evaluator = dict(gt_root=test_root + 'train')
 train_cfg = dict(max_iters=3)
 param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False)]
 default_hooks = dict(logger=dict(interval=1),
