@@ -51,6 +51,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 __all__ = [
+    'BENCHMARK_SEQUENCES', 'BenchmarkSequence', 'MOT17_DETECTORS',
     'BENCHMARKS', 'DET_FIELDS', 'DISTRACTOR_CLASSES', 'DISTRACTOR_NAMES',
     'GT_FIELDS', 'MOT_CLASSES', 'PEDESTRIAN', 'RESULT_FIELDS',
     'MOTFormatError', 'MOTSequence', 'SeqInfo', 'TrackEvalLayout',
@@ -102,6 +103,51 @@ DISTRACTOR_CLASSES: Dict[str, Tuple[int, ...]] = {
 #: Class number of the pedestrian, the one class the MOTChallenge
 #: benchmarks evaluate.
 PEDESTRIAN = 1
+
+
+@dataclass(frozen=True)
+class BenchmarkSequence:
+    """A training sequence of a MOTChallenge benchmark, from its
+    ``seqinfo.ini`` (and, for the camera, the benchmark's description).
+
+    Attributes:
+        name (str): Sequence name without detector suffix.
+        frame_rate (float): Frames per second.
+        width (int): Image width.
+        height (int): Image height.
+        seq_length (int): Number of frames.
+        moving_camera (bool): Whether the camera moves.
+    """
+    name: str
+    frame_rate: float
+    width: int
+    height: int
+    seq_length: int
+    moving_camera: bool
+
+
+def _seqs(prefix: str, rows) -> Tuple[BenchmarkSequence, ...]:
+    return tuple(
+        BenchmarkSequence(f'{prefix}-{n:02d}', *r) for n, *r in rows)
+
+
+_MOT17_TRAIN = ((2, 30, 1920, 1080, 600, False),
+                (4, 30, 1920, 1080, 1050, False),
+                (5, 14, 640, 480, 837, True),
+                (9, 30, 1920, 1080, 525, False),
+                (10, 30, 1920, 1080, 654, True),
+                (11, 30, 1920, 1080, 900, True),
+                (13, 25, 1920, 1080, 750, True))
+#: The training sequences of MOT16, MOT17 (the same videos) and MOT20.
+BENCHMARK_SEQUENCES: Dict[str, Tuple[BenchmarkSequence, ...]] = dict(
+    MOT16=_seqs('MOT16', _MOT17_TRAIN),
+    MOT17=_seqs('MOT17', _MOT17_TRAIN),
+    MOT20=_seqs('MOT20', ((1, 25, 1920, 1080, 429, False),
+                          (2, 25, 1920, 1080, 2782, False),
+                          (3, 25, 1173, 880, 2405, False),
+                          (5, 25, 1654, 1080, 3315, False))))
+#: MOT17's three copies of every video, one per public detector.
+MOT17_DETECTORS = ('DPM', 'FRCNN', 'SDP')
 
 
 def check_benchmark(benchmark: str) -> None:

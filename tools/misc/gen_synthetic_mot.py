@@ -10,11 +10,19 @@ Example::
 Give held-out splits another seed: identity numbers restart at 1 in every
 call, and the people are new (their colours may by chance resemble people
 of another call).
+
+A benchmark profile writes a training split shaped like MOT16, MOT17 or
+MOT20 (sequence names, frame rates, aspect ratios, moving cameras, MOT17's
+three detector copies with det/det.txt, distractors, occluders, zero-marked
+rows, MOT20's crowds), scaled down::
+
+    python tools/misc/gen_synthetic_mot.py data/MOT17 --profile mot17 \
+        --num-seqs 2 --frames 24 --scale 0.1667
 """
 import argparse
 import time
 
-from mmmtl.datasets import write_mot_split
+from mmmtl.datasets import PROFILES, write_benchmark_profile, write_mot_split
 
 
 def parse_args() -> argparse.Namespace:
@@ -38,27 +46,39 @@ def parse_args() -> argparse.Namespace:
                         help='threads encoding JPEGs')
     parser.add_argument('--name-prefix', default=None,
                         help='sequence name prefix (default SYN<seed>)')
+    parser.add_argument('--profile', choices=PROFILES, default=None,
+                        help='write a MOT16/17/20-shaped training split '
+                        '(uses --num-seqs, --frames, --seed, --scale)')
+    parser.add_argument('--scale', type=float, default=1 / 6,
+                        help="with --profile: image size relative to the "
+                        "benchmark's")
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
     start = time.perf_counter()
-    seq_dirs = write_mot_split(
-        args.out,
-        num_seqs=args.num_seqs,
-        num_frames=args.frames,
-        size=args.size,
-        seed=args.seed,
-        split=args.split,
-        num_targets=args.num_targets,
-        frame_rate=args.frame_rate,
-        camera_noise=not args.no_camera_noise,
-        jpeg_quality=args.jpeg_quality,
-        workers=args.workers,
-        name_prefix=args.name_prefix)
+    if args.profile is not None:
+        seq_dirs = write_benchmark_profile(
+            args.out, args.profile, num_seqs=args.num_seqs,
+            num_frames=args.frames, scale=args.scale, seed=args.seed,
+            jpeg_quality=args.jpeg_quality)
+    else:
+        seq_dirs = write_mot_split(
+            args.out,
+            num_seqs=args.num_seqs,
+            num_frames=args.frames,
+            size=args.size,
+            seed=args.seed,
+            split=args.split,
+            num_targets=args.num_targets,
+            frame_rate=args.frame_rate,
+            camera_noise=not args.no_camera_noise,
+            jpeg_quality=args.jpeg_quality,
+            workers=args.workers,
+            name_prefix=args.name_prefix)
     elapsed = time.perf_counter() - start
-    total = args.num_seqs * args.frames
+    total = len(seq_dirs) * args.frames
     for seq_dir in seq_dirs:
         print(seq_dir)
     print(f'{total} frames in {elapsed:.1f} s '
