@@ -197,6 +197,31 @@ def test_instances_without_mot_keys():
         metric.process({}, [track.to_dict()])
 
 
+def _test_dataset(root, ann_file):
+    return DATASETS.build(
+        dict(type='MOTChallengeDataset', data_root=root, ann_file=ann_file,
+             data_prefix=dict(img_path='train'), test_mode=True,
+             pipeline=[]))
+
+
+def _frame_sample(info, video_len, instances, shift=0.0):
+    """A frame as the tracker returns it; tracks copy ``instances``, their
+    boxes moved by ``shift`` pixels."""
+    sample = DetDataSample(
+        metainfo=dict(img_path=info['img_path'], frame_id=info['frame_id'],
+                      ori_video_length=video_len,
+                      instances=info['instances']))
+    sample.pred_track_instances = InstanceData(
+        bboxes=torch.tensor([i['bbox'] for i in instances]).reshape(-1, 4) +
+        shift,
+        instances_id=torch.tensor([i['instance_id']
+                                   for i in instances]).long(),
+        scores=torch.ones(len(instances)))
+    track = TrackDataSample()
+    track.video_data_samples = [sample]
+    return track.to_dict()
+
+
 def test_half_val_split_end_to_end(tmp_path):
     """Synthetic sequences -> converter -> MOTChallengeDataset (half-val)
     -> metric. The dataset's instances and the converter's renumbered
@@ -205,11 +230,7 @@ def test_half_val_split_end_to_end(tmp_path):
     root = str(tmp_path)
     write_mot_split(root, num_seqs=2, num_frames=12, size=(160, 96), seed=1)
     convert_mot_to_coco(root, osp.join(root, 'ann'), split_train=True)
-    dataset = DATASETS.build(
-        dict(type='MOTChallengeDataset', data_root=root,
-             ann_file='ann/half-val_cocoformat.json',
-             data_prefix=dict(img_path='train'), test_mode=True,
-             pipeline=[]))
+    dataset = _test_dataset(root, 'ann/half-val_cocoformat.json')
     gt_root = osp.join(root, 'ann', 'half-val_gt')
 
     def run(**kwargs):
@@ -217,24 +238,11 @@ def test_half_val_split_end_to_end(tmp_path):
         for v in range(len(dataset)):
             frames = dataset.get_data_info(v)['images']
             for info in frames:
-                sample = DetDataSample(
-                    metainfo=dict(
-                        img_path=info['img_path'],
-                        frame_id=info['frame_id'],
-                        ori_video_length=len(frames),
-                        instances=info['instances']))
                 # every third box missed, the others shifted by 1 px
                 ins = [i for i in info['instances']
                        if i['instance_id'] % 3][::-1]
-                sample.pred_track_instances = InstanceData(
-                    bboxes=torch.tensor([i['bbox'] for i in ins]).reshape(
-                        -1, 4) + 1,
-                    instances_id=torch.tensor(
-                        [i['instance_id'] for i in ins]).long(),
-                    scores=torch.ones(len(ins)))
-                track = TrackDataSample()
-                track.video_data_samples = [sample]
-                metric.process({}, [track.to_dict()])
+                metric.process(
+                    {}, [_frame_sample(info, len(frames), ins, shift=1)])
         return metric.evaluate(1)
 
     from_instances = run()
@@ -268,11 +276,7 @@ def test_border_box_the_dataset_drops_counts_with_gt_root(tmp_path):
     write_mot_gt(str(seq / 'gt' / 'gt.txt'), np.array(gt, float))
     root = str(tmp_path)
     convert_mot_to_coco(root, osp.join(root, 'ann'), split_train=False)
-    dataset = DATASETS.build(
-        dict(type='MOTChallengeDataset', data_root=root,
-             ann_file='ann/train_cocoformat.json',
-             data_prefix=dict(img_path='train'), test_mode=True,
-             pipeline=[]))
+    dataset = _test_dataset(root, 'ann/train_cocoformat.json')
     frames = dataset.get_data_info(0)['images']
     assert sum(len(f['instances']) for f in frames) == 2  # one dropped
 
@@ -280,19 +284,8 @@ def test_border_box_the_dataset_drops_counts_with_gt_root(tmp_path):
         out = str(tmp_path / 'out')
         metric = _build(outfile_prefix=out, **kwargs)
         for info in frames:
-            sample = DetDataSample(
-                metainfo=dict(img_path=info['img_path'],
-                              frame_id=info['frame_id'],
-                              ori_video_length=2,
-                              instances=info['instances']))
             ins = [i for i in info['instances'] if i['instance_id'] == 0]
-            sample.pred_track_instances = InstanceData(
-                bboxes=torch.tensor([i['bbox'] for i in ins]),
-                instances_id=torch.tensor([1] * len(ins)),
-                scores=torch.ones(len(ins)))
-            track = TrackDataSample()
-            track.video_data_samples = [sample]
-            metric.process({}, [track.to_dict()])
+            metric.process({}, [_frame_sample(info, 2, ins)])
         res = metric.evaluate(1)
         official = evaluate_mot(osp.join(root, 'train'),
                                 osp.join(out, 'default-tracker'))
