@@ -248,6 +248,8 @@ class MMMTLMOTMetric(BaseVideoMetric):
                 part['name'], dict(part, gt=[], results=[]))
             seq['gt'].append(part['gt'])
             seq['results'].append(part['results'])
+        if self.gt_root is None and not self.format_only:
+            self._check_dataset_classes()
         sequences = []
         for name in sorted(merged):
             seq = merged[name]
@@ -260,7 +262,6 @@ class MMMTLMOTMetric(BaseVideoMetric):
             if self.format_only:
                 gt = np.zeros((0, 9))
             elif self.gt_root is None:
-                self._check_dataset_classes()
                 gt = check_mot_gt(
                     np.concatenate(seq['gt']),
                     f'ground truth of {name} (dataset instances)', length,
