@@ -1,4 +1,10 @@
-from .benchmark_profiles import PROFILES, write_benchmark_profile
+from .benchmark_profiles import (
+    PROFILES,
+    BenchmarkProfile,
+    DetectorProfile,
+    SequenceProfile,
+    get_profile,
+)
 from .converters import convert_mot_to_coco
 from .mot_reid_dataset import MOTReIDDataset
 from .synthetic import (
@@ -7,6 +13,13 @@ from .synthetic import (
     generate_sequence,
     write_mot_split,
 )
+from .synthetic_benchmark import (
+    profile_summary,
+    scaled_size,
+    simulate_detections,
+    write_benchmark,
+    write_benchmark_profile,
+)
 from .transforms import *  # noqa: F401,F403
 from .transforms import PackReIDDetInputs
 
@@ -14,7 +27,9 @@ __all__ = [
     'GT_COLUMNS', 'SyntheticMOTScene', 'generate_sequence',
     'write_mot_split'
 ]
+__all__ += ['MOTReIDDataset', 'PackReIDDetInputs', 'convert_mot_to_coco']
 __all__ += [
-    'MOTReIDDataset', 'PackReIDDetInputs', 'PROFILES', 'convert_mot_to_coco',
-    'write_benchmark_profile'
+    'PROFILES', 'BenchmarkProfile', 'DetectorProfile', 'SequenceProfile',
+    'get_profile', 'profile_summary', 'scaled_size', 'simulate_detections',
+    'write_benchmark', 'write_benchmark_profile'
 ]

@@ -1,217 +1,244 @@
-"""MOT16/17/20-shaped synthetic benchmarks.
+"""Benchmark profiles of the synthetic generator, as data.
 
-:func:`write_benchmark_profile` writes the training split of a synthetic
-benchmark in the folder layout and file formats of MOT16, MOT17 or MOT20,
-so that the converter, the dataset configs and the evaluation can be run on
-data shaped like the real benchmark before it is downloaded:
+Each profile describes the shape of one MOTChallenge benchmark: its
+sequences with the real ``seqinfo.ini`` values (image size, frame rate,
+length, moving or static camera), the public detection copies of each
+sequence (MOT17 ships every sequence three times, ``-DPM``, ``-FRCNN`` and
+``-SDP``, each with its own ``det/det.txt``), the ground-truth classes that
+appear beside the pedestrians (distractors, occluders, vehicles) and how
+crowded the scenes are. :func:`mmmtl.datasets.write_benchmark` renders a
+profile, scaled down, as a MOTChallenge folder.
 
-- the benchmark's training sequences (names, frame rates, aspect ratios
-  and moving cameras of :data:`mmmtl.formats.BENCHMARK_SEQUENCES`), scaled
-  down by ``scale`` for CPU speed (sizes rounded, aspect kept); a moving
-  camera pans across a wider scene;
-- for MOT17 the three copies of every video (``-DPM``, ``-FRCNN``,
-  ``-SDP``) with the same frames and ground truth and their own
-  ``det/det.txt``; MOT16 and MOT20 one copy with one ``det/det.txt``;
-  detections are simulated from the ground truth with misses, box noise and
-  false positives, each detector of another quality;
-- ``gt/gt.txt`` with pedestrians, distractor people (the benchmark's
-  distractor classes, e.g. static person 7; MOT20 adds non-MOT vehicle 6)
-  and occluders (9-11), all with ``conf = 0`` like the real files, one
-  zero-marked pedestrian track, and visibility; identities numbered from 1
-  in every sequence, as in the real files;
-- MOT20's crowds: several times as many people in view.
+Sizes, frame rates and lengths are those of the real ``seqinfo.ini`` files
+(MOT16 and MOT17 share the videos); the training sequences' come from
+:data:`mmmtl.formats.BENCHMARK_SEQUENCES`. The typical numbers of people in
+view and the detector qualities are rough values chosen to look like the
+benchmarks (MOT20's "crowds of 100+"), not measured statistics.
 
-Small by default (two sequences of 24 frames), deterministic by seed.
+The ``custom`` profile is not a benchmark: two classes (pedestrians and
+cars, both evaluated), frame rates and sizes no benchmark has, for the
+own-data path of ``docs/custom_dataset.md``.
 """
-import os
-import os.path as osp
-import shutil
-from typing import Dict, List, Sequence
+from dataclasses import dataclass, field
+from typing import Dict, Tuple
 
-import cv2
-import numpy as np
+from mmmtl.formats import BENCHMARK_SEQUENCES, MOT17_DETECTORS
 
-from mmmtl.formats import (
-    BENCHMARK_SEQUENCES,
-    DISTRACTOR_CLASSES,
-    MOT17_DETECTORS,
-    SeqInfo,
-    frame_file_name,
-    write_mot_det,
-    write_mot_gt,
-    write_seqinfo,
+
+@dataclass(frozen=True)
+class SequenceProfile:
+    """One sequence of a benchmark, with its real ``seqinfo.ini`` values.
+
+    Attributes:
+        name (str): Sequence name without a detector suffix, e.g.
+            ``'MOT17-05'``.
+        split (str): ``'train'`` (with ``gt/gt.txt``) or ``'test'``.
+        width (int): ``imWidth`` of the real sequence.
+        height (int): ``imHeight`` of the real sequence.
+        frame_rate (int): ``frameRate``.
+        seq_length (int): ``seqLength`` of the real sequence.
+        moving (bool): Whether the camera moves (pans here).
+        people (int): Typical number of pedestrians in view.
+    """
+    name: str
+    split: str
+    width: int
+    height: int
+    frame_rate: int
+    seq_length: int
+    moving: bool
+    people: int
+
+
+@dataclass(frozen=True)
+class DetectorProfile:
+    """Quality of one public detection copy (``det/det.txt``).
+
+    Detections are simulated from the ground truth: a visible box is found
+    with probability ``recall * visibility ** 0.5`` when its visibility is
+    at least ``min_visibility``, its corners jittered by ``jitter`` times
+    the box size; ``false_positives`` boxes per frame (Poisson) are added
+    at random places, and distractors are found like pedestrians. Scores
+    are drawn from ``N(score_mean, score_std)`` for true and from
+    ``N(score_mean - score_gap, score_std)`` for false boxes; DPM's scores
+    are unbounded (negative ones included), the others are clipped to
+    ``[0, 1]``.
+
+    Attributes:
+        name (str): Suffix of the sequence folder (``'DPM'``); empty for
+            a benchmark with one copy per sequence.
+        recall (float): Recall of fully visible pedestrians.
+        min_visibility (float): Boxes less visible are never found.
+        jitter (float): Box noise, relative to the box size.
+        false_positives (float): Mean false positives per frame.
+        score_mean (float): Mean score of a true detection.
+        score_std (float): Standard deviation of the scores.
+        score_gap (float): How much lower false detections score.
+        bounded (bool): Whether scores are clipped to ``[0, 1]``.
+    """
+    name: str
+    recall: float
+    min_visibility: float
+    jitter: float
+    false_positives: float
+    score_mean: float
+    score_std: float
+    score_gap: float
+    bounded: bool = True
+
+
+@dataclass(frozen=True)
+class BenchmarkProfile:
+    """The shape of one benchmark.
+
+    Attributes:
+        benchmark (str): ``'MOT16'``, ``'MOT17'``, ``'MOT20'`` or
+            ``'custom'``.
+        sequences (tuple[SequenceProfile]): Train and test sequences.
+        detectors (tuple[DetectorProfile]): Detection copies of every
+            sequence; with more than one, each copy is its own folder
+            ``<name>-<detector>`` holding the same frames and GT.
+        roles (dict[int, float]): Fraction of the identities drawn with
+            each ground-truth class other than the pedestrian (1), e.g.
+            ``{7: 0.05}`` for static persons.
+        zero_marked (float): Fraction of the pedestrian identities whose
+            rows are zero-marked (``conf = 0``, ignored by the evaluation).
+        occluders (dict[int, int]): Static occluders per sequence by class
+            (9 occluder, 10 occluder on the ground, 11 full occluder).
+        vehicles (tuple[int, float]): ``(class, mean number in view)`` of
+            the vehicles that drive through (car 3, or MOT20's non-MOT
+            vehicle 6); ``(0, 0)`` for none.
+        evaluated_classes (tuple[int]): Classes the evaluation scores;
+            their rows have ``conf = 1``, rows of other classes ``conf =
+            0``, as in MOTChallenge's ``gt.txt``.
+        person_height (float): Body height at the bottom image row, as a
+            fraction of the image height (MOT20's cameras look down from
+            high up: smaller people).
+        scale (float): Default factor from the real image sizes to the
+            written ones.
+        frames (int): Default frames written per sequence.
+    """
+    benchmark: str
+    sequences: Tuple[SequenceProfile, ...]
+    detectors: Tuple[DetectorProfile, ...]
+    roles: Dict[int, float] = field(default_factory=dict)
+    zero_marked: float = 0.0
+    occluders: Dict[int, int] = field(default_factory=dict)
+    vehicles: Tuple[int, float] = (0, 0.0)
+    evaluated_classes: Tuple[int, ...] = (1, )
+    person_height: float = 0.55
+    scale: float = 1 / 6
+    frames: int = 30
+
+
+_DPM = DetectorProfile('DPM', recall=0.55, min_visibility=0.4, jitter=0.08,
+                       false_positives=1.5, score_mean=0.5, score_std=0.6,
+                       score_gap=0.8, bounded=False)
+_FRCNN = DetectorProfile('FRCNN', recall=0.75, min_visibility=0.25,
+                         jitter=0.05, false_positives=0.6, score_mean=0.9,
+                         score_std=0.08, score_gap=0.35)
+_SDP = DetectorProfile('SDP', recall=0.85, min_visibility=0.15, jitter=0.04,
+                       false_positives=0.4, score_mean=0.92, score_std=0.06,
+                       score_gap=0.4)
+
+
+def _seq(prefix: str, number: int, split: str, size: Tuple[int, int],
+         fps: int, length: int, moving: bool, people: int
+         ) -> SequenceProfile:
+    return SequenceProfile(f'{prefix}-{number:02d}', split, size[0], size[1],
+                           fps, length, moving, people)
+
+
+_HD, _VGA = (1920, 1080), (640, 480)
+# Training sequences: the seqinfo.ini values of mmmtl.formats'
+# BENCHMARK_SEQUENCES, with the typical people in view (rough values).
+_TRAIN_PEOPLE = {2: 30, 4: 45, 5: 8, 9: 20, 10: 18, 11: 10, 13: 15}
+_MOT20_TRAIN_PEOPLE = {1: 70, 2: 110, 3: 130, 5: 200}
+
+
+def _train_rows(benchmark: str, people: Dict[int, int]) -> tuple:
+    return tuple((int(s.name[-2:]), 'train', (s.width, s.height),
+                  int(s.frame_rate), s.seq_length, s.moving_camera,
+                  people[int(s.name[-2:])])
+                 for s in BENCHMARK_SEQUENCES[benchmark])
+
+
+# Test sequences (no gt.txt), from their seqinfo.ini; MOT16 and MOT17 hold
+# the same videos (MOT17 re-annotated them).
+_MOT1617_TEST = (
+    (1, 'test', _HD, 30, 450, False, 20),
+    (3, 'test', _HD, 30, 1500, False, 45),
+    (6, 'test', _VGA, 14, 1194, True, 8),
+    (7, 'test', _HD, 30, 500, True, 18),
+    (8, 'test', _HD, 30, 625, False, 25),
+    (12, 'test', _HD, 30, 900, True, 10),
+    (14, 'test', _HD, 25, 750, True, 20),
+)
+_MOT20_TEST = (
+    (4, 'test', (1545, 1080), 25, 2080, False, 160),
+    (6, 'test', (1920, 734), 25, 1008, False, 150),
+    (7, 'test', _HD, 25, 585, False, 80),
+    (8, 'test', (1920, 734), 25, 806, False, 120),
+)
+_MOT16 = _train_rows('MOT16', _TRAIN_PEOPLE) + _MOT1617_TEST
+_MOT17 = _train_rows('MOT17', _TRAIN_PEOPLE) + _MOT1617_TEST
+_MOT20 = _train_rows('MOT20', _MOT20_TRAIN_PEOPLE) + _MOT20_TEST
+# Distractors of MOT16/17: person on vehicle 2, static person 7,
+# distractor 8, reflection 12; cars 3 are neither evaluated nor
+# distractors. MOT20 adds the non-MOT vehicle 6 as a distractor.
+_MOT1617_ROLES = {2: 0.04, 7: 0.06, 8: 0.03, 12: 0.03}
+
+PROFILES: Dict[str, BenchmarkProfile] = dict(
+    mot16=BenchmarkProfile(
+        'MOT16', tuple(_seq('MOT16', *s) for s in _MOT16), (_DPM, ),
+        roles=_MOT1617_ROLES, zero_marked=0.05,
+        occluders={9: 1, 10: 1, 11: 1}, vehicles=(3, 0.5)),
+    mot17=BenchmarkProfile(
+        'MOT17', tuple(_seq('MOT17', *s) for s in _MOT17),
+        tuple(dict(DPM=_DPM, FRCNN=_FRCNN, SDP=_SDP)[d]
+              for d in MOT17_DETECTORS),
+        roles=_MOT1617_ROLES, zero_marked=0.05,
+        occluders={9: 1, 10: 1, 11: 1}, vehicles=(3, 0.5)),
+    mot20=BenchmarkProfile(
+        'MOT20', tuple(_seq('MOT20', *s) for s in _MOT20),
+        (DetectorProfile('', **{
+            k: getattr(_FRCNN, k)
+            for k in ('recall', 'min_visibility', 'jitter',
+                      'false_positives', 'score_mean', 'score_std',
+                      'score_gap')
+        }), ),
+        roles={2: 0.02, 7: 0.04, 8: 0.02, 12: 0.02},
+        zero_marked=0.03, occluders={9: 1, 10: 2}, vehicles=(6, 0.5),
+        person_height=0.3),
+    custom=BenchmarkProfile(
+        'custom',
+        (SequenceProfile('CUSTOM-01', 'train', 1280, 720, 20, 400, False,
+                         6),
+         SequenceProfile('CUSTOM-02', 'train', 960, 720, 10, 300, True, 5),
+         SequenceProfile('CUSTOM-03', 'test', 1280, 720, 15, 300, False,
+                         6)),
+        (DetectorProfile('', **{
+            k: getattr(_SDP, k)
+            for k in ('recall', 'min_visibility', 'jitter',
+                      'false_positives', 'score_mean', 'score_std',
+                      'score_gap')
+        }), ),
+        vehicles=(3, 1.5), evaluated_classes=(1, 3), scale=1 / 4),
 )
 
-from .synthetic import SyntheticMOTScene
 
-PROFILES = ('mot16', 'mot17', 'mot20')
-
-# miss rate, false positives per frame, box noise (fraction of the height),
-# score mean and spread; DPM scores are raw SVM margins (can be negative)
-_DETECTORS = dict(
-    DPM=(0.35, 0.6, 0.08, 0.3, 0.8),
-    FRCNN=(0.2, 0.25, 0.05, 0.9, 0.08),
-    SDP=(0.12, 0.1, 0.04, 0.85, 0.1))
-_PERSON_DISTRACTORS = (2, 7, 8, 12)  # look like people: drawn as people
-_OCCLUDERS = (9, 10, 11)
-
-
-def _detections(gt: np.ndarray, detector: str, size: Sequence[int],
-                rng: np.random.Generator) -> np.ndarray:
-    """Simulated public detections ``(N, 7)`` of one detector."""
-    miss, fp_rate, noise, mean, spread = _DETECTORS[detector]
-    people = gt[np.isin(gt[:, 7], (1, ) + _PERSON_DISTRACTORS)]
-    keep = rng.random(len(people)) > miss + 0.5 * (1 - people[:, 8])
-    det = people[keep][:, :7].copy()
-    h = det[:, 5:6]
-    det[:, 2:6] += rng.normal(0, noise, (len(det), 4)) * h
-    det[:, 4:6] = np.maximum(det[:, 4:6], 2)
-    det[:, 6] = rng.normal(mean, spread, len(det))
-    frames = np.unique(gt[:, 0])
-    fps = []
-    for f in frames:
-        for _ in range(rng.poisson(fp_rate)):
-            bh = rng.uniform(0.15, 0.5) * size[1]
-            fps.append([f, -1, rng.uniform(0, size[0]),
-                        rng.uniform(0, size[1] - bh), 0.4 * bh, bh,
-                        rng.normal(mean - 2 * spread, spread)])
-    det = np.concatenate([det, np.array(fps).reshape(-1, 7)])
-    det[:, 1] = -1
-    return det[np.argsort(det[:, 0], kind='stable')]
-
-
-def _decorate(gt: np.ndarray, benchmark: str, size: Sequence[int],
-              num_frames: int, rng: np.random.Generator) -> np.ndarray:
-    """Classes, zero-marked rows, occluders and per-sequence identities."""
-    # identities 1..K in order of first appearance, as in the real files
-    uniq, inverse = np.unique(gt[:, 1], return_inverse=True)
-    first = np.full(len(uniq), len(gt))
-    np.minimum.at(first, inverse, np.arange(len(gt)))
-    rank = np.empty(len(uniq), np.int64)
-    rank[np.argsort(first)] = np.arange(1, len(uniq) + 1)
-    gt[:, 1] = rank[inverse]
-    ids = np.arange(1, len(uniq) + 1)
-    distractors = list(DISTRACTOR_CLASSES[benchmark])
-    person_like = [c for c in distractors if c in _PERSON_DISTRACTORS]
-    for i in ids:
-        rows = gt[:, 1] == i
-        u = rng.random()
-        if u < 0.12 and person_like:
-            gt[rows, 6], gt[rows, 7] = 0, rng.choice(person_like)
-        elif u < 0.15 and 6 in distractors:  # MOT20: non-MOT vehicle
-            gt[rows, 6], gt[rows, 7] = 0, 6
-    pedestrians = ids[[(gt[gt[:, 1] == i, 7] == 1).all() for i in ids]]
-    if len(pedestrians) >= 5:  # one zero-marked pedestrian track
-        gt[gt[:, 1] == rng.choice(pedestrians), 6] = 0
-    extra = []
-    w, h = size
-    for k, cls in enumerate(_OCCLUDERS[:1 + int(rng.integers(3))]):
-        box = [rng.uniform(1, 0.8 * w), rng.uniform(0.4 * h, 0.8 * h),
-               rng.uniform(0.05, 0.2) * w, rng.uniform(0.1, 0.3) * h]
-        extra += [[t, len(ids) + 1 + k, *np.round(box), 0, cls, 1]
-                  for t in range(1, num_frames + 1)]
-    gt = np.concatenate([gt, np.array(extra).reshape(-1, 9)])
-    return gt[np.lexsort((gt[:, 1], gt[:, 0]))]
-
-
-def _render(info, size: Sequence[int], num_frames: int, seed: int,
-            index: int, num_targets: int):
-    """Frames and ground truth; a moving camera pans over a wider scene."""
-    w, h = size
-    pan = int(round(0.25 * w)) if info.moving_camera else 0
-    scene = SyntheticMOTScene(num_frames, (w + pan, h), seed, index,
-                              1 + 100000 * index, num_targets)
-    frames, gts = [], []
-    for t, (img, rows) in enumerate(scene):
-        x0 = int(round(pan * t / max(num_frames - 1, 1)))
-        frames.append(np.ascontiguousarray(img[:, x0:x0 + w]))
-        rows = rows.copy()
-        # 0-based columns of each box inside the scene and the view
-        left, right = rows[:, 2] - 1, rows[:, 2] - 1 + rows[:, 4]
-        in_scene = np.clip(np.minimum(right, w + pan) - np.maximum(left, 0),
-                           0, None)
-        in_view = np.clip(np.minimum(right, x0 + w) - np.maximum(left, x0),
-                          0, None)
-        keep = in_view > 0
-        rows[:, 8] = np.round(rows[:, 8] * in_view / np.maximum(in_scene,
-                                                                1e-9), 5)
-        rows[:, 2] -= x0
-        gts.append(rows[keep])
-    return frames, np.concatenate(gts)
-
-
-def write_benchmark_profile(out_dir: str,
-                            profile: str = 'mot17',
-                            num_seqs: int = 2,
-                            num_frames: int = 24,
-                            scale: float = 1 / 6,
-                            seed: int = 0,
-                            jpeg_quality: int = 90) -> List[str]:
-    """Write a synthetic training split shaped like MOT16, MOT17 or MOT20.
-
-    Layout: ``out_dir/train/<SEQ>/{img1/000001.jpg, gt/gt.txt,
-    det/det.txt, seqinfo.ini}``, ready for
-    :func:`~mmmtl.datasets.convert_mot_to_coco` (``--split-train``).
+def get_profile(name: str) -> BenchmarkProfile:
+    """The profile called ``name`` (``mot16``, ``mot17``, ``mot20``,
+    ``custom``).
 
     Args:
-        out_dir (str): Dataset root, e.g. ``data/MOT17``.
-        profile (str): ``'mot16'``, ``'mot17'`` or ``'mot20'``.
-            Defaults to ``'mot17'``.
-        num_seqs (int): Sequences, the benchmark's first ones.
-            Defaults to 2.
-        num_frames (int): Frames per sequence. Defaults to 24.
-        scale (float): Image size relative to the benchmark's. Defaults to
-            1/6 (1920x1080 becomes 320x180).
-        seed (int): Seed. Defaults to 0.
-        jpeg_quality (int): JPEG quality. Defaults to 90.
+        name (str): Profile name, case-insensitive.
 
     Returns:
-        list[str]: The written sequence folders.
+        BenchmarkProfile: The profile.
     """
-    if profile not in PROFILES:
-        raise ValueError(f'profile must be one of {PROFILES}, got '
-                         f'{profile!r}')
-    benchmark = profile.upper()
-    table = BENCHMARK_SEQUENCES[benchmark]
-    if not 1 <= num_seqs <= len(table):
-        raise ValueError(f'{benchmark} has {len(table)} training sequences, '
-                         f'asked for {num_seqs}')
-    rng = np.random.default_rng(seed)
-    params = [int(cv2.IMWRITE_JPEG_QUALITY), int(jpeg_quality)]
-    seq_dirs: List[str] = []
-    for k, info in enumerate(table[:num_seqs]):
-        size = (max(32, int(round(info.width * scale))),
-                max(32, int(round(info.height * scale))))
-        num_targets = 30 if benchmark == 'MOT20' else 8
-        frames, gt = _render(info, size, num_frames, seed, k, num_targets)
-        gt = _decorate(gt, benchmark, size, num_frames, rng)
-        detectors: Dict[str, str] = (
-            {f'{info.name}-{d}': d for d in MOT17_DETECTORS}
-            if benchmark == 'MOT17' else
-            {info.name: 'DPM' if benchmark == 'MOT16' else 'FRCNN'})
-        first_dir = None
-        for name, detector in detectors.items():
-            seq_dir = osp.join(out_dir, 'train', name)
-            for sub in ('img1', 'gt', 'det'):
-                os.makedirs(osp.join(seq_dir, sub), exist_ok=True)
-            for t, img in enumerate(frames, 1):
-                path = osp.join(seq_dir, 'img1', frame_file_name(t))
-                if first_dir is None:
-                    if not cv2.imwrite(path, img, params):
-                        raise OSError(f'could not write {path}')
-                else:  # MOT17's copies hold the same frames
-                    shutil.copyfile(
-                        osp.join(first_dir, 'img1', frame_file_name(t)),
-                        path)
-            first_dir = first_dir or seq_dir
-            write_mot_gt(osp.join(seq_dir, 'gt', 'gt.txt'), gt)
-            write_mot_det(
-                osp.join(seq_dir, 'det', 'det.txt'),
-                _detections(gt, detector, size, rng), decimals=2)
-            write_seqinfo(
-                osp.join(seq_dir, 'seqinfo.ini'),
-                SeqInfo(name=name, seq_length=num_frames,
-                        frame_rate=info.frame_rate, im_width=size[0],
-                        im_height=size[1]))
-            seq_dirs.append(seq_dir)
-    return seq_dirs
+    key = name.lower()
+    if key not in PROFILES:
+        raise KeyError(
+            f'unknown profile {name!r}; choose from {sorted(PROFILES)}')
+    return PROFILES[key]

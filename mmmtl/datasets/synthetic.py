@@ -95,11 +95,17 @@ class SyntheticMOTScene:
             population fluctuates around it. Defaults to 8.
         camera_noise (bool): Whether to apply camera shake, brightness
             flicker and pixel noise. Defaults to True.
+        pan (float): Camera pan in pixels per frame (positive: the camera
+            turns right, the scene and the people on it drift left).
+            Defaults to 0 (a static camera).
+        person_height (float): Body height at the bottom image row as a
+            fraction of the image height. Defaults to 0.55.
 
     Attributes:
-        background (np.ndarray): The static scene, ``(H + 2m, W + 2m, 3)``
-            uint8 BGR; without camera noise every frame shows
-            ``background[m:m + H, m:m + W]`` behind the targets.
+        background (np.ndarray): The static scene, ``(H + 2m, W + 2m + P,
+            3)`` uint8 BGR with ``P = ceil(|pan| (T - 1))``; without camera
+            noise and pan every frame shows ``background[m:m + H, m:m + W]``
+            behind the targets.
         margin (int): The camera shake margin m in pixels.
     """
 
@@ -110,7 +116,9 @@ class SyntheticMOTScene:
                  seq_index: int = 0,
                  id_start: int = 1,
                  num_targets: int = 8,
-                 camera_noise: bool = True) -> None:
+                 camera_noise: bool = True,
+                 pan: float = 0.0,
+                 person_height: float = 0.55) -> None:
         width, height = (int(s) for s in size)
         if width < 32 or height < 32:
             raise ValueError(f'size must be at least 32x32, got {size}')
@@ -121,10 +129,13 @@ class SyntheticMOTScene:
         self.seed = int(seed)
         self.num_targets = int(num_targets)
         self.camera_noise = camera_noise
+        self.pan = float(pan)
+        # extra background width the pan scrolls over
+        self._pan_width = int(math.ceil(abs(self.pan) * (num_frames - 1)))
         self.id_start = int(id_start)
         self.next_id = self.id_start
         self.horizon = 0.3 * height
-        self.ref_height = 0.55 * height  # body height at the bottom row
+        self.ref_height = person_height * height  # at the bottom row
         self.margin = max(2, int(round(0.03 * height)))  # camera shake
         # Independent streams, so the background does not depend on how
         # many targets were drawn and noise can be switched off.
@@ -141,10 +152,10 @@ class SyntheticMOTScene:
         """Textured street scene, larger than the image by the shake margin.
 
         Returns:
-            np.ndarray: ``(H + 2m, W + 2m, 3)`` uint8 BGR canvas.
+            np.ndarray: ``(H + 2m, W + 2m + P, 3)`` uint8 BGR canvas.
         """
         m = self.margin
-        hc, wc = self.height + 2 * m, self.width + 2 * m
+        hc, wc = self.height + 2 * m, self.width + 2 * m + self._pan_width
         horizon = int(round(self.horizon)) + m
         ys = np.arange(hc, dtype=np.float32)[:, None]
         xs = np.arange(wc, dtype=np.float32)[None, :]
@@ -367,6 +378,7 @@ class SyntheticMOTScene:
             if frame_idx > 0:
                 for t in targets:
                     self._step(t)
+                    t.foot_x -= self.pan  # the ground drifts with the pan
                 targets = [t for t in targets
                            if not self._outside(self._box(t))]
                 busy = len(targets) >= self.num_targets
@@ -376,7 +388,11 @@ class SyntheticMOTScene:
                 shake = np.clip(0.85 * shake + cam.normal(0, 0.7, 2), -m, m)
                 gain = 0.8 * gain + cam.normal(0, 0.02)
             ox, oy = (int(round(s)) for s in shake)
-            img = self.background[m + oy:m + oy + H, m + ox:m + ox + W].copy()
+            # the view slides over the wider background as the camera pans
+            px = int(round(self.pan * frame_idx))
+            px += self._pan_width if self.pan < 0 else 0
+            bx = m + ox + px
+            img = self.background[m + oy:m + oy + H, bx:bx + W].copy()
 
             # Far to near (feet closer to the horizon first); ties by id.
             order = sorted(targets, key=lambda t: (t.foot_y, t.identity))
