@@ -35,7 +35,7 @@ import os
 import os.path as osp
 import shutil
 from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -268,7 +268,7 @@ def _pan_speed(seq: SequenceProfile, width: int,
 
 
 def write_benchmark(out_dir: str,
-                    profile: str = 'mot17',
+                    profile: Union[str, BenchmarkProfile] = 'mot17',
                     seed: int = 0,
                     scale: Optional[float] = None,
                     frames: Optional[int] = None,
@@ -281,9 +281,10 @@ def write_benchmark(out_dir: str,
 
     Args:
         out_dir (str): Dataset root; writes ``<out_dir>/{train,test}``.
-        profile (str): ``'mot16'``, ``'mot17'``, ``'mot20'`` or
-            ``'custom'`` (see :data:`~mmmtl.datasets.benchmark_profiles.
-            PROFILES`). Defaults to ``'mot17'``.
+        profile (str | BenchmarkProfile): ``'mot16'``, ``'mot17'``,
+            ``'mot20'`` or ``'custom'`` (see :data:`~mmmtl.datasets.
+            benchmark_profiles.PROFILES`), or a profile of one's own.
+            Defaults to ``'mot17'``.
         seed (int): Seed of everything. Defaults to 0.
         scale (float, optional): Factor from the real image sizes to the
             written ones (aspect kept). Defaults to the profile's
@@ -303,7 +304,8 @@ def write_benchmark(out_dir: str,
     Returns:
         list[str]: The written sequence folders, detector copies included.
     """
-    prof = get_profile(profile)
+    prof = (profile if isinstance(profile, BenchmarkProfile) else
+            get_profile(profile))
     scale = prof.scale if scale is None else float(scale)
     frames = prof.frames if frames is None else int(frames)
     if not scale > 0 or frames < 1:

@@ -221,3 +221,83 @@ def r50_detector_cfg(head: str = 'CEHead',
     cfg['bbox_head'].update(head_overrides)
     cfg['test_cfg'].update(nms_pre=1000, max_per_img=100)
     return cfg
+
+
+def shrink_mot_config(cfg: Config,
+                      data_root: str,
+                      num_identities: int,
+                      work_dir: str,
+                      img_scale: Tuple[int, int] = (160, 96),
+                      max_iters: int = 2,
+                      batch_size: int = 2) -> Config:
+    """A shipped MOT config made small enough to train and test on a CPU.
+
+    Only what a lab would change to try a config on small data is changed:
+    ``data_root`` of every data loader, the detector's widths (the
+    backbone, neck and head channels of :func:`tiny_detector_cfg`; the head
+    type, its losses, the loss balancer and the tracker stay the config's),
+    the input size, ``num_identities`` (the converter's count), a few
+    training iterations without pretrained weights, and no worker
+    processes, seed 0. Evaluators and their options stay as they are.
+
+    Args:
+        cfg (Config): The loaded config; changed in place.
+        data_root (str): Dataset root (ends with ``/``).
+        num_identities (int): Identities of the training subset.
+        work_dir (str): Work directory.
+        img_scale (tuple[int, int]): ``(W, H)`` of the resizes, crops and
+            pads. Defaults to ``(160, 96)``.
+        max_iters (int): Training iterations. Defaults to 2.
+        batch_size (int): Training batch size. Defaults to 2.
+
+    Returns:
+        Config: ``cfg``.
+    """
+    tiny = tiny_detector_cfg(cfg.model.detector.bbox_head.type,
+                             num_identities)
+    det = cfg.model.detector
+    det.backbone = tiny['backbone']
+    det.neck = tiny['neck']
+    head = det.bbox_head
+    for key in ('in_channels', 'stacked_convs', 'feat_channels',
+                'embed_channels', 'num_identities'):
+        head[key] = tiny['bbox_head'][key]
+    head.anchor_generator.strides = tiny['bbox_head']['anchor_generator'][
+        'strides']
+    if 'ce_cfg' in tiny['bbox_head']:
+        head.ce_cfg = tiny['bbox_head']['ce_cfg']
+    det.test_cfg.update(nms_pre=200, max_per_img=50)
+
+    def shrink(pipeline):
+        for t in pipeline:
+            if 'transforms' in t:
+                shrink(t['transforms'])
+            key = dict(RandomResize='scale', Resize='scale',
+                       RandomCrop='crop_size', Pad='size').get(t['type'])
+            if key:
+                t[key] = img_scale
+
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(name)
+        if not loader:
+            continue
+        loader.num_workers = 0
+        loader.persistent_workers = False
+        loader.dataset.data_root = data_root
+        shrink(loader.dataset.pipeline)
+    cfg.train_dataloader.batch_size = batch_size
+    cfg.train_dataloader.dataset.filter_cfg = dict(
+        filter_empty_gt=True, min_size=4)
+    cfg.train_cfg = dict(
+        type='IterBasedTrainLoop', max_iters=max_iters,
+        val_interval=max_iters + 1)
+    cfg.param_scheduler = [
+        dict(type='ConstantLR', factor=1.0, by_epoch=False)]
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', interval=max_iters, by_epoch=False)
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
+    cfg.log_processor = dict(by_epoch=False)
+    cfg.work_dir = work_dir
+    cfg.randomness = dict(seed=0)
+    cfg.num_identities = num_identities
+    return cfg
