@@ -10,7 +10,9 @@ Re-ID branch needs:
 - ``reid_id`` on every annotation: identity numbers that are unique across
   all videos of a split and contiguous, ``0 .. K-1``, given only to boxes
   that count as pedestrians for training (``class == 1`` and ``conf ==
-  1``, the rule of JDE and FairMOT); every other box gets ``-1``;
+  1``, the rule of JDE and FairMOT), or to the boxes of ``reid_classes``
+  for a multi-class data set (one identity space for all classes); every
+  other box gets ``-1``;
 - ``num_identities`` (``K``) at the top level of each file.
 
 It differs from mmdet's script where that script cannot serve as a
@@ -104,7 +106,8 @@ def _frame_index(gt: np.ndarray) -> Dict[int, np.ndarray]:
 
 def _convert_subset(mot_root: str, out_dir: str, subset: str,
                     mot17_detector: Optional[str],
-                    gt_cache: Dict[str, tuple]) -> dict:
+                    gt_cache: Dict[str, tuple],
+                    reid_classes: Sequence[int] = (1, )) -> dict:
     """Convert one subset and write its json; returns its summary.
 
     ``gt_cache`` maps a ``gt.txt`` path to its rows and frame index,
@@ -158,7 +161,7 @@ def _convert_subset(mot_root: str, out_dir: str, subset: str,
                     ins_maps[mot_id] = ins_id
                     ins_id += 1
                 reid_id = -1
-                if cat == 1 and conf == 1:
+                if cat in reid_classes and conf == 1:
                     reid_id = reid_ids.setdefault((name, mot_id),
                                                   len(reid_ids))
                 out['annotations'].append(
@@ -207,7 +210,8 @@ def convert_mot_to_coco(mot_root: str,
                         out_dir: str,
                         split_train: bool = True,
                         mot17_detector: Optional[str] = 'FRCNN',
-                        subsets: Optional[Sequence[str]] = None
+                        subsets: Optional[Sequence[str]] = None,
+                        reid_classes: Sequence[int] = (1, )
                         ) -> Dict[str, dict]:
     """Convert a MOTChallenge-layout folder to CocoVID json files.
 
@@ -229,6 +233,9 @@ def convert_mot_to_coco(mot_root: str,
             ``train``, ``test``, ``half-train``, ``half-val``. Defaults to
             None: those whose input folder exists (the half subsets only
             with ``split_train``).
+        reid_classes (Sequence[int]): MOT class numbers whose boxes
+            (with ``conf == 1``) get identities, e.g. ``(1, 3)`` for
+            pedestrians and cars. Defaults to ``(1, )``.
 
     Returns:
         dict[str, dict]: Per written subset: ``file``, ``num_videos``,
@@ -256,6 +263,7 @@ def convert_mot_to_coco(mot_root: str,
     os.makedirs(out_dir, exist_ok=True)
     gt_cache: Dict[str, tuple] = {}
     return {
-        s: _convert_subset(mot_root, out_dir, s, mot17_detector, gt_cache)
+        s: _convert_subset(mot_root, out_dir, s, mot17_detector, gt_cache,
+                           tuple(int(c) for c in reid_classes))
         for s in subsets
     }

@@ -14,6 +14,7 @@ Example::
 import argparse
 
 from mmmtl.datasets import convert_mot_to_coco
+from mmmtl.formats import MOT_CLASSES
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -34,6 +35,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         choices=['DPM', 'FRCNN', 'SDP', 'all'],
         help='which of the three identical copies of a MOT17 training '
         'video to keep in the training subsets (default: FRCNN)')
+    parser.add_argument(
+        '--classes', nargs='+', default=['pedestrian'],
+        choices=list(MOT_CLASSES), metavar='CLASS',
+        help='classes whose boxes get Re-ID identities, for a multi-class '
+        'data set, e.g. --classes pedestrian car (default: pedestrian)')
     return parser.parse_args(argv)
 
 
@@ -44,7 +50,8 @@ def main(argv=None) -> None:
         args.output,
         split_train=args.split_train,
         mot17_detector=(None if args.mot17_detector == 'all' else
-                        args.mot17_detector))
+                        args.mot17_detector),
+        reid_classes=[MOT_CLASSES.index(c) + 1 for c in args.classes])
     for subset, info in summary.items():
         print(f'{subset}: {info["num_videos"]} videos, '
               f'{info["num_images"]} images, {info["num_annotations"]} '
