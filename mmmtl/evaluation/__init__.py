@@ -1,6 +1,7 @@
 import warnings
 
 from .mmmtl_mot_metric import MMMTLMOTMetric
+from .multiclass_mot_metric import MultiClassMOTMetric
 from .offline_eval import (
     AGREEMENT_METRICS,
     ALL_METRICS,
@@ -20,8 +21,8 @@ from .offline_eval import (
 )
 
 __all__ = [
-    'MMMTLMOTMetric', 'AGREEMENT_METRICS', 'ALL_METRICS', 'BACKENDS',
-    'IDENTITY_METRICS',
+    'MMMTLMOTMetric', 'MultiClassMOTMetric', 'AGREEMENT_METRICS',
+    'ALL_METRICS', 'BACKENDS', 'IDENTITY_METRICS',
     'TABLE_METRICS', 'compare_backends', 'eval_motmetrics', 'eval_trackeval',
     'evaluate_mot', 'evaluate_sequences', 'format_table', 'load_sequences',
     'run_motmetrics', 'run_trackeval', 'unexplained_disagreement'

@@ -43,10 +43,14 @@ def test_all_expected_configs_exist():
 def test_dataset_config(path, syn_root, tmp_path):
     cfg = Config.fromfile(path)
     name = osp.basename(path)
-    bench = name[:5].upper()
+    prefix = name.split('_')[0]
+    # own data (custom_*) follows MOT17's conventions under data/custom/
+    is_mot = prefix.startswith('mot')
+    bench = prefix.upper() if is_mot else 'MOT17'
+    folder = prefix.upper() if is_mot else prefix
     assert isinstance(cfg.num_identities, int) and cfg.num_identities > 0
-    assert cfg.train_dataloader.dataset.data_root == f'data/{bench}/'
-    assert cfg.test_dataloader.dataset.data_root == f'data/{bench}/'
+    assert cfg.train_dataloader.dataset.data_root == f'data/{folder}/'
+    assert cfg.test_dataloader.dataset.data_root == f'data/{folder}/'
     types = [t['type'] for t in cfg.train_pipeline]
     assert not ID_BREAKING & set(types), types
     assert types[:2] == ['LoadImageFromFile', 'LoadTrackAnnotations']
