@@ -233,7 +233,8 @@ def shrink_mot_config(cfg: Config,
     """A shipped MOT config made small enough to train and test on a CPU.
 
     Only what a lab would change to try a config on small data is changed:
-    ``data_root`` of every data loader, the detector's widths (the
+    ``data_root`` of every data loader (and of the evaluators' ``gt_root``
+    below it), the detector's widths (the
     backbone, neck and head channels of :func:`tiny_detector_cfg`; the head
     type, its losses, the loss balancer and the tracker stay the config's),
     the input size, ``num_identities`` (the converter's count), a few
@@ -277,6 +278,13 @@ def shrink_mot_config(cfg: Config,
             if key:
                 t[key] = img_scale
 
+    old_root = cfg.get('data_root')
+    for name in ('val_evaluator', 'test_evaluator'):
+        metric = cfg.get(name)
+        # the ground-truth folder lives under the data root
+        if metric and old_root and str(metric.get('gt_root')).startswith(
+                old_root):
+            metric.gt_root = data_root + metric.gt_root[len(old_root):]
     for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg.get(name)
         if not loader:
@@ -297,6 +305,7 @@ def shrink_mot_config(cfg: Config,
         type='CheckpointHook', interval=max_iters, by_epoch=False)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
     cfg.log_processor = dict(by_epoch=False)
+    cfg.data_root = data_root
     cfg.work_dir = work_dir
     cfg.randomness = dict(seed=0)
     cfg.num_identities = num_identities

@@ -20,5 +20,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     dataset=dict(data_root=data_root, metainfo=dict(classes=classes)))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='MultiClassMOTMetric', classes=classes)
+# ground truth from the dataset (its `bbox_label`s name the classes)
+val_evaluator = dict(
+    type='MultiClassMOTMetric', classes=classes, gt_root=None)
 test_evaluator = val_evaluator
