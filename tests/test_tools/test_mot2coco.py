@@ -266,3 +266,32 @@ def test_cli(mot_root, tmp_path, capsys):
         'half-train_cocoformat.json', 'half-val_cocoformat.json',
         'half-val_gt', 'test_cocoformat.json', 'train_cocoformat.json'
     ]
+
+
+def test_cli_classes_give_cars_identities(mot_root, tmp_path, capsys):
+    """``--classes pedestrian car``: the car of VID-A (conf 0 there) stays
+    without identity; a considered car gets one, numbered with the
+    pedestrians."""
+    seq = osp.join(mot_root, 'train', 'VID-A', 'gt', 'gt.txt')
+    rows = [r if r[7] != 3 else r[:6] + (1, 3, 1.0) for r in ROWS_A]
+    with open(seq, 'w') as f:
+        f.writelines(','.join(str(v) for v in r) + '\n' for r in rows)
+    path = osp.join(REPO, 'tools', 'dataset_converters', 'mot2coco.py')
+    spec = importlib.util.spec_from_file_location('mot2coco_cli', path)
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+    out = str(tmp_path / 'ann')
+    cli.main(['-i', mot_root, '-o', out, '--classes', 'pedestrian', 'car'])
+    assert '5 identities' in capsys.readouterr().out
+    train = load(out, 'train')
+    cars = [a for a in train['annotations'] if a['category_id'] == 3]
+    assert len(cars) == 1 and cars[0]['reid_id'] >= 0
+    ids = sorted({a['reid_id'] for a in train['annotations']} - {-1})
+    assert ids == list(range(5))
+    # the default keeps pedestrians only
+    cli.main(['-i', mot_root, '-o', str(tmp_path / 'ped')])
+    cars = [a for a in load(str(tmp_path / 'ped'), 'train')['annotations']
+            if a['category_id'] == 3]
+    assert cars[0]['reid_id'] == -1
+    with pytest.raises(SystemExit):
+        cli.main(['-i', mot_root, '-o', out, '--classes', 'truck'])
