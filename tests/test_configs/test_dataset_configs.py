@@ -62,9 +62,12 @@ def test_dataset_config(path, syn_root, tmp_path):
     assert not cfg.val_evaluator.get('format_only', False)
     # one metric everywhere, evaluating the converter's half-val ground
     # truth files (the official numbers of the written results)
+    # (own multi-class data: per class and combined, from the dataset)
+    metric = 'MMMTLMOTMetric' if is_mot else 'MultiClassMOTMetric'
     for key in ('val_evaluator', 'test_evaluator'):
-        assert cfg[key].type == 'MMMTLMOTMetric'
-    assert cfg.val_evaluator.gt_root == f'data/{bench}/annotations/half-val_gt'
+        assert cfg[key].type == metric
+    assert cfg.val_evaluator.gt_root == (
+        f'data/{folder}/annotations/half-val_gt' if is_mot else None)
     if '_test-' in name and name.endswith('test.py'):
         # test server configs: submission files, no evaluation
         assert cfg.test_evaluator.format_only
