@@ -51,7 +51,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 __all__ = [
-    'BENCHMARK_SEQUENCES', 'BenchmarkSequence', 'MOT17_DETECTORS',
+    'BENCHMARK_SEQUENCES', 'BENCHMARK_TEST_SEQUENCES', 'BenchmarkSequence',
+    'MOT17_DETECTORS',
     'BENCHMARKS', 'DET_FIELDS', 'DISTRACTOR_CLASSES', 'DISTRACTOR_NAMES',
     'GT_FIELDS', 'MOT_CLASSES', 'PEDESTRIAN', 'RESULT_FIELDS',
     'MOTFormatError', 'MOTSequence', 'SeqInfo', 'TrackEvalLayout',
@@ -146,6 +147,21 @@ BENCHMARK_SEQUENCES: Dict[str, Tuple[BenchmarkSequence, ...]] = dict(
                           (2, 25, 1920, 1080, 2782, False),
                           (3, 25, 1173, 880, 2405, False),
                           (5, 25, 1654, 1080, 3315, False))))
+_MOT17_TEST = ((1, 30, 1920, 1080, 450, False),
+               (3, 30, 1920, 1080, 1500, False),
+               (6, 14, 640, 480, 1194, True),
+               (7, 30, 1920, 1080, 500, True),
+               (8, 30, 1920, 1080, 625, False),
+               (12, 30, 1920, 1080, 900, True),
+               (14, 25, 1920, 1080, 750, True))
+#: The test sequences (no ground truth) of MOT16, MOT17 and MOT20.
+BENCHMARK_TEST_SEQUENCES: Dict[str, Tuple[BenchmarkSequence, ...]] = dict(
+    MOT16=_seqs('MOT16', _MOT17_TEST),
+    MOT17=_seqs('MOT17', _MOT17_TEST),
+    MOT20=_seqs('MOT20', ((4, 25, 1545, 1080, 2080, False),
+                          (6, 25, 1920, 734, 1008, False),
+                          (7, 25, 1920, 1080, 585, False),
+                          (8, 25, 1920, 734, 806, False))))
 #: MOT17's three copies of every video, one per public detector.
 MOT17_DETECTORS = ('DPM', 'FRCNN', 'SDP')
 
