@@ -10,10 +10,11 @@ crowded the scenes are. :func:`mmmtl.datasets.write_benchmark` renders a
 profile, scaled down, as a MOTChallenge folder.
 
 Sizes, frame rates and lengths are those of the real ``seqinfo.ini`` files
-(MOT16 and MOT17 share the videos); the training sequences' come from
-:data:`mmmtl.formats.BENCHMARK_SEQUENCES`. The typical numbers of people in
-view and the detector qualities are rough values chosen to look like the
-benchmarks (MOT20's "crowds of 100+"), not measured statistics.
+(MOT16 and MOT17 share the videos), from
+:data:`mmmtl.formats.BENCHMARK_SEQUENCES` and
+:data:`~mmmtl.formats.BENCHMARK_TEST_SEQUENCES`. The typical numbers of
+people in view and the detector qualities are rough values chosen to look
+like the benchmarks (MOT20's "crowds of 100+"), not measured statistics.
 
 The ``custom`` profile is not a benchmark: two classes (pedestrians and
 cars, both evaluated), frame rates and sizes no benchmark has, for the
@@ -22,7 +23,11 @@ own-data path of ``docs/custom_dataset.md``.
 from dataclasses import dataclass, field
 from typing import Dict, Tuple
 
-from mmmtl.formats import BENCHMARK_SEQUENCES, MOT17_DETECTORS
+from mmmtl.formats import (
+    BENCHMARK_SEQUENCES,
+    BENCHMARK_TEST_SEQUENCES,
+    MOT17_DETECTORS,
+)
 
 
 @dataclass(frozen=True)
@@ -149,40 +154,27 @@ def _seq(prefix: str, number: int, split: str, size: Tuple[int, int],
                            fps, length, moving, people)
 
 
-_HD, _VGA = (1920, 1080), (640, 480)
-# Training sequences: the seqinfo.ini values of mmmtl.formats'
-# BENCHMARK_SEQUENCES, with the typical people in view (rough values).
-_TRAIN_PEOPLE = {2: 30, 4: 45, 5: 8, 9: 20, 10: 18, 11: 10, 13: 15}
-_MOT20_TRAIN_PEOPLE = {1: 70, 2: 110, 3: 130, 5: 200}
+# The sequences' seqinfo.ini values are mmmtl.formats' BENCHMARK_SEQUENCES
+# (train) and BENCHMARK_TEST_SEQUENCES; here only the typical people in
+# view are added (rough values), by sequence number.
+_PEOPLE = dict(
+    MOT16={2: 30, 4: 45, 5: 8, 9: 20, 10: 18, 11: 10, 13: 15, 1: 20, 3: 45,
+           6: 8, 7: 18, 8: 25, 12: 10, 14: 20},
+    MOT20={1: 70, 2: 110, 3: 130, 5: 200, 4: 160, 6: 150, 7: 80, 8: 120})
+_PEOPLE['MOT17'] = _PEOPLE['MOT16']  # the same videos
 
 
-def _train_rows(benchmark: str, people: Dict[int, int]) -> tuple:
-    return tuple((int(s.name[-2:]), 'train', (s.width, s.height),
-                  int(s.frame_rate), s.seq_length, s.moving_camera,
-                  people[int(s.name[-2:])])
-                 for s in BENCHMARK_SEQUENCES[benchmark])
+def _rows(benchmark: str) -> tuple:
+    people = _PEOPLE[benchmark]
+    return tuple(
+        (int(s.name[-2:]), split, (s.width, s.height), int(s.frame_rate),
+         s.seq_length, s.moving_camera, people[int(s.name[-2:])])
+        for split, table in (('train', BENCHMARK_SEQUENCES),
+                             ('test', BENCHMARK_TEST_SEQUENCES))
+        for s in table[benchmark])
 
 
-# Test sequences (no gt.txt), from their seqinfo.ini; MOT16 and MOT17 hold
-# the same videos (MOT17 re-annotated them).
-_MOT1617_TEST = (
-    (1, 'test', _HD, 30, 450, False, 20),
-    (3, 'test', _HD, 30, 1500, False, 45),
-    (6, 'test', _VGA, 14, 1194, True, 8),
-    (7, 'test', _HD, 30, 500, True, 18),
-    (8, 'test', _HD, 30, 625, False, 25),
-    (12, 'test', _HD, 30, 900, True, 10),
-    (14, 'test', _HD, 25, 750, True, 20),
-)
-_MOT20_TEST = (
-    (4, 'test', (1545, 1080), 25, 2080, False, 160),
-    (6, 'test', (1920, 734), 25, 1008, False, 150),
-    (7, 'test', _HD, 25, 585, False, 80),
-    (8, 'test', (1920, 734), 25, 806, False, 120),
-)
-_MOT16 = _train_rows('MOT16', _TRAIN_PEOPLE) + _MOT1617_TEST
-_MOT17 = _train_rows('MOT17', _TRAIN_PEOPLE) + _MOT1617_TEST
-_MOT20 = _train_rows('MOT20', _MOT20_TRAIN_PEOPLE) + _MOT20_TEST
+_MOT16, _MOT17, _MOT20 = _rows('MOT16'), _rows('MOT17'), _rows('MOT20')
 # Distractors of MOT16/17: person on vehicle 2, static person 7,
 # distractor 8, reflection 12; cars 3 are neither evaluated nor
 # distractors. MOT20 adds the non-MOT vehicle 6 as a distractor.
