@@ -85,6 +85,7 @@ if __name__ == '__main__':
         extras_require={
             'tracking': parse_requirements('requirements/tracking.txt'),
             'tests': parse_requirements('requirements/tests.txt'),
+            'deploy': parse_requirements('requirements/deploy.txt'),
             'mim': parse_requirements('requirements/mim.txt'),
             'optional': parse_requirements('requirements/optional.txt'),
             'mim_requires': parse_requirements('requirements/mminstall.txt'),

@@ -41,5 +41,6 @@ from .utils.checkpoint import register_checkpoint_loader  # noqa: E402
 register_checkpoint_loader()
 
 from . import datasets, engine, evaluation, models, visualization  # noqa: E402,F401,E501
+from . import deploy  # noqa: E402,F401
 
 __all__ = ['__version__', 'version_info']

@@ -1,5 +1,18 @@
+from .backends import (
+    BACKENDS,
+    compile_detector,
+    init_mot_model,
+    onnxruntime_cfg,
+)
 from .demo import build_track_visualizer, track_to_files
-from .inference import TrackVideoStats, init_track_model, track_video
+from .inference import (
+    TrackVideoStats,
+    detect_frame,
+    init_track_model,
+    prepare_frame,
+    track_frame,
+    track_video,
+)
 from .test import build_test_runner
 from .video_io import (
     CaptureSource,
@@ -20,4 +33,8 @@ __all__ = [
     'build_test_runner', 'build_track_visualizer', 'check_outputs',
     'init_track_model', 'open_frame_source', 'partial_path',
     'track_to_files', 'track_video'
+]
+__all__ += [
+    'BACKENDS', 'compile_detector', 'detect_frame', 'init_mot_model',
+    'onnxruntime_cfg', 'prepare_frame', 'track_frame'
 ]

@@ -1,16 +1,18 @@
-"""Run a MOT model over a whole video, frame by frame."""
+"""Run a MOT model over a video, frame by frame."""
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Optional, Tuple, Union
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 import cv2
 import numpy as np
 import torch
 import torch.nn as nn
-from mmdet.apis import inference_mot
+from mmdet.apis.inference import build_test_pipeline
 from mmdet.registry import MODELS
+from mmdet.structures import DetDataSample, TrackDataSample
 from mmengine.config import Config
+from mmengine.dataset import default_collate
 from mmengine.utils import ProgressBar
 from mmengine.visualization import Visualizer
 
@@ -117,6 +119,83 @@ class TrackVideoStats:
         return self.num_frames / max(self.model_time, 1e-9)
 
 
+def prepare_frame(model: nn.Module,
+                  frame: np.ndarray,
+                  frame_id: int,
+                  video_len: int = -1,
+                  pipeline: Optional[Callable] = None) -> Dict[str, Any]:
+    """Run one frame through the model's test pipeline, as a batch.
+
+    The data of mmdet's :func:`~mmdet.apis.inference_mot`: the config's
+    ``Resize`` and ``PackTrackInputs``, collated into a batch of one video
+    of one frame.
+
+    Args:
+        model (nn.Module): MOT model with ``cfg``.
+        frame (np.ndarray): (H, W, 3) BGR image.
+        frame_id (int): 0-based index in the video (0 resets the tracks).
+        video_len (int): Frames of the video, -1 when unknown.
+            Defaults to -1.
+        pipeline (callable, optional): The test pipeline, built once by
+            the caller with ``build_test_pipeline(model.cfg)``; built here
+            when None. Defaults to None.
+
+    Returns:
+        dict: ``inputs`` and ``data_samples`` for ``model.test_step``.
+    """
+    if pipeline is None:
+        pipeline = build_test_pipeline(model.cfg)
+    data = pipeline(
+        dict(
+            img=[frame.astype(np.float32)],
+            frame_id=[frame_id],
+            ori_shape=[frame.shape[:2]],
+            img_id=[frame_id + 1],
+            ori_video_length=[video_len]))
+    return default_collate([data])
+
+
+@torch.no_grad()
+def track_frame(model: nn.Module, data: Dict[str, Any]) -> TrackDataSample:
+    """Detect and track the objects of one prepared frame.
+
+    Whatever the backend of the detector (:func:`init_mot_model`), this is
+    the model's ``test_step``: normalisation, detection, tracking.
+
+    Args:
+        model (nn.Module): MOT model.
+        data (dict): Output of :func:`prepare_frame`.
+
+    Returns:
+        TrackDataSample: The video sample; ``[0]`` is the frame, with
+        ``pred_track_instances`` (``bboxes`` (N, 4), ``scores`` (N, ),
+        ``labels`` (N, ), ``instances_id`` (N, )) in the input's pixels.
+    """
+    return model.test_step(data)[0]
+
+
+@torch.no_grad()
+def detect_frame(model: nn.Module, data: Dict[str, Any]) -> DetDataSample:
+    """Detections with embeddings of one prepared frame, no tracking.
+
+    The detector part of ``test_step`` (normalisation, network, decoding,
+    NMS), for profiling a backend's detector apart from the tracker.
+
+    Args:
+        model (nn.Module): MOT model with a ``detector``.
+        data (dict): Output of :func:`prepare_frame`.
+
+    Returns:
+        DetDataSample: The frame with ``pred_instances`` (``bboxes``
+        (N, 4), ``scores`` (N, ), ``labels`` (N, ), ``embeds`` (N, D)) in
+        the input's pixels.
+    """
+    data = model.data_preprocessor(data, False)
+    frame = data['data_samples'][0][0]
+    return model.detector.predict(
+        data['inputs'][:, 0].contiguous(), [frame], rescale=True)[0]
+
+
 def _draw_fps(image: np.ndarray, fps: float) -> None:
     """Write ``fps`` in the top-left corner of a BGR image, in place."""
     scale = max(image.shape[0] / 720, 0.4)
@@ -139,9 +218,11 @@ def track_video(model: nn.Module,
                 progress: bool = True) -> TrackVideoStats:
     """Track the objects of a video frame by frame and write the results.
 
-    Each frame goes through mmdet's :func:`~mmdet.apis.inference_mot`
-    (the model's test pipeline and ``test_step``; tracks are reset at
-    frame 0), so boxes come back in the input's own pixel coordinates.
+    Each frame goes through :func:`prepare_frame` and :func:`track_frame`
+    (as mmdet's :func:`~mmdet.apis.inference_mot`: the model's test
+    pipeline and ``test_step``; tracks are reset at frame 0), so boxes come
+    back in the input's own pixel coordinates, whatever the detector's
+    backend (:func:`init_mot_model`).
     Tracks scoring at most ``score_thr`` or with non-finite boxes are
     neither drawn nor written.
     The sinks are not closed here: open them with ``with`` so a source
@@ -149,7 +230,8 @@ def track_video(model: nn.Module,
     video and a flushed txt file.
 
     Args:
-        model (nn.Module): MOT model from mmdet's ``init_track_model``.
+        model (nn.Module): MOT model from :func:`init_mot_model` (or
+            mmdet's ``init_track_model``).
         source (FrameSource): Frames to track.
         video_sink (VideoSink, optional): Receives the annotated frames.
             Defaults to None.
@@ -172,10 +254,12 @@ def track_video(model: nn.Module,
     bar = ProgressBar(source.num_frames or 0) if progress else None
     video_len = source.num_frames or -1
     running_fps = 0.0
+    pipeline = build_test_pipeline(model.cfg)
     start = time.perf_counter()
     for frame_id, frame in enumerate(source):
         tic = time.perf_counter()
-        sample = inference_mot(model, frame, frame_id, video_len)[0]
+        data = prepare_frame(model, frame, frame_id, video_len, pipeline)
+        sample = track_frame(model, data)[0]
         toc = time.perf_counter() - tic
         stats.model_time += toc
         running_fps = (1 / max(toc, 1e-9) if frame_id == 0 else
