@@ -1,4 +1,4 @@
-"""The FPS benchmark on two tiny OneShotMOT configs, one iteration."""
+"""The FPS benchmark on tiny OneShotMOT configs, a frame or two."""
 import importlib.util
 import json
 import os.path as osp
@@ -8,6 +8,9 @@ import torch
 from mmengine.config import Config
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from mmmtl.apis import detect_frame, prepare_frame
+from mmmtl.datasets import generate_sequence
+from mmmtl.deploy import export_detector_onnx
 from mmmtl.testing import tiny_mot_cfg
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -44,21 +47,27 @@ def test_benchmark_two_configs(tmp_path):
         saved = json.load(f)
     assert saved == json.loads(json.dumps(results))
     assert saved['shape'] == [64, 96] and saved['iters'] == 1
+    assert len(saved['runs']) == 1
+    run = saved['runs'][0]
+    assert list(run['variants']) == ['A', 'B']
     for name, config in (('A', config_a), ('B', config_b)):
-        r = saved[name]
-        assert r['config'] == config
-        assert r['params_m'] > 0
+        r = run['variants'][name]
+        assert r['config'] == config and r['backend'] == 'pytorch'
+        assert saved['configs'][config]['params_m'] > 0
         for kind in ('detector', 'end_to_end'):
             assert r[kind]['fps'] > 0
         # The pinned test_cfg keeps exactly --max-boxes boxes, and the
         # opened tracker gates let the tracker report tracks.
         assert r['detector']['boxes_mean'] == 5
         assert 0 < r['end_to_end']['boxes_mean'] <= 5
-    ratio = saved['ratio_b_over_a']
-    assert ratio['detector'] == pytest.approx(
-        saved['B']['detector']['fps'] / saved['A']['detector']['fps'])
-    assert ratio['end_to_end'] == pytest.approx(
-        saved['B']['end_to_end']['fps'] / saved['A']['end_to_end']['fps'])
+    ratio = run['ratio_over_baseline']
+    assert ratio['A']['detector'] == 1.0
+    assert ratio['B']['detector'] == pytest.approx(
+        run['variants']['B']['detector']['fps'] /
+        run['variants']['A']['detector']['fps'])
+    assert ratio['B']['end_to_end'] == pytest.approx(
+        run['variants']['B']['end_to_end']['fps'] /
+        run['variants']['A']['end_to_end']['fps'])
 
 
 def test_config_without_nms_is_refused(tmp_path):
@@ -72,33 +81,69 @@ def test_config_without_nms_is_refused(tmp_path):
                    '--warmup', '0'])
 
 
+def _detections(tool, args, backend, tmp_path, fuse=False):
+    """Detections of the benchmark's variant of one config on one frame."""
+    cfg = tool.benchmark_cfg(args.configs[0], args)
+    ckpt = str(tmp_path / 'w.pth')
+    model = tool.random_checkpoint(cfg, ckpt, seed=0)
+    onnx_file = None
+    if backend == 'onnxruntime':
+        onnx_file = str(tmp_path / 'w.onnx')
+        export_detector_onnx(model.detector, onnx_file, args.shape)
+    args.fuse_conv_bn = fuse
+    variant = tool.build_variant(cfg, backend, ckpt, onnx_file, args, 1)
+    frames, _ = generate_sequence(1, (96, 64), seed=0, num_targets=3)
+    data = prepare_frame(variant, frames[0], 0, 1)
+    return variant, detect_frame(variant, data).pred_instances
+
 
 def test_fuse_conv_bn_keeps_outputs(tmp_path):
     """--fuse-conv-bn folds every BatchNorm and leaves the boxes unchanged."""
     config = _write_config(str(tmp_path / 'b.py'), 'CEHead')
     tool = _load_tool()
-    common = [config, config, '--shape', '64', '96', '--max-boxes', '5']
-    models = {}
+    args = tool.parse_args([config, '--shape', '64', '96', '--max-boxes',
+                            '5'])
+    models, outputs = {}, {}
     for fuse in (False, True):
-        torch.manual_seed(0)  # the same random weights for both
-        args = tool.parse_args(common + ['--fuse-conv-bn'] * fuse)
-        models[fuse] = tool.build_model(config, args)
+        models[fuse], outputs[fuse] = _detections(
+            tool, args, 'pytorch', tmp_path, fuse=fuse)
     num_bn = {
         fuse: sum(isinstance(m, _BatchNorm) for m in model.modules())
         for fuse, model in models.items()
     }
     assert num_bn[False] > 0 and num_bn[True] == 0
-    frames, _ = tool.generate_sequence(1, (96, 64), seed=0, num_targets=3)
-    batch = tool.prepare_frames(models[False], frames)[0]
-    outputs = {}
-    for fuse, model in models.items():
-        with torch.no_grad():
-            data = model.data_preprocessor(batch, False)
-            outputs[fuse] = model.detector.predict(
-                data['inputs'][:, 0], [data['data_samples'][0][0]],
-                rescale=True)[0].pred_instances
     assert len(outputs[True]) == len(outputs[False]) == 5
     torch.testing.assert_close(
         outputs[True].bboxes, outputs[False].bboxes, rtol=1e-4, atol=1e-3)
     torch.testing.assert_close(
         outputs[True].scores, outputs[False].scores, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec('onnxruntime') is None
+    or importlib.util.find_spec('onnx') is None,
+    reason='onnx/onnxruntime not installed (pip install "mmmtl[deploy]")')
+def test_benchmark_backends_and_threads(tmp_path):
+    """Eager and onnxruntime of one config, 1 and 2 threads, same weights."""
+    config = _write_config(str(tmp_path / 'b.py'), 'CEHead')
+    tool = _load_tool()
+    results = tool.main([
+        config, '--backend', 'pytorch', 'onnxruntime', '--threads', '1', '2',
+        '--shape', '64', '96', '--warmup', '1', '--iters', '2',
+        '--max-boxes', '5', '--num-targets', '3'
+    ])
+    assert [r['threads'] for r in results['runs']] == [1, 2]
+    assert results['configs'][config]['export_s'] > 0
+    for run in results['runs']:
+        assert list(run['variants']) == ['A:pytorch', 'A:onnxruntime']
+        for r in run['variants'].values():
+            assert r['detector']['boxes_mean'] == 5
+            assert r['end_to_end']['fps'] > 0
+        assert run['ratio_over_baseline']['A:pytorch']['end_to_end'] == 1.0
+    # both backends ran the same weights: the same boxes
+    args = tool.parse_args([config, '--shape', '64', '96', '--max-boxes',
+                            '5'])
+    _, eager = _detections(tool, args, 'pytorch', tmp_path)
+    _, ort = _detections(tool, args, 'onnxruntime', tmp_path)
+    torch.testing.assert_close(ort.bboxes, eager.bboxes, rtol=0, atol=1e-3)
+    torch.testing.assert_close(ort.scores, eager.scores, rtol=0, atol=1e-4)
