@@ -40,7 +40,6 @@ from .utils.checkpoint import register_checkpoint_loader  # noqa: E402
 
 register_checkpoint_loader()
 
-from . import datasets, engine, evaluation, models, visualization  # noqa: E402,F401,E501
-from . import deploy  # noqa: E402,F401
+from . import datasets, deploy, engine, evaluation, models, visualization  # noqa: E402,F401,E501
 
 __all__ = ['__version__', 'version_info']

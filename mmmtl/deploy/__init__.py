@@ -13,6 +13,6 @@ from .onnx_export import (
 from .ort_detector import ORTDetector
 
 __all__ = [
-    'OUTPUT_KINDS', 'DetectorRawOutputs', 'ORTDetector', 'export_detector_onnx',
-    'output_names', 'read_onnx_metadata'
+    'OUTPUT_KINDS', 'DetectorRawOutputs', 'ORTDetector',
+    'export_detector_onnx', 'output_names', 'read_onnx_metadata'
 ]

@@ -1,27 +1,49 @@
-"""Frames per second of two MOT configs, measured side by side.
+"""Frames per second of MOT configs and inference backends, side by side.
 
-Measures, for each config, the detector alone (pre-processing, network,
-box decoding and NMS, Re-ID embeddings included) and the whole model with
-the tracker (``test_step``), on the frames of one synthetic video, with
-warm-up and the two configs interleaved (A B B A ...) so that load changes
-on the machine hit both alike. Reports the ratio B / A (the CE paper's
-Table VI compares the speed of its head with the baseline head).
+Measures, for each variant (a config run on a backend), the detector alone
+(pre-processing, network, box decoding and NMS, Re-ID embeddings included;
+:func:`mmmtl.apis.detect_frame`) and the whole model with the tracker
+(:func:`mmmtl.apis.track_frame`), on the frames of one synthetic video,
+with warm-up and the variants interleaved (A B C, then C B A, ...) so that
+load changes on the machine hit all alike. Ratios are against the first
+variant (the first config on the first backend), from the mean FPS and as
+the median of the per-frame ratios. With several ``--threads`` values the
+whole measurement is repeated for each.
+
+Backends (``--backend``, one or more), all built by
+:func:`mmmtl.apis.init_mot_model` from the same weights:
+
+- ``pytorch``: eager PyTorch;
+- ``compile``: backbone, FPN and head compiled by ``torch.compile``
+  (inductor); the first (warm-up) frame pays for the compilation;
+- ``onnxruntime``: the network exported to ONNX
+  (:func:`mmmtl.deploy.export_detector_onnx`) and run by onnxruntime with
+  ``--threads`` intra-op threads.
+
+Pre-processing, post-processing (``predict_by_feat``) and the tracker are
+the same PyTorch code for every backend.
 
 The weights are randomly initialised: speed does not depend on them once
 the number of boxes is fixed. Every detector ``test_cfg`` gets
 ``score_thr=0`` and the same ``nms_pre``, NMS IoU and ``max_per_img``, and
-the tracker's score thresholds are set to 0, so both models pass the same
+the tracker's score thresholds are set to 0, so all models pass the same
 number of boxes to NMS and to the tracker, which then has real work
 (predicting, matching, starting and ending tracks) on every frame.
 
-Example (heads (a) and (f) of the CE paper)::
+Examples::
 
     H=configs/heads
     S=retinanet_r50_fpn_2xb4-100e_mot17halftrain_test-mot17halfval.py
+    # heads (a) and (f) of the CE paper, eager PyTorch
     python tools/analysis_tools/benchmark_fps.py \
         $H/triple-branch-head_$S $H/ce-head_$S \
         --shape 608 1088 --warmup 5 --iters 20 --device cpu \
         --out benchmarks/results/fps_cpu.json
+    # head (f) on three backends, 1 and 2 threads
+    python tools/analysis_tools/benchmark_fps.py $H/ce-head_$S \
+        --backend pytorch compile onnxruntime --threads 1 2 \
+        --shape 608 1088 --warmup 3 --iters 10 \
+        --out benchmarks/results/fps_backends_cpu.json
 """
 import argparse
 import inspect
@@ -30,27 +52,43 @@ import logging
 import os
 import os.path as osp
 import platform
+import tempfile
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
 from mmcv.cnn import fuse_conv_bn
-from mmdet.apis.inference import build_test_pipeline
 from mmdet.registry import MODELS
 from mmengine.config import Config, DictAction
-from mmengine.dataset import default_collate
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
+from mmmtl.apis import (
+    BACKENDS,
+    detect_frame,
+    init_mot_model,
+    prepare_frame,
+    track_frame,
+)
 from mmmtl.datasets import generate_sequence
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Detector-only and end-to-end FPS of two MOT configs')
-    parser.add_argument('config_a', help='baseline config (A)')
-    parser.add_argument('config_b', help='compared config (B)')
+        description='Detector-only and end-to-end FPS of MOT configs on '
+        'inference backends')
+    parser.add_argument(
+        'configs',
+        nargs='+',
+        metavar='CONFIG',
+        help='configs; the first one is the baseline')
+    parser.add_argument(
+        '--backend',
+        nargs='+',
+        choices=BACKENDS,
+        default=['pytorch'],
+        help='backends; the first one is the baseline')
     parser.add_argument(
         '--shape',
         type=int,
@@ -65,7 +103,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--max-boxes',
         type=int,
         default=100,
-        help='boxes kept per frame after NMS (both configs)')
+        help='boxes kept per frame after NMS (every variant)')
     parser.add_argument(
         '--nms-pre', type=int, default=1000, help='boxes before NMS')
     parser.add_argument('--num-targets', type=int, default=12,
@@ -74,20 +112,26 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--threads',
         type=int,
+        nargs='+',
         default=None,
-        help='torch CPU threads (default: torch default)')
+        help='CPU threads of torch and onnxruntime; several values '
+        'repeat the measurement for each (default: torch default)')
     parser.add_argument(
         '--fuse-conv-bn',
         action='store_true',
-        help='fold BatchNorm into the preceding convs of both models '
-        '(as mmdet\'s benchmark.py; same outputs, faster inference)')
+        help='fold BatchNorm into the preceding convs of the PyTorch '
+        'models (as mmdet\'s benchmark.py; same outputs, faster '
+        'inference; the ONNX export folds them in any case)')
     parser.add_argument('--out', help='write the results as JSON here')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='overrides applied to both configs')
-    return parser.parse_args(argv)
+        help='overrides applied to every config')
+    args = parser.parse_args(argv)
+    if len(set(args.backend)) != len(args.backend):
+        parser.error(f'--backend {args.backend}: a backend twice')
+    return args
 
 
 def _fix_test_cfgs(node: Any, max_boxes: int, nms_pre: int) -> int:
@@ -153,8 +197,13 @@ def _open_tracker_gates(tracker_cfg: dict) -> List[str]:
     return keys
 
 
-def build_model(config: str, args: argparse.Namespace) -> torch.nn.Module:
-    """Build a randomly initialised MOT model with pinned box counts."""
+def benchmark_cfg(config: str, args: argparse.Namespace) -> Config:
+    """The config with pinned box counts, open tracker gates, no downloads.
+
+    Raises:
+        KeyError: The config has no detector ``test_cfg`` with ``nms`` or
+            no tracker; the message names the file.
+    """
     cfg = Config.fromfile(config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -172,8 +221,20 @@ def build_model(config: str, args: argparse.Namespace) -> torch.nn.Module:
     for transform in cfg.test_dataloader.dataset.pipeline[0]['transforms']:
         if transform['type'] == 'Resize':
             transform.update(scale=(width, height), keep_ratio=True)
+    return cfg
+
+
+def random_checkpoint(cfg: Config, path: str, seed: int) -> torch.nn.Module:
+    """Initialise the config's model randomly and save it as a checkpoint.
+
+    Every backend then loads the same weights through the public API.
+
+    Returns:
+        nn.Module: The saved model (eval mode, CPU).
+    """
     init_default_scope(cfg.get('default_scope', 'mmdet'))
-    model = MODELS.build(model_cfg)
+    torch.manual_seed(seed)
+    model = MODELS.build(cfg.model)
     logger = MMLogger.get_current_instance()
     level = logger.level
     logger.setLevel(logging.WARNING)  # init_weights logs every parameter
@@ -181,28 +242,31 @@ def build_model(config: str, args: argparse.Namespace) -> torch.nn.Module:
         model.init_weights()
     finally:
         logger.setLevel(level)
-    model.cfg = cfg
-    model = model.to(args.device).eval()
-    if args.fuse_conv_bn:
-        model = fuse_conv_bn(model)
-    return model
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(dataset_meta=dict(classes=('pedestrian', )))), path)
+    return model.eval()
 
 
-def prepare_frames(model: torch.nn.Module,
-                   frames: np.ndarray) -> List[Dict[str, Any]]:
-    """Run the test pipeline of ``model`` on every frame beforehand."""
-    pipeline = build_test_pipeline(model.cfg)
-    batches = []
-    for i, frame in enumerate(frames):
-        data = pipeline(
-            dict(
-                img=[frame.astype(np.float32)],
-                frame_id=[i],
-                ori_shape=[frame.shape[:2]],
-                img_id=[i + 1],
-                ori_video_length=[len(frames)]))
-        batches.append(default_collate([data]))
-    return batches
+def build_variant(cfg: Config, backend: str, checkpoint: str,
+                  onnx_file: Optional[str], args: argparse.Namespace,
+                  threads: Optional[int]) -> torch.nn.Module:
+    """One model through :func:`mmmtl.apis.init_mot_model`."""
+    if backend == 'onnxruntime':
+        model = init_mot_model(
+            cfg,
+            backend=backend,
+            onnx_file=onnx_file,
+            device=args.device,
+            num_threads=threads)
+    else:
+        model = init_mot_model(
+            cfg, checkpoint, backend=backend, device=args.device)
+        if args.fuse_conv_bn:
+            # compilation is lazy: the first call traces the fused model
+            fuse_conv_bn(model)
+    return model.eval()
 
 
 def _sync(device: str) -> None:
@@ -210,29 +274,17 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-@torch.no_grad()
-def time_detector(model: torch.nn.Module, batch: Dict[str, Any],
-                  device: str) -> tuple:
-    """Seconds and box count of the detector alone on one frame."""
+def time_call(fn, model: torch.nn.Module, data: Dict[str, Any],
+              device: str) -> Tuple[float, int]:
+    """Seconds and output count of one per-frame API call."""
     _sync(device)
     tic = time.perf_counter()
-    data = model.data_preprocessor(batch, False)
-    frame = data['data_samples'][0][0]
-    result = model.detector.predict(
-        data['inputs'][:, 0].contiguous(), [frame], rescale=True)[0]
+    result = fn(model, data)
     _sync(device)
-    return time.perf_counter() - tic, len(result.pred_instances)
-
-
-@torch.no_grad()
-def time_end_to_end(model: torch.nn.Module, batch: Dict[str, Any],
-                    device: str) -> tuple:
-    """Seconds and track count of detection + tracking on one frame."""
-    _sync(device)
-    tic = time.perf_counter()
-    result = model.test_step(batch)[0]
-    _sync(device)
-    return time.perf_counter() - tic, len(result[0].pred_track_instances)
+    sec = time.perf_counter() - tic
+    if hasattr(result, 'pred_instances'):  # detect_frame
+        return sec, len(result.pred_instances)
+    return sec, len(result[0].pred_track_instances)
 
 
 def _summary(seconds: List[float], counts: List[int]) -> Dict[str, float]:
@@ -245,95 +297,150 @@ def _summary(seconds: List[float], counts: List[int]) -> Dict[str, float]:
         boxes_mean=float(np.mean(counts)))
 
 
+def measure(variants: Dict[str, torch.nn.Module],
+            batches: Dict[str, List[Dict[str, Any]]],
+            args: argparse.Namespace) -> Dict[str, Any]:
+    """Interleaved timing of the variants at the current thread count."""
+    names = list(variants)
+    n = args.warmup + args.iters
+    timings = {name: dict(det=([], []), e2e=([], [])) for name in names}
+    first_frame = {}
+    for i in range(n):
+        # forward, then backward order: alternation cancels order effects
+        order = names if i % 2 == 0 else names[::-1]
+        for kind, fn in (('det', detect_frame), ('e2e', track_frame)):
+            for name in order:
+                sec, count = time_call(fn, variants[name],
+                                       batches[name][i], args.device)
+                if i == 0 and kind == 'det':
+                    first_frame[name] = sec
+                if i >= args.warmup:
+                    timings[name][kind][0].append(sec)
+                    timings[name][kind][1].append(count)
+    out: Dict[str, Any] = dict(variants={}, ratio_over_baseline={})
+    for name in names:
+        out['variants'][name] = dict(
+            first_frame_s=first_frame[name],
+            detector=_summary(*timings[name]['det']),
+            end_to_end=_summary(*timings[name]['e2e']))
+    base = names[0]
+    for name in names:
+        ratio = {}
+        for key, kind in (('detector', 'det'), ('end_to_end', 'e2e')):
+            ratio[key] = (out['variants'][name][key]['fps'] /
+                          out['variants'][base][key]['fps'])
+            # the variants of one frame ran back to back: the median of
+            # the per-frame ratios is robust to load changing in the run
+            ratio[f'{key}_paired_median'] = float(
+                np.median(
+                    np.asarray(timings[base][kind][0]) /
+                    np.asarray(timings[name][kind][0])))
+        out['ratio_over_baseline'][name] = ratio
+    return out
+
+
+def _variant_names(args: argparse.Namespace) -> List[Tuple[str, int, str]]:
+    """(name, config index, backend) of every variant, baseline first."""
+    labels = [chr(ord('A') + i) for i in range(len(args.configs))]
+    out = []
+    for i, label in enumerate(labels):
+        for backend in args.backend:
+            name = label if len(args.backend) == 1 else \
+                f'{label}:{backend}'
+            out.append((name, i, backend))
+    return out
+
+
 def run(args: argparse.Namespace) -> Dict[str, Any]:
-    if args.threads:
-        torch.set_num_threads(args.threads)
     height, width = args.shape
     n = args.warmup + args.iters
     frames, _ = generate_sequence(
         n, (width, height), seed=args.seed, num_targets=args.num_targets)
-    names = ('A', 'B')
-    models, batches = {}, {}
-    for name, config in zip(names, (args.config_a, args.config_b)):
-        models[name] = build_model(config, args)
-        batches[name] = prepare_frames(models[name], frames)
-    timings = {
-        name: dict(det=([], []), e2e=([], []))
-        for name in names
-    }
-    for i in range(n):
-        # A B, then B A: alternating order cancels order effects.
-        order = names if i % 2 == 0 else names[::-1]
-        for kind, fn in (('det', time_detector), ('e2e', time_end_to_end)):
-            for name in order:
-                sec, count = fn(models[name], batches[name][i], args.device)
-                if i >= args.warmup:
-                    timings[name][kind][0].append(sec)
-                    timings[name][kind][1].append(count)
-
     results: Dict[str, Any] = dict(
         device=args.device,
         device_name=(torch.cuda.get_device_name() if
                      args.device.startswith('cuda') else platform.processor()
                      or platform.machine()),
-        torch_threads=torch.get_num_threads(),
         torch_version=torch.__version__,
         shape=[height, width],
         warmup=args.warmup,
         iters=args.iters,
         max_boxes=args.max_boxes,
         nms_pre=args.nms_pre,
-        weights='random initialisation (init_weights)',
+        weights='random initialisation (init_weights), the same for '
+        'every backend of a config',
         fuse_conv_bn=bool(args.fuse_conv_bn),
         input='synthetic video, mmmtl.datasets.generate_sequence('
         f'seed={args.seed}, num_targets={args.num_targets})',
-    )
-    for name, config in zip(names, (args.config_a, args.config_b)):
-        params = sum(p.numel() for p in models[name].parameters())
-        results[name] = dict(
-            config=config,
-            params_m=params / 1e6,
-            detector=_summary(*timings[name]['det']),
-            end_to_end=_summary(*timings[name]['e2e']))
-    results['ratio_b_over_a'] = dict(
-        detector=results['B']['detector']['fps'] /
-        results['A']['detector']['fps'],
-        end_to_end=results['B']['end_to_end']['fps'] /
-        results['A']['end_to_end']['fps'])
-    # A and B of one frame ran back to back: the median of the per-frame
-    # ratios is robust to load that changes during the run.
-    results['ratio_b_over_a_paired_median'] = {
-        key: float(
-            np.median(
-                np.asarray(timings['A'][kind][0]) /
-                np.asarray(timings['B'][kind][0])))
-        for key, kind in (('detector', 'det'), ('end_to_end', 'e2e'))
-    }
+        configs={},
+        runs=[])
+    if 'onnxruntime' in args.backend:
+        import onnxruntime
+        results['onnxruntime_version'] = onnxruntime.__version__
+    specs = _variant_names(args)
+    with tempfile.TemporaryDirectory(prefix='mmmtl_fps_') as tmp:
+        cfgs, ckpts, onnx_files = [], [], []
+        for i, config in enumerate(args.configs):
+            cfg = benchmark_cfg(config, args)
+            ckpt = osp.join(tmp, f'{i}.pth')
+            model = random_checkpoint(cfg, ckpt, args.seed)
+            onnx_file = None
+            if 'onnxruntime' in args.backend:
+                from mmmtl.deploy import export_detector_onnx
+                onnx_file = osp.join(tmp, f'{i}.onnx')
+                tic = time.perf_counter()
+                export_detector_onnx(model.detector, onnx_file, args.shape)
+                results['configs'].setdefault(config, {})['export_s'] = \
+                    time.perf_counter() - tic
+            params = sum(p.numel() for p in model.detector.parameters())
+            results['configs'].setdefault(config, {})['params_m'] = \
+                params / 1e6
+            del model
+            cfgs.append(cfg)
+            ckpts.append(ckpt)
+            onnx_files.append(onnx_file)
+        for threads in (args.threads or [None]):
+            if threads:
+                torch.set_num_threads(threads)
+            variants, batches = {}, {}
+            for name, i, backend in specs:
+                variants[name] = build_variant(cfgs[i], backend, ckpts[i],
+                                               onnx_files[i], args, threads)
+                # the pipeline is the config's, whatever the backend
+                batches[name] = [
+                    prepare_frame(variants[name], f, j, len(frames))
+                    for j, f in enumerate(frames)
+                ]
+            run_result = measure(variants, batches, args)
+            run_result['threads'] = torch.get_num_threads()
+            for name, i, backend in specs:
+                run_result['variants'][name].update(
+                    config=args.configs[i], backend=backend)
+            results['runs'].append(run_result)
+            del variants, batches
     return results
 
 
 def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     args = parse_args(argv)
     results = run(args)
-    print(f"input {args.shape[0]}x{args.shape[1]} on {results['device']} "
-          f"({results['torch_threads']} threads), random weights, "
-          f'{args.warmup} warm-up + {args.iters} frames, interleaved'
+    print(f"input {args.shape[0]}x{args.shape[1]} on {results['device']}, "
+          f'random weights, {args.warmup} warm-up + {args.iters} frames, '
+          'interleaved'
           + (', BatchNorm fused into convs' if args.fuse_conv_bn else ''))
-    header = (f"{'':4s}{'params(M)':>10s}{'det FPS':>10s}{'e2e FPS':>10s}"
-              f"{'boxes':>8s}{'tracks':>8s}  config")
-    print(header)
-    for name in ('A', 'B'):
-        r = results[name]
-        print(f"{name:4s}{r['params_m']:10.2f}{r['detector']['fps']:10.2f}"
-              f"{r['end_to_end']['fps']:10.2f}"
-              f"{r['detector']['boxes_mean']:8.1f}"
-              f"{r['end_to_end']['boxes_mean']:8.1f}  {r['config']}")
-    ratio = results['ratio_b_over_a']
-    paired = results['ratio_b_over_a_paired_median']
-    print(f"B / A: detector {ratio['detector']:.3f}x, "
-          f"end-to-end {ratio['end_to_end']:.3f}x (median of per-frame "
-          f"ratios: {paired['detector']:.3f}x, "
-          f"{paired['end_to_end']:.3f}x)")
+    for run_result in results['runs']:
+        print(f"{run_result['threads']} thread(s)")
+        print(f"  {'variant':22s}{'det FPS':>9s}{'e2e FPS':>9s}"
+              f"{'det x':>8s}{'e2e x':>8s}{'boxes':>7s}{'tracks':>7s}"
+              f"{'1st(s)':>8s}  config")
+        for name, r in run_result['variants'].items():
+            ratio = run_result['ratio_over_baseline'][name]
+            print(f"  {name:22s}{r['detector']['fps']:9.3f}"
+                  f"{r['end_to_end']['fps']:9.3f}"
+                  f"{ratio['detector']:8.3f}{ratio['end_to_end']:8.3f}"
+                  f"{r['detector']['boxes_mean']:7.1f}"
+                  f"{r['end_to_end']['boxes_mean']:7.1f}"
+                  f"{r['first_frame_s']:8.1f}  {r['config']}")
     if args.out:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:

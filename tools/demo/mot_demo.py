@@ -5,6 +5,9 @@ Example::
     python tools/demo/mot_demo.py demo.mp4 CONFIG --checkpoint CKPT \
         --out outputs/demo_tracked.mp4 --out-txt outputs/demo.txt \
         --device cpu --tail 30 --show-fps
+    # the detector network in onnxruntime (tools/deployment/export_onnx.py)
+    python tools/demo/mot_demo.py demo.mp4 CONFIG --backend onnxruntime \
+        --onnx model.onnx --out outputs/demo_tracked.mp4
 
 INPUT is a video file, a folder of frames (or a MOTChallenge sequence
 folder), a camera index (``0``) or a stream URL (``rtsp://...``).
@@ -18,7 +21,7 @@ from mmengine.registry import init_default_scope
 
 from mmmtl.apis import (
     check_outputs,
-    init_track_model,
+    init_mot_model,
     open_frame_source,
     track_to_files,
 )
@@ -55,6 +58,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--random-weights', action='store_true',
         help='run without a checkpoint (smoke tests only)')
+    parser.add_argument(
+        '--backend',
+        choices=('pytorch', 'onnxruntime'),
+        default='pytorch',
+        help='where the detector network runs (the tracker is the same)')
+    parser.add_argument(
+        '--onnx',
+        help='graph from tools/deployment/export_onnx.py (onnxruntime)')
     parser.add_argument('--out', help='annotated output video (.mp4)')
     parser.add_argument('--out-txt', help='tracks in MOTChallenge format')
     parser.add_argument(
@@ -91,11 +102,23 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         parser.error('give --out and/or --out-txt')
     if args.tail < 0:
         parser.error(f'--tail {args.tail} is negative')
-    if not args.checkpoint and not args.random_weights:
-        parser.error('no checkpoint given: the model would run with random '
-                     'weights (pass --random-weights for a smoke test)')
-    if args.checkpoint and args.random_weights:
-        parser.error('--random-weights and --checkpoint exclude each other')
+    if args.backend == 'onnxruntime':
+        if not args.onnx:
+            parser.error('--backend onnxruntime needs --onnx MODEL.onnx')
+        if args.checkpoint or args.random_weights or args.allow_partial:
+            parser.error('--backend onnxruntime takes the weights from '
+                         '--onnx; give no --checkpoint, --random-weights '
+                         'or --allow-partial')
+    else:
+        if args.onnx:
+            parser.error('--onnx is read with --backend onnxruntime')
+        if not args.checkpoint and not args.random_weights:
+            parser.error('no checkpoint given: the model would run with '
+                         'random weights (pass --random-weights for a smoke '
+                         'test)')
+        if args.checkpoint and args.random_weights:
+            parser.error('--random-weights and --checkpoint exclude each '
+                         'other')
     return args
 
 
@@ -104,15 +127,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     # Open the input first: a bad input fails before the model loads.
     source = open_frame_source(args.input, fps=args.fps)
     try:
-        check_outputs([args.out, args.out_txt], source.input_files)
+        model_files = [
+            p for p in (args.config, args.checkpoint, args.onnx) if p
+        ]
+        check_outputs([args.out, args.out_txt],
+                      list(source.input_files) + model_files)
     except ValueError as e:
         source.close()
         print(f'error: {e}', file=sys.stderr)
         return 2
     init_default_scope('mmdet')
-    model = init_track_model(
+    model = init_mot_model(
         args.config,
         args.checkpoint,
+        backend=args.backend,
+        onnx_file=args.onnx,
         device=args.device,
         cfg_options=args.cfg_options,
         allow_partial=args.allow_partial,

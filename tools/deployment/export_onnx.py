@@ -20,7 +20,6 @@ import os.path as osp
 import sys
 from typing import Dict, List, Optional
 
-import numpy as np
 import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config, DictAction
