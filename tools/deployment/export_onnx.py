@@ -24,18 +24,19 @@ import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 
 from mmmtl.apis import onnxruntime_cfg, prepare_frame
 from mmmtl.datasets import generate_sequence
 from mmmtl.deploy import OUTPUT_KINDS, export_detector_onnx
+from mmmtl.utils.checkpoint import load_checkpoint_checked
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Export the detector of an mmmtl config to ONNX')
     parser.add_argument('config', help='model config file')
-    parser.add_argument('checkpoint', help='checkpoint of that config')
+    parser.add_argument(
+        'checkpoint', help='checkpoint of that config (file, URL or zoo name)')
     parser.add_argument('--out', required=True, help='output .onnx file')
     parser.add_argument(
         '--shape',
@@ -60,9 +61,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     if any(s <= 0 or s % 32 for s in args.shape):
         parser.error(f'--shape {args.shape[0]} {args.shape[1]}: both must '
                      'be positive multiples of 32')
-    for path in (args.config, args.checkpoint):
-        if not osp.isfile(path):
-            parser.error(f'no such file: {path}')
+    if not osp.isfile(args.config):
+        parser.error(f'no such file: {args.config}')
     if osp.abspath(args.out) in (osp.abspath(args.config),
                                  osp.abspath(args.checkpoint)):
         parser.error(f'--out {args.out} would overwrite an input')
@@ -72,13 +72,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def build_model(cfg: Config, checkpoint: str) -> torch.nn.Module:
     """The config's model with the checkpoint loaded strictly.
 
-    mmengine's ``load_checkpoint`` with :mod:`mmmtl`'s safe loader
-    (``weights_only=True``); a key missing from or unexpected in the
-    checkpoint is an error, not a model left half random.
+    :func:`mmmtl.utils.checkpoint.load_checkpoint_checked`: mmmtl's safe
+    loaders (``weights_only=True``); a key missing from or unexpected in
+    the checkpoint is an error naming it, not a model left half random.
     """
     model = MODELS.build(cfg.model)
-    ckpt = load_checkpoint(model, checkpoint, map_location='cpu',
-                           strict=True)
+    ckpt = load_checkpoint_checked(model, checkpoint, map_location='cpu',
+                                   strict=True)
     model.cfg = cfg
     model.dataset_meta = ckpt.get('meta', {}).get('dataset_meta', {})
     return model.eval()
