@@ -146,3 +146,9 @@ def test_demo_backend_arguments(assets):
                   ['--onnx', 'm.onnx']):
         with pytest.raises(SystemExit):
             demo.parse_args(base + extra)
+    # the graph is an input: an output onto it is refused before loading
+    onnx_file = str(assets['root'] / 'never_loaded.onnx')
+    assert demo.main([
+        assets['video'], assets['config'], '--backend', 'onnxruntime',
+        '--onnx', onnx_file, '--out-txt', onnx_file
+    ]) == 2

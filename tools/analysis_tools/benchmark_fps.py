@@ -52,6 +52,7 @@ import logging
 import os
 import os.path as osp
 import platform
+import sys
 import tempfile
 import time
 from typing import Any, Dict, List, Optional, Tuple
@@ -317,6 +318,7 @@ def measure(variants: Dict[str, torch.nn.Module],
                 if i >= args.warmup:
                     timings[name][kind][0].append(sec)
                     timings[name][kind][1].append(count)
+        print(f'  frame {i + 1}/{n} done', file=sys.stderr, flush=True)
     out: Dict[str, Any] = dict(variants={}, ratio_over_baseline={})
     for name in names:
         out['variants'][name] = dict(
@@ -351,7 +353,23 @@ def _variant_names(args: argparse.Namespace) -> List[Tuple[str, int, str]]:
     return out
 
 
+def _write(results: Dict[str, Any], path: Optional[str]) -> None:
+    """Write the results so far (atomically: temp file, then rename)."""
+    if not path:
+        return
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    tmp = f'{path}.partial'
+    with open(tmp, 'w') as f:
+        json.dump(results, f, indent=2)
+    os.replace(tmp, path)
+
+
 def run(args: argparse.Namespace) -> Dict[str, Any]:
+    """Measure every variant at every thread count.
+
+    With ``--out``, the file is rewritten after each thread count, so a
+    long run that is stopped keeps the counts it finished.
+    """
     height, width = args.shape
     n = args.warmup + args.iters
     frames, _ = generate_sequence(
@@ -417,6 +435,7 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
                 run_result['variants'][name].update(
                     config=args.configs[i], backend=backend)
             results['runs'].append(run_result)
+            _write(results, args.out)
             del variants, batches
     return results
 
@@ -442,9 +461,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
                   f"{r['end_to_end']['boxes_mean']:7.1f}"
                   f"{r['first_frame_s']:8.1f}  {r['config']}")
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(results, f, indent=2)
+        _write(results, args.out)
         print(f'written {args.out}')
     return results
 
