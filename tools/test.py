@@ -42,6 +42,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='test without a checkpoint (smoke tests only: the metrics of '
         'random weights mean nothing)')
     parser.add_argument(
+        '--backend', choices=('pytorch', 'onnxruntime'), default='pytorch',
+        help='where the detector network runs (the tracker is the same)')
+    parser.add_argument(
+        '--onnx',
+        help='graph from tools/deployment/export_onnx.py (onnxruntime; '
+        'it holds the weights, so no checkpoint is given)')
+    parser.add_argument(
         '--work-dir',
         help='the directory to save the file containing evaluation metrics')
     parser.add_argument(
@@ -56,9 +63,21 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         parser.error('give the checkpoint once, positionally or with '
                      '--checkpoint')
     args.checkpoint = args.checkpoint or args.ckpt
-    if args.checkpoint and args.random_weights:
+    if args.backend == 'onnxruntime':
+        if not args.onnx:
+            parser.error('--backend onnxruntime needs --onnx MODEL.onnx')
+        if args.checkpoint or args.random_weights or args.allow_partial:
+            parser.error('--backend onnxruntime takes the weights from '
+                         '--onnx; give no checkpoint, --random-weights or '
+                         '--allow-partial')
+        if not osp.isfile(args.onnx):
+            parser.error(f'ONNX file {args.onnx} not found')
+    elif args.onnx:
+        parser.error('--onnx is read with --backend onnxruntime')
+    elif args.checkpoint and args.random_weights:
         parser.error('--random-weights and a checkpoint exclude each other')
-    if not args.checkpoint and not args.random_weights:
+    if args.backend == 'pytorch' and not args.checkpoint and \
+            not args.random_weights:
         parser.error('no checkpoint given: testing would evaluate random '
                      'weights (pass --random-weights for a smoke test)')
     if not osp.isfile(args.config):
@@ -93,7 +112,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         cfg,
         args.checkpoint,
         allow_partial=args.allow_partial,
-        random_weights=args.random_weights)
+        random_weights=args.random_weights,
+        onnx_file=args.onnx)
     runner.test()
 
 

@@ -5,11 +5,14 @@ from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from .backends import onnxruntime_cfg
+
 
 def build_test_runner(cfg: Config,
                       checkpoint: Optional[str] = None,
                       allow_partial: bool = False,
-                      random_weights: bool = False) -> Runner:
+                      random_weights: bool = False,
+                      onnx_file: Optional[str] = None) -> Runner:
     """The Runner of ``cfg`` that tests ``checkpoint``.
 
     The runner gets a :class:`~mmmtl.engine.CheckpointCheckHook`, so a
@@ -24,13 +27,29 @@ def build_test_runner(cfg: Config,
             (a warning lists the rest). Defaults to False.
         random_weights (bool): Accept testing without a checkpoint (smoke
             tests). Defaults to False.
+        onnx_file (str, optional): Run the detector network from this
+            exported graph in onnxruntime (:func:`onnxruntime_cfg`); its
+            weights are in the graph, so no checkpoint is taken.
+            Defaults to None.
 
     Returns:
         Runner: Call ``.test()`` on it.
 
     Raises:
-        ValueError: No checkpoint and ``random_weights`` is False, or both.
+        ValueError: No checkpoint and ``random_weights`` is False, or both;
+            or a checkpoint (or ``random_weights``, ``allow_partial``)
+            with ``onnx_file``.
     """
+    if onnx_file is not None:
+        if checkpoint is not None or random_weights or allow_partial:
+            raise ValueError(
+                f'the onnxruntime backend takes its weights from '
+                f'{onnx_file}; give no checkpoint, random_weights or '
+                'allow_partial')
+        cfg = onnxruntime_cfg(cfg, onnx_file)
+        cfg.load_from = None
+        return (Runner.from_cfg(cfg)
+                if 'runner_type' not in cfg else RUNNERS.build(cfg))
     if checkpoint is None and not random_weights:
         raise ValueError(
             'no checkpoint given: testing would evaluate random weights '

@@ -185,3 +185,33 @@ def test_tools_print_help(tool):
     assert out.returncode == 0, out.stderr[-2000:]
     assert '--cfg-options' in out.stdout
     assert 'not found' not in out.stdout + out.stderr
+
+
+def _metrics(out):
+    """``motchallenge-metric/KEY: VALUE`` pairs of a test log."""
+    import re
+    return dict(re.findall(r'motchallenge-metric/(\w+): ([-\d.]+)', out))
+
+
+@pytest.mark.skipif(
+    __import__('importlib').util.find_spec('onnxruntime') is None,
+    reason='onnxruntime is not installed (pip install "mmmtl[deploy]")')
+def test_test_py_on_onnxruntime_gives_the_same_metrics(trained, tmp_path):
+    """tools/test.py --backend onnxruntime: the checkpoint's metrics."""
+    cfg, work_dir, ckpt = trained
+    env = _env()
+    onnx_file = str(tmp_path / 'tiny.onnx')
+    _run([sys.executable, osp.join(ROOT, 'tools', 'deployment',
+                                   'export_onnx.py'), cfg, ckpt, '--out',
+          onnx_file, '--shape', '192', '320'], env)
+    test_py = osp.join(ROOT, 'tools', 'test.py')
+    ref = _metrics(_run([sys.executable, test_py, cfg, ckpt, '--work-dir',
+                         str(tmp_path / 'pt')], env))
+    got = _metrics(_run([sys.executable, test_py, cfg, '--backend',
+                         'onnxruntime', '--onnx', onnx_file, '--work-dir',
+                         str(tmp_path / 'ort')], env))
+    assert 'HOTA' in ref and 'IDF1' in ref
+    assert got == ref
+    out = _fails([sys.executable, test_py, cfg, ckpt, '--backend',
+                  'onnxruntime', '--onnx', onnx_file], env)
+    assert 'takes the weights from' in out
