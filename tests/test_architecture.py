@@ -24,6 +24,7 @@ LAYERS = {
     'mmmtl.datasets': 1,
     'mmmtl.models': 2,
     'mmmtl.models.trackers': 3,
+    'mmmtl.deploy': 3,
     'mmmtl.evaluation': 4,
     'mmmtl.engine': 4,
     'mmmtl.visualization': 4,

@@ -28,6 +28,17 @@ OUTPUT_KINDS = ('cls_score', 'bbox_pred', 'reid_feat')
 METADATA_KEY = 'mmmtl'
 
 
+def _import_onnx():
+    """The optional ``onnx`` package, or an error saying how to get it."""
+    try:
+        import onnx
+    except ImportError as err:
+        raise ImportError(
+            'ONNX export needs onnx: pip install "mmmtl[deploy]" (or pip '
+            'install -r requirements/deploy.txt)') from err
+    return onnx
+
+
 def output_names(num_levels: int) -> List[str]:
     """Names of the graph outputs: ``cls_score_0 ... reid_feat_{L-1}``.
 
@@ -137,6 +148,7 @@ def export_detector_onnx(detector: nn.Module,
     out_dir = osp.dirname(osp.abspath(out_file))
     os.makedirs(out_dir, exist_ok=True)
     tmp_file = osp.join(out_dir, f'.{osp.basename(out_file)}.partial')
+    onnx = _import_onnx()
     wrapper = DetectorRawOutputs(detector).eval()
     try:
         with torch.no_grad():
@@ -149,7 +161,6 @@ def export_detector_onnx(detector: nn.Module,
                 dynamic_axes=dynamic_axes,
                 do_constant_folding=True,
                 dynamo=False)
-        import onnx
         model = onnx.load(tmp_file)
         entry = model.metadata_props.add()
         entry.key = METADATA_KEY
@@ -172,8 +183,7 @@ def read_onnx_metadata(onnx_file: str) -> Dict:
     Returns:
         dict: The metadata; empty when the graph has none.
     """
-    import onnx
-    model = onnx.load(onnx_file, load_external_data=False)
+    model = _import_onnx().load(onnx_file, load_external_data=False)
     for entry in model.metadata_props:
         if entry.key == METADATA_KEY:
             return json.loads(entry.value)

@@ -393,7 +393,12 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
         configs={},
         runs=[])
     if 'onnxruntime' in args.backend:
-        import onnxruntime
+        try:
+            import onnxruntime
+        except ImportError as err:
+            raise ImportError(
+                '--backend onnxruntime needs onnxruntime: pip install '
+                '"mmmtl[deploy]"') from err
         results['onnxruntime_version'] = onnxruntime.__version__
     specs = _variant_names(args)
     with tempfile.TemporaryDirectory(prefix='mmmtl_fps_') as tmp:

@@ -25,10 +25,9 @@ from mmdet.registry import MODELS
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
-from mmmtl.apis import onnxruntime_cfg, prepare_frame
+from mmmtl.apis import init_track_model, onnxruntime_cfg, prepare_frame
 from mmmtl.datasets import generate_sequence
 from mmmtl.deploy import OUTPUT_KINDS, export_detector_onnx
-from mmmtl.utils.checkpoint import load_checkpoint_checked
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -72,16 +71,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def build_model(cfg: Config, checkpoint: str) -> torch.nn.Module:
     """The config's model with the checkpoint loaded strictly.
 
-    :func:`mmmtl.utils.checkpoint.load_checkpoint_checked`: mmmtl's safe
-    loaders (``weights_only=True``); a key missing from or unexpected in
-    the checkpoint is an error naming it, not a model left half random.
+    :func:`mmmtl.apis.init_track_model`: mmmtl's safe loaders
+    (``weights_only=True``); a key missing from or unexpected in the
+    checkpoint is an error naming it, not a model left half random.
     """
-    model = MODELS.build(cfg.model)
-    ckpt = load_checkpoint_checked(model, checkpoint, map_location='cpu',
-                                   strict=True)
-    model.cfg = cfg
-    model.dataset_meta = ckpt.get('meta', {}).get('dataset_meta', {})
-    return model.eval()
+    return init_track_model(cfg, checkpoint, device='cpu')
 
 
 @torch.no_grad()
