@@ -1,3 +1,7 @@
-from .jde_tracker import JDETracker, linear_assignment
+from .camera_motion import CameraMotionEstimator
+from .jde_tracker import TRACKER_PRESETS, JDETracker, linear_assignment
 
-__all__ = ['JDETracker', 'linear_assignment']
+__all__ = [
+    'CameraMotionEstimator', 'JDETracker', 'TRACKER_PRESETS',
+    'linear_assignment'
+]

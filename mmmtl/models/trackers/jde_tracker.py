@@ -1,5 +1,6 @@
-"""JDE / FairMOT association of detections with appearance embeddings."""
-from typing import Dict, Optional, Tuple
+"""JDE / FairMOT association of detections with appearance embeddings,
+with the optional stages of ByteTrack, BoT-SORT and Deep OC-SORT."""
+from typing import Any, Dict, Optional, Tuple, Union
 
 try:
     import lap
@@ -11,7 +12,9 @@ from mmdet.models.trackers import BaseTracker
 from mmdet.registry import MODELS, TASK_UTILS
 from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
+from torch import Tensor
 
+from .camera_motion import rescale_warp, to_grey_uint8, warp_kalman_states
 from .kalman_ops import (
     check_kalman_filter,
     kf_gating_distance,
@@ -154,169 +157,282 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return inter
 
 
+#: Named tracker presets: every tuning argument of :class:`JDETracker`. A
+#: preset is data; a config picks one with ``preset=`` and may override any
+#: of its keys. ``'fairmot'`` is FairMOT's association exactly (the papers'
+#: tables are measured with it); ``'robust'`` adds BYTE, lost tracks in
+#: the IoU stage, BoT-SORT's fused cost and an occlusion-safe appearance
+#: memory (see ``docs/tracker.md`` for the benchmark that chose it).
+TRACKER_PRESETS: Dict[str, Dict[str, Any]] = dict(
+    fairmot=dict(
+        obj_score_thr=0.4,
+        init_track_thr=0.4,
+        low_score_thr=None,
+        association='fairmot',
+        appearance_weight=0.98,
+        gating_thr=None,
+        gate_only_position=False,
+        emb_match_thr=0.4,
+        iou_match_thr=0.5,
+        iou_lost_tracks=False,
+        low_iou_match_thr=0.5,
+        appearance_thr=0.25,
+        proximity_thr=0.5,
+        fused_match_thr=0.8,
+        fuse_score=False,
+        appearance_gate='iou',
+        unconfirmed_iou_thr=0.3,
+        duplicate_iou_thr=0.85,
+        embed_momentum=0.9,
+        embed_update_score_thr=None,
+        embed_update_max_iou=None,
+        dynamic_embed_momentum=False,
+        track_buffer=30,
+        frame_rate=30.,
+        assignment='lapjv',
+        activate_first_frame=True,
+        output_bboxes='kalman',
+        min_box_area=0.,
+        max_aspect_ratio=None))
+TRACKER_PRESETS['robust'] = dict(
+    TRACKER_PRESETS['fairmot'],
+    obj_score_thr=0.3,  # BYTE recovers the rest; see docs/tracker.md
+    low_score_thr=0.1,  # ByteTrack
+    association='fused',  # BoT-SORT
+    iou_lost_tracks=True,  # ByteTrack, BoT-SORT
+    appearance_thr=0.2,  # BoT-SORT 0.25; 0.2 on the benchmark
+    fuse_score=True,  # BoT-SORT on MOT17
+    appearance_gate='iou_or_motion',
+    embed_momentum=0.95,  # Deep OC-SORT alpha_fixed_emb
+    embed_update_score_thr=0.5,
+    embed_update_max_iou=0.3,
+    dynamic_embed_momentum=True,  # Deep OC-SORT
+    track_buffer=60)  # the memory is safe for longer; see docs/tracker.md
+
+_ASSOCIATIONS = ('fairmot', 'fused')
+_APPEARANCE_GATES = ('iou', 'iou_or_motion')
+
+
 @MODELS.register_module()
 class JDETracker(BaseTracker):
-    """Online tracker of JDE and FairMOT: appearance first, then IoU.
+    """Online tracker of JDE and FairMOT, with optional stronger stages.
 
-    The association of ``JDETracker.update`` in FairMOT
-    (``src/lib/tracker/multitracker.py``; JDE's ``tracker/multitracker.py``
-    is the same with other defaults), run on stacked arrays instead of one
-    Python object per track. Each frame:
+    With ``preset='fairmot'`` (the default) this is the association of
+    ``JDETracker.update`` in FairMOT (``src/lib/tracker/multitracker.py``;
+    JDE's ``tracker/multitracker.py`` is the same with other defaults), run
+    on stacked arrays instead of one Python object per track. Each frame
+    runs the stages of :meth:`track`:
 
-    1. Kalman prediction of the confirmed and lost tracks (a lost track's
-       height velocity is zeroed first).
-    2. Stage 1, confirmed + lost tracks vs detections: cost
-       ``lambda * cosine(track embed, det embed) + (1 - lambda) * d_M^2``,
-       set to ``inf`` where ``d_M^2 > gating_thr`` or the labels differ;
-       assignment (see :func:`linear_assignment`), accept cost
-       ``< emb_match_thr``. A matched lost track is re-activated.
-    3. Stage 2, confirmed tracks not lost before this frame and still
-       unmatched vs the remaining detections: IoU of the predicted box,
-       accept ``IoU > iou_match_thr``. Confirmed tracks still unmatched
-       become lost.
-    4. Unconfirmed tracks (born in a previous frame, seen once) vs what is
-       left: IoU ``> unconfirmed_iou_thr`` confirms the track, otherwise it
-       is removed. As in FairMOT these tracks are not Kalman-predicted.
-    5. Leftover detections scoring ``>= init_track_thr`` start tracks;
-       they are unconfirmed except on the first frame after a reset.
-    6. Lost tracks unseen for more than ``int(frame_rate / 30 *
-       track_buffer)`` frames are removed, in that frame (FairMOT's list
-       bookkeeping keeps them one frame longer, see ``docs/tracker.md``).
-    7. Of a tracked and a lost track of one label overlapping with
-       ``IoU > duplicate_iou_thr``, the one tracked for fewer frames is
-       dropped (``remove_duplicate_stracks``; a tie drops the tracked one).
+    1. **Predict** (:meth:`_predict`): Kalman prediction of the confirmed
+       and lost tracks (a lost track's height velocity is zeroed first);
+       with ``gmc`` and a frame, the camera motion is compensated
+       (:meth:`_compensate_camera`).
+    2. **Associate** (:meth:`_associate`):
 
-    Matched tracks get a Kalman update with the detection box and their
-    embedding becomes ``normalise(alpha * e + (1 - alpha) * d)`` with ``d``
-    the L2-normalised detection embedding. Detections of different labels
-    are never matched with each other's tracks, so several classes are
-    tracked side by side. All state lives on the instance and is cleared at
-    ``frame_id == 0``; identities count from 0 per instance and video.
+       - ``association='fairmot'``: stage 1, confirmed + lost tracks vs
+         the high-score detections, cost ``lambda * cosine + (1 - lambda)
+         * d_M^2`` (``inf`` where ``d_M^2 > gating_thr`` or the labels
+         differ), accepted below ``emb_match_thr``; stage 2, the confirmed
+         tracks tracked last frame (and with ``iou_lost_tracks`` the lost
+         ones, at their Kalman prediction) still unmatched vs the remaining
+         high-score detections by IoU, ``IoU > iou_match_thr``.
+       - ``association='fused'`` (BoT-SORT, ``tracker/bot_sort.py``): one
+         stage, confirmed + lost tracks vs the high-score detections, cost
+         ``min(d_IoU, d_app)`` where ``d_app`` is half the cosine distance,
+         set to 1 above ``appearance_thr`` or where the boxes are not
+         close (``1 - IoU > proximity_thr``; with
+         ``appearance_gate='iou_or_motion'`` a lost track also counts as
+         close inside its Mahalanobis gate, since its box drifts while it
+         is hidden), accepted below ``fused_match_thr``. ``fuse_score``
+         multiplies the IoU by the detection score (BoT-SORT's and
+         ByteTrack's ``fuse_score``).
+       - **BYTE** (ByteTrack, with ``low_score_thr`` set): tracks tracked
+         last frame and still unmatched vs the detections scoring in
+         ``(low_score_thr, obj_score_thr]`` by IoU, ``IoU >
+         low_iou_match_thr``. Low-score detections never start tracks.
+       - Unconfirmed tracks (born in a previous frame, seen once) vs the
+         remaining high-score detections: ``IoU > unconfirmed_iou_thr``
+         confirms the track, otherwise it is removed. As in FairMOT these
+         tracks are not Kalman-predicted.
+    3. **Update** (:meth:`_update`): Kalman update of every matched track
+       with its detection box; the appearance memory becomes
+       ``normalise(alpha * e + (1 - alpha) * d)``. With
+       ``embed_update_score_thr`` / ``embed_update_max_iou`` only
+       detections scoring at least that, and overlapping no other
+       detection by more than that IoU, update the memory (an occluded
+       person's embedding shows the one in front); with
+       ``dynamic_embed_momentum``, Deep OC-SORT's dynamic appearance,
+       ``alpha = m + (1 - m) * (1 - (s - t) / (1 - t))`` for score ``s``,
+       threshold ``t`` and ``m = embed_momentum``, so that a barely
+       confident detection changes the memory least. Unmatched confirmed
+       tracks become lost.
+    4. **Prune** (:meth:`_prune`): lost tracks unseen for more than
+       ``int(frame_rate / 30 * track_buffer)`` frames are removed, in that
+       frame (FairMOT's list bookkeeping keeps them one frame longer, see
+       ``docs/tracker.md``). ``frame_rate`` is the data sample's
+       ``metainfo['frame_rate']`` (the sequence's ``seqinfo.ini``) when
+       present, else the constructor's.
+    5. **Birth** (:meth:`_birth`): leftover high-score detections scoring
+       ``>= init_track_thr`` start tracks; they are unconfirmed except on
+       the first frame after a reset. Then, of a tracked and a lost track
+       of one label overlapping with ``IoU > duplicate_iou_thr``, the one
+       tracked for fewer frames is dropped (``remove_duplicate_stracks``;
+       a tie drops the tracked one).
+    6. **Output** (:meth:`_output`): the confirmed tracks matched in this
+       frame, filtered by :meth:`_output_filter` (``min_box_area``,
+       ``max_aspect_ratio``), which plays no part in association.
+
+    Detections of different labels are never matched with each other's
+    tracks, so several classes are tracked side by side. All state lives
+    on the instance and is cleared at ``frame_id == 0``; identities count
+    from 0 per instance and video.
 
     Args:
+        preset (str): Name of the defaults in :data:`TRACKER_PRESETS`:
+            ``'fairmot'`` or ``'robust'``. Defaults to ``'fairmot'``.
         motion (dict): Config of the motion model, an mmdet
             ``KalmanFilter`` (or subclass). Defaults to
             ``dict(type='KalmanFilter')``.
-        obj_score_thr (float): Detections scoring at most this are ignored.
-            Defaults to 0.4 (FairMOT ``--conf_thres``; JDE uses 0.5).
-        init_track_thr (float): Minimum score to start a track. Defaults
-            to 0.4 (FairMOT ``det_thresh = opt.conf_thres``).
-        appearance_weight (float): ``lambda`` of the stage-1 cost.
-            Defaults to 0.98 (``lambda_`` of ``matching.fuse_motion`` in
-            JDE and FairMOT).
-        gating_thr (float, optional): Gate on the squared Mahalanobis
-            distance. Defaults to None, i.e. the motion model's 0.95
-            chi-square quantile: ``chi2inv95[4] = 9.4877`` (2 dof, 5.9915,
-            with ``gate_only_position``), as ``fuse_motion``.
-        gate_only_position (bool): Gate on the box centre only. Defaults
-            to False (``fuse_motion(only_position=False)``).
-        emb_match_thr (float): Stage-1 cost limit. Defaults to 0.4
-            (FairMOT ``linear_assignment(dists, thresh=0.4)``; JDE 0.7).
-        iou_match_thr (float): Stage-2 minimum IoU. Defaults to 0.5
-            (FairMOT/JDE ``iou_distance`` limit ``thresh=0.5``).
-        unconfirmed_iou_thr (float): Minimum IoU to confirm an unconfirmed
-            track. Defaults to 0.3 (FairMOT/JDE limit ``thresh=0.7`` on
-            ``1 - IoU``).
-        duplicate_iou_thr (float): IoU above which a tracked and a lost
-            track are duplicates. Defaults to 0.85
-            (``remove_duplicate_stracks``: ``1 - IoU < 0.15``).
-        embed_momentum (float): ``alpha`` of the embedding moving average.
-            Defaults to 0.9 (``STrack.alpha``).
-        track_buffer (int): Frames a lost track is kept at 30 FPS.
-            Defaults to 30 (FairMOT/JDE ``--track_buffer``).
-        frame_rate (float): Frame rate used when the data sample's
-            metainfo has no ``frame_rate``. Defaults to 30 (FairMOT/JDE
-            ``JDETracker(frame_rate=30)``).
-        assignment (str): ``'lapjv'`` (FairMOT's ``lap.lapjv`` with
-            ``cost_limit``) or ``'hungarian'`` (full assignment, then
-            threshold); see :func:`linear_assignment`. Defaults to
-            ``'lapjv'``.
-        activate_first_frame (bool): Whether tracks born on the first
-            frame after a reset are confirmed at once. Defaults to True
-            (FairMOT ``STrack.activate``; JDE never confirms at birth).
-        output_bboxes (str): Output box of a track: ``'kalman'``, the
-            corrected Kalman state (FairMOT's ``STrack.tlwh``), or
-            ``'detection'``, the matched detection box. Defaults to
-            ``'kalman'``.
-        min_box_area (float): Output only tracks whose box area exceeds
-            this. Defaults to 0 (FairMOT's evaluation script
-            ``track.py`` uses ``--min-box-area 100``).
-        max_aspect_ratio (float, optional): Output only tracks with
-            ``w / h`` at most this. Defaults to None (FairMOT's
-            ``track.py`` drops ``w / h > 1.6`` for pedestrians).
+        gmc (dict, optional): Config of a camera motion estimator (e.g.
+            ``dict(type='CameraMotionEstimator')``); used on frames passed
+            to :meth:`track` as ``img``. Defaults to None (no
+            compensation; also none when no frame is passed).
+        **kwargs: Overrides of the preset's values:
+
+            - obj_score_thr (float): Detections scoring at most this are
+              low-score (dropped unless ``low_score_thr`` is set).
+              FairMOT: 0.4 (``--conf_thres``; JDE 0.5).
+            - init_track_thr (float): Minimum score to start a track.
+              FairMOT: 0.4 (``det_thresh = opt.conf_thres``).
+            - low_score_thr (float, optional): Lower end of the BYTE
+              detections. FairMOT: None (off); robust: 0.1 (ByteTrack).
+            - association (str): ``'fairmot'`` or ``'fused'``.
+            - appearance_weight (float): ``lambda`` of the FairMOT cost.
+              0.98 (``matching.fuse_motion``).
+            - gating_thr (float, optional): Gate on the squared
+              Mahalanobis distance. None: the 0.95 chi-square quantile,
+              ``chi2inv95[4] = 9.4877`` (2 dof, 5.9915, with
+              ``gate_only_position``), as ``fuse_motion``.
+            - gate_only_position (bool): Gate on the box centre only.
+              False (``fuse_motion(only_position=False)``).
+            - emb_match_thr (float): FairMOT stage-1 cost limit. 0.4
+              (FairMOT; JDE 0.7).
+            - iou_match_thr (float): FairMOT stage-2 minimum IoU. 0.5.
+            - iou_lost_tracks (bool): Lost tracks take part in the IoU
+              stage (as in ByteTrack and BoT-SORT). FairMOT: False.
+            - low_iou_match_thr (float): BYTE minimum IoU. 0.5
+              (ByteTrack's second ``linear_assignment(thresh=0.5)``).
+            - appearance_thr (float): Fused cost: largest half cosine
+              distance that counts. 0.25 (BoT-SORT
+              ``appearance_thresh``).
+            - proximity_thr (float): Fused cost: largest ``1 - IoU`` at
+              which appearance counts. 0.5 (BoT-SORT
+              ``proximity_thresh``).
+            - fused_match_thr (float): Fused cost limit. 0.8 (BoT-SORT
+              ``match_thresh``).
+            - fuse_score (bool): Fused cost: IoU times detection score.
+              Robust: True (BoT-SORT for MOT17).
+            - appearance_gate (str): ``'iou'`` (BoT-SORT) or
+              ``'iou_or_motion'``, see above.
+            - unconfirmed_iou_thr (float): Minimum IoU to confirm an
+              unconfirmed track. 0.3 (``thresh=0.7`` on ``1 - IoU``).
+            - duplicate_iou_thr (float): IoU above which a tracked and a
+              lost track are duplicates. 0.85
+              (``remove_duplicate_stracks``).
+            - embed_momentum (float): ``alpha`` of the memory's moving
+              average, or ``m`` of the dynamic one. FairMOT: 0.9
+              (``STrack.alpha``); robust: 0.95 (Deep OC-SORT
+              ``alpha_fixed_emb``).
+            - embed_update_score_thr (float, optional): Minimum score of
+              a detection that updates the memory. FairMOT: None (all).
+            - embed_update_max_iou (float, optional): Largest IoU with
+              another detection of a detection that updates the memory.
+              FairMOT: None (no check).
+            - dynamic_embed_momentum (bool): Deep OC-SORT's score-dependent
+              momentum. FairMOT: False.
+            - track_buffer (int): Frames a lost track is kept at 30 FPS.
+              30 (``--track_buffer``).
+            - frame_rate (float): Frame rate used when the metainfo has no
+              ``frame_rate``. 30 (``JDETracker(frame_rate=30)``).
+            - assignment (str): ``'lapjv'`` (FairMOT's ``lap.lapjv`` with
+              ``cost_limit``) or ``'hungarian'``; see
+              :func:`linear_assignment`.
+            - activate_first_frame (bool): Tracks born on the first frame
+              after a reset are confirmed at once. True (FairMOT; JDE
+              False).
+            - output_bboxes (str): ``'kalman'`` (FairMOT's
+              ``STrack.tlwh``) or ``'detection'``.
+            - min_box_area (float): Output only boxes of larger area. 0
+              (FairMOT's ``track.py`` uses 100).
+            - max_aspect_ratio (float, optional): Output only boxes with
+              ``w / h`` at most this. None (``track.py``: 1.6).
     """
 
     def __init__(self,
+                 preset: str = 'fairmot',
                  motion: dict = dict(type='KalmanFilter'),
-                 obj_score_thr: float = 0.4,
-                 init_track_thr: float = 0.4,
-                 appearance_weight: float = 0.98,
-                 gating_thr: Optional[float] = None,
-                 gate_only_position: bool = False,
-                 emb_match_thr: float = 0.4,
-                 iou_match_thr: float = 0.5,
-                 unconfirmed_iou_thr: float = 0.3,
-                 duplicate_iou_thr: float = 0.85,
-                 embed_momentum: float = 0.9,
-                 track_buffer: int = 30,
-                 frame_rate: float = 30.,
-                 assignment: str = 'lapjv',
-                 activate_first_frame: bool = True,
-                 output_bboxes: str = 'kalman',
-                 min_box_area: float = 0.,
-                 max_aspect_ratio: Optional[float] = None) -> None:
+                 gmc: Optional[dict] = None,
+                 **kwargs) -> None:
         if lap is None:
             raise RuntimeError('JDETracker needs lap: pip install lap')
         name = type(self).__name__
-        if assignment not in _ASSIGNMENTS:
-            raise ValueError(f'{name}: assignment must be one of '
-                             f'{_ASSIGNMENTS}, got {assignment!r}')
-        if output_bboxes not in _OUTPUT_BBOXES:
-            raise ValueError(f'{name}: output_bboxes must be one of '
-                             f'{_OUTPUT_BBOXES}, got {output_bboxes!r}')
-        for key, value in (('obj_score_thr', obj_score_thr),
-                           ('init_track_thr', init_track_thr),
-                           ('appearance_weight', appearance_weight),
-                           ('embed_momentum', embed_momentum),
-                           ('iou_match_thr', iou_match_thr),
-                           ('unconfirmed_iou_thr', unconfirmed_iou_thr),
-                           ('duplicate_iou_thr', duplicate_iou_thr)):
-            if not 0 <= value <= 1:
+        if preset not in TRACKER_PRESETS:
+            raise ValueError(f'{name}: preset must be one of '
+                             f'{sorted(TRACKER_PRESETS)}, got {preset!r}')
+        unknown = sorted(set(kwargs) - set(TRACKER_PRESETS[preset]))
+        if unknown:
+            raise TypeError(f'{name}: unknown arguments {unknown}; the '
+                            'tuning arguments are '
+                            f'{sorted(TRACKER_PRESETS[preset])}')
+        cfg = dict(TRACKER_PRESETS[preset], **kwargs)
+        self.preset = preset
+        for key, choices in (('assignment', _ASSIGNMENTS),
+                             ('output_bboxes', _OUTPUT_BBOXES),
+                             ('association', _ASSOCIATIONS),
+                             ('appearance_gate', _APPEARANCE_GATES)):
+            if cfg[key] not in choices:
+                raise ValueError(f'{name}: {key} must be one of '
+                                 f'{choices}, got {cfg[key]!r}')
+        # a score threshold above 1 would silently drop every detection
+        for key in ('obj_score_thr', 'init_track_thr', 'low_score_thr',
+                    'embed_update_score_thr', 'appearance_weight',
+                    'embed_momentum', 'iou_match_thr',
+                    'unconfirmed_iou_thr', 'duplicate_iou_thr',
+                    'low_iou_match_thr', 'appearance_thr', 'proximity_thr',
+                    'embed_update_max_iou'):
+            if cfg[key] is not None and not 0 <= cfg[key] <= 1:
                 raise ValueError(
-                    f'{name}: {key} must be in [0, 1], got {value}')
-        if track_buffer < 0 or frame_rate <= 0:
+                    f'{name}: {key} must be in [0, 1], got {cfg[key]}')
+        if cfg['track_buffer'] < 0 or cfg['frame_rate'] <= 0:
             raise ValueError(f'{name}: need track_buffer >= 0 and '
-                             f'frame_rate > 0, got {track_buffer} and '
-                             f'{frame_rate}')
+                             f"frame_rate > 0, got {cfg['track_buffer']} "
+                             f"and {cfg['frame_rate']}")
+        low = cfg['low_score_thr']
+        if low is not None and low >= cfg['obj_score_thr']:
+            raise ValueError(f'{name}: low_score_thr ({low}) must be below '
+                             f"obj_score_thr ({cfg['obj_score_thr']})")
+        for key, value in cfg.items():
+            setattr(self, key, value)
         self.motion = check_kalman_filter(TASK_UTILS.build(motion))
-        self.obj_score_thr = obj_score_thr
-        self.init_track_thr = init_track_thr
-        self.appearance_weight = appearance_weight
-        self.gate_only_position = gate_only_position
         self.gating_thr = (
-            self.motion.chi2inv95[2 if gate_only_position else 4]
-            if gating_thr is None else gating_thr)
-        self.emb_match_thr = emb_match_thr
-        self.iou_match_thr = iou_match_thr
-        self.unconfirmed_iou_thr = unconfirmed_iou_thr
-        self.duplicate_iou_thr = duplicate_iou_thr
-        self.embed_momentum = embed_momentum
-        self.track_buffer = track_buffer
-        self.frame_rate = frame_rate
-        self.assignment = assignment
-        self.activate_first_frame = activate_first_frame
-        self.output_bboxes = output_bboxes
-        self.min_box_area = min_box_area
-        self.max_aspect_ratio = max_aspect_ratio
+            self.motion.chi2inv95[2 if self.gate_only_position else 4]
+            if self.gating_thr is None else self.gating_thr)
+        self.gmc = TASK_UTILS.build(gmc) if gmc is not None else None
         # BaseTracker's memo buffers are unused: the state is the arrays of
         # ``self._tracks``; its __init__ calls our reset().
         super().__init__()
+
+    @property
+    def with_gmc(self) -> bool:
+        """bool: Whether camera motion is compensated (given frames)."""
+        return self.gmc is not None
 
     def reset(self) -> None:
         """Forget every track and restart the identity counter at 0."""
         self.num_tracks = 0  # next identity, as in mmdet's trackers
         self.num_frames = 0  # frames seen since the reset
         self.tracks = dict()  # unused BaseTracker memo, kept empty
+        self._prev_grey: Optional[np.ndarray] = None
         self._tracks: Dict[str, np.ndarray] = dict(
             ids=np.zeros(0, np.int64),
             labels=np.zeros(0, np.int64),
@@ -345,8 +461,62 @@ class JDETracker(BaseTracker):
         """int: Number of lost tracks kept for re-identification."""
         return int(self._tracks['lost'].sum())
 
+    # ------------------------------------------------------------ track --
+    def track(self,
+              data_sample: DetDataSample,
+              img: Optional[Union[Tensor, np.ndarray]] = None,
+              **kwargs) -> InstanceData:
+        """Associate the detections of one frame with the tracks.
+
+        Args:
+            data_sample (:obj:`DetDataSample`): The frame, with
+                ``pred_instances`` holding ``bboxes`` (N, 4) as x1y1x2y2 in
+                the original image, ``scores`` (N,), ``labels`` (N,) and
+                ``embeds`` (N, D), and metainfo ``frame_id`` (0 starts a
+                new video) and optionally ``frame_rate`` and
+                ``scale_factor``.
+            img (Tensor | np.ndarray, optional): The frame, for camera
+                motion compensation: the detector's input (1, C, H, W) (in
+                ``scale_factor``-resized pixels) or an (H, W, 3) image in
+                original pixels. Defaults to None (no compensation).
+
+        Returns:
+            :obj:`InstanceData`: The confirmed tracks updated in this
+            frame (K of them): ``bboxes`` (K, 4), ``scores`` (K,),
+            ``labels`` (K,) and ``instances_id`` (K,), on the device of
+            the input boxes.
+        """
+        metainfo = data_sample.metainfo
+        if 'frame_id' not in metainfo:
+            raise KeyError('JDETracker.track: the data sample metainfo has '
+                           "no 'frame_id' (0 marks the first frame of a "
+                           'video); got keys ' + str(sorted(metainfo)))
+        frame_id = int(metainfo['frame_id'])
+        if frame_id == 0:
+            self.reset()
+        frame_rate = metainfo.get('frame_rate') or self.frame_rate
+        dets = self._read_detections(data_sample)
+        first_frame = self.num_frames == 0
+        self.num_frames += 1
+
+        self._predict()
+        self._compensate_camera(img, metainfo)
+        matched_det, newly_lost, drop = self._associate(dets)
+        self._update(dets, matched_det, newly_lost, frame_id)
+        det_free = np.ones(dets['scores'].size, bool)
+        det_free[matched_det[matched_det >= 0]] = False
+        self._prune(drop, frame_id, frame_rate)
+        self._birth(dets, det_free, frame_id, first_frame)
+        return self._output(data_sample.pred_instances.bboxes.device)
+
+    # ----------------------------------------------------------- stages --
     def _read_detections(self, data_sample: DetDataSample) -> dict:
-        """Gather the detections of a frame as float64/float32 arrays."""
+        """Gather the detections of a frame as float64/float32 arrays.
+
+        Detections scoring above ``low_score_thr`` (or ``obj_score_thr``
+        without BYTE) with a box of positive area are kept; ``high`` marks
+        those above ``obj_score_thr``.
+        """
         if 'pred_instances' not in data_sample:
             raise KeyError('JDETracker.track: the data sample has no '
                            'pred_instances; run the detector first')
@@ -363,62 +533,184 @@ class JDETracker(BaseTracker):
         bboxes = pred.bboxes.detach().cpu().numpy().astype(np.float64)
         scores = pred.scores.detach().cpu().numpy().astype(np.float32)
         wh = bboxes[:, 2:] - bboxes[:, :2]
+        low = (self.obj_score_thr
+               if self.low_score_thr is None else self.low_score_thr)
         # Boxes without area have no aspect ratio for the Kalman state.
-        keep = (scores > self.obj_score_thr) & (wh > 0).all(1)
+        keep = (scores > low) & (wh > 0).all(1)
         embeds = pred.embeds.detach().cpu().numpy().astype(np.float32)[keep]
         embeds /= np.maximum(
             np.linalg.norm(embeds, axis=1, keepdims=True), 1e-12)
-        bboxes, wh = bboxes[keep], wh[keep]
+        bboxes, wh, scores = bboxes[keep], wh[keep], scores[keep]
         return dict(
             bboxes=bboxes,
             xyah=np.concatenate(
                 [bboxes[:, :2] + wh / 2, wh[:, :1] / wh[:, 1:], wh[:, 1:]],
                 1),
-            scores=scores[keep],
+            scores=scores,
+            high=scores > self.obj_score_thr,
             labels=pred.labels.detach().cpu().numpy().astype(np.int64)[keep],
             embeds=embeds)
 
-    def _appearance_match(self, idx: np.ndarray,
-                          dets: dict) -> Tuple[np.ndarray, np.ndarray]:
-        """Stage 1: match tracks ``idx`` (K,) with all N detections.
+    def _predict(self) -> None:
+        """Kalman prediction of the confirmed and lost tracks (FairMOT's
+        ``STrack.multi_predict``: a lost track's height velocity is zeroed
+        first). Unconfirmed tracks are not predicted, as in FairMOT and
+        ByteTrack."""
+        tracks = self._tracks
+        pool = np.flatnonzero(tracks['activated'])
+        if pool.size:
+            mean = tracks['mean'][pool]
+            mean[tracks['lost'][pool], 7] = 0
+            tracks['mean'][pool], tracks['cov'][pool] = kf_predict(
+                self.motion, mean, tracks['cov'][pool])
+
+    def _compensate_camera(self, img: Optional[Union[Tensor, np.ndarray]],
+                           metainfo: dict) -> None:
+        """Move every Kalman state by the camera's motion since the last
+        frame (BoT-SORT's ``GMC.apply`` + ``STrack.multi_gmc``, applied to
+        all tracks after prediction). Without ``gmc`` or a frame, nothing
+        happens."""
+        if self.gmc is None or img is None:
+            return
+        grey = to_grey_uint8(img)
+        prev, self._prev_grey = self._prev_grey, grey
+        if prev is None or self.empty:
+            return
+        warp = self.gmc.estimate(prev, grey)
+        if isinstance(img, Tensor):  # detector input: resized pixels
+            warp = rescale_warp(warp, metainfo.get('scale_factor'))
+        tracks = self._tracks
+        tracks['mean'], tracks['cov'] = warp_kalman_states(
+            tracks['mean'], tracks['cov'], warp)
+
+    def _associate(self, dets: dict) -> Tuple[np.ndarray, ...]:
+        """Match the tracks with the detections, stage by stage.
 
         Returns:
-            tuple[np.ndarray, np.ndarray]: Matched positions in ``idx`` and
-            matched detection indices.
+            tuple[np.ndarray, np.ndarray, np.ndarray]: ``matched_det``
+            (M,), the detection of each track or -1; the confirmed tracks
+            that become lost; the unconfirmed tracks to remove.
         """
         tracks = self._tracks
-        if tracks['embeds'].shape[1] != dets['embeds'].shape[1]:
-            raise ValueError(
-                'JDETracker.track: embedding size changed from '
-                f"{tracks['embeds'].shape[1]} to {dets['embeds'].shape[1]}")
+        num_tracks = tracks['ids'].size
+        matched_det = np.full(num_tracks, -1, np.int64)
+        det_free = np.ones(dets['scores'].size, bool)
+        was_lost = tracks['lost'].copy()
+        pool = np.flatnonzero(tracks['activated'])
+        high = dets['high']
+
+        def take(t_idx: np.ndarray, d_idx: np.ndarray) -> None:
+            matched_det[t_idx] = d_idx
+            det_free[d_idx] = False
+
+        if pool.size and high.any():
+            if self.association == 'fused':
+                take(*self._fused_match(pool, np.flatnonzero(high), dets))
+            else:
+                take(*self._appearance_match(pool, np.flatnonzero(high),
+                                             dets))
+                take(*self._iou_match(
+                    pool[(matched_det[pool] < 0) &
+                         (self.iou_lost_tracks | ~was_lost[pool])],
+                    np.flatnonzero(det_free & high), dets,
+                    self.iou_match_thr))
+        # BYTE: tracks tracked last frame vs the low-score detections.
+        remain = pool[(matched_det[pool] < 0) & ~was_lost[pool]]
+        if self.low_score_thr is not None:
+            take(*self._iou_match(remain, np.flatnonzero(det_free & ~high),
+                                  dets, self.low_iou_match_thr))
+        newly_lost = remain[matched_det[remain] < 0]
+        # Unconfirmed tracks: confirm by IoU or remove.
+        unconfirmed = np.flatnonzero(~tracks['activated'])
+        take(*self._iou_match(unconfirmed, np.flatnonzero(det_free & high),
+                              dets, self.unconfirmed_iou_thr))
+        return (matched_det, newly_lost,
+                unconfirmed[matched_det[unconfirmed] < 0])
+
+    def _appearance_match(self, idx: np.ndarray, det_idx: np.ndarray,
+                          dets: dict) -> Tuple[np.ndarray, np.ndarray]:
+        """FairMOT stage 1 (``embedding_distance`` + ``fuse_motion``):
+        tracks ``idx`` (K,) vs detections ``det_idx`` (N,).
+
+        Returns:
+            tuple[np.ndarray, np.ndarray]: Matched track and detection
+            indices.
+        """
+        tracks = self._tracks
+        self._check_embed_size(dets)
         # Both sides are unit vectors: the cosine distance is 1 - sim,
         # clipped at 0 like FairMOT's np.maximum(0, cdist(..., 'cosine')).
-        sim = tracks['embeds'][idx] @ dets['embeds'].T  # (K, N)
+        sim = tracks['embeds'][idx] @ dets['embeds'][det_idx].T  # (K, N)
         w, thr = self.appearance_weight, self.emb_match_thr
         mean, cov = tracks['mean'][idx], tracks['cov'][idx]
+        xyah = dets['xyah'][det_idx]
         if self.assignment == 'lapjv':
             # d_M^2 >= 0, so only pairs with w * (1 - sim) < thr can pass:
             # the Mahalanobis distance is needed for those few pairs only.
             rows, cols = np.nonzero(sim > (1. - thr / w if w > 0 else -2.))
-            same = tracks['labels'][idx][rows] == dets['labels'][cols]
+            same = tracks['labels'][idx][rows] == dets['labels'][det_idx][
+                cols]
             rows, cols = rows[same], cols[same]
-            maha = kf_pair_gating_distance(self.motion, mean, cov,
-                                           dets['xyah'], rows, cols,
+            maha = kf_pair_gating_distance(self.motion, mean, cov, xyah,
+                                           rows, cols,
                                            self.gate_only_position)
             emb = np.maximum(1. - sim[rows, cols], 0.)
             cost = w * emb + (1 - w) * maha
             ok = (maha <= self.gating_thr) & (cost < thr)
-            return sparse_lapjv(rows[ok], cols[ok], cost[ok], thr)
-        maha = kf_gating_distance(self.motion, mean, cov, dets['xyah'],
+            r, c = sparse_lapjv(rows[ok], cols[ok], cost[ok], thr)
+            return idx[r], det_idx[c]
+        maha = kf_gating_distance(self.motion, mean, cov, xyah,
                                   self.gate_only_position)
         cost = w * np.maximum(1. - sim, 0.) + (1 - w) * maha
         cost[maha > self.gating_thr] = np.inf
-        _forbid_other_labels(cost, tracks['labels'][idx], dets['labels'])
-        return linear_assignment(cost, thr, self.assignment)
+        _forbid_other_labels(cost, tracks['labels'][idx],
+                             dets['labels'][det_idx])
+        r, c = linear_assignment(cost, thr, self.assignment)
+        return idx[r], det_idx[c]
 
-    def _iou_match(self, idx: np.ndarray, det_idx: np.ndarray,
-                   dets: dict, iou_thr: float) -> Tuple[np.ndarray, ...]:
-        """Match tracks ``idx`` to detections ``det_idx`` by IoU."""
+    def _fused_match(self, idx: np.ndarray, det_idx: np.ndarray,
+                     dets: dict) -> Tuple[np.ndarray, np.ndarray]:
+        """BoT-SORT's first association: ``min(d_IoU, d_app)``, appearance
+        only for close pairs; tracks ``idx`` (K,) vs detections
+        ``det_idx`` (N,).
+
+        Returns:
+            tuple[np.ndarray, np.ndarray]: Matched track and detection
+            indices.
+        """
+        tracks = self._tracks
+        self._check_embed_size(dets)
+        iou = box_iou(
+            _xyah_to_xyxy(tracks['mean'][idx, :4]), dets['bboxes'][det_idx])
+        lost = tracks['lost'][idx]
+        close = iou >= 1. - self.proximity_thr
+        if self.appearance_gate == 'iou_or_motion' and lost.any():
+            rows = np.flatnonzero(lost)
+            t = idx[rows]
+            close[rows] |= kf_gating_distance(
+                self.motion, tracks['mean'][t], tracks['cov'][t],
+                dets['xyah'][det_idx],
+                self.gate_only_position) <= self.gating_thr
+        if self.fuse_score:
+            iou *= dets['scores'][det_idx][None, :]
+        cost = 1. - iou
+        if not self.iou_lost_tracks:
+            cost[lost] = 1.
+        app = tracks['embeds'][idx] @ dets['embeds'][det_idx].T  # sim
+        app = np.maximum(1. - app, 0.) / 2.  # BoT-SORT: cosine / 2
+        app[(app > self.appearance_thr) | ~close] = 1.
+        np.minimum(cost, app, out=cost)
+        _forbid_other_labels(cost, tracks['labels'][idx],
+                             dets['labels'][det_idx])
+        r, c = linear_assignment(cost, self.fused_match_thr, self.assignment)
+        return idx[r], det_idx[c]
+
+    def _iou_match(self, idx: np.ndarray, det_idx: np.ndarray, dets: dict,
+                   iou_thr: float) -> Tuple[np.ndarray, np.ndarray]:
+        """Match tracks ``idx`` to detections ``det_idx`` by IoU of the
+        (predicted) track box (FairMOT/ByteTrack ``iou_distance``)."""
+        if idx.size == 0 or det_idx.size == 0:
+            return idx[:0], det_idx[:0]
         tracks = self._tracks
         cost = 1. - box_iou(
             _xyah_to_xyxy(tracks['mean'][idx, :4]), dets['bboxes'][det_idx])
@@ -426,6 +718,106 @@ class JDETracker(BaseTracker):
                              dets['labels'][det_idx])
         rows, cols = linear_assignment(cost, 1. - iou_thr, self.assignment)
         return idx[rows], det_idx[cols]
+
+    def _check_embed_size(self, dets: dict) -> None:
+        if self._tracks['embeds'].shape[1] != dets['embeds'].shape[1]:
+            raise ValueError(
+                'JDETracker.track: embedding size changed from '
+                f"{self._tracks['embeds'].shape[1]} to "
+                f"{dets['embeds'].shape[1]}")
+
+    def _update(self, dets: dict, matched_det: np.ndarray,
+                newly_lost: np.ndarray, frame_id: int) -> None:
+        """Kalman and appearance update of every matched track at once
+        (the stages above read states no earlier stage changed); the
+        unmatched confirmed tracks become lost."""
+        tracks = self._tracks
+        matched = np.flatnonzero(matched_det >= 0)
+        if matched.size:
+            d = matched_det[matched]
+            tracks['mean'][matched], tracks['cov'][matched] = kf_update(
+                self.motion, tracks['mean'][matched], tracks['cov'][matched],
+                dets['xyah'][d], dets['scores'][d])
+            self._update_appearance(matched, d, dets)
+            tracks['scores'][matched] = dets['scores'][d]
+            tracks['det_bboxes'][matched] = dets['bboxes'][d]
+            tracks['last_frame'][matched] = frame_id
+            tracks['lost'][matched] = False
+            tracks['activated'][matched] = True
+        tracks['lost'][newly_lost] = True
+
+    def _update_appearance(self, t_idx: np.ndarray, d_idx: np.ndarray,
+                           dets: dict) -> None:
+        """Blend detections ``d_idx`` into the memories of ``t_idx``.
+
+        FairMOT's ``STrack.update_features`` (fixed ``alpha``), restricted
+        to trustworthy detections (high score, above
+        ``embed_update_score_thr``, overlapping no other detection beyond
+        ``embed_update_max_iou``) and, with ``dynamic_embed_momentum``,
+        Deep OC-SORT's score-dependent ``alpha``.
+        """
+        tracks = self._tracks
+        scores = dets['scores'][d_idx]
+        ok = dets['high'][d_idx].copy()
+        if self.embed_update_score_thr is not None:
+            ok &= scores >= self.embed_update_score_thr
+        if self.embed_update_max_iou is not None and ok.any():
+            ious = box_iou(dets['bboxes'][d_idx[ok]], dets['bboxes'])
+            ious[np.arange(ious.shape[0]), d_idx[ok]] = 0.
+            ok[ok] = ious.max(1, initial=0.) <= self.embed_update_max_iou
+        t_idx, d_idx, scores = t_idx[ok], d_idx[ok], scores[ok]
+        if t_idx.size == 0:
+            return
+        m = self.embed_momentum
+        if self.dynamic_embed_momentum:
+            t = (self.obj_score_thr if self.embed_update_score_thr is None
+                 else self.embed_update_score_thr)
+            trust = np.clip((scores - t) / max(1. - t, 1e-6), 0., 1.)
+            a = (m + (1. - m) * (1. - trust))[:, None].astype(np.float32)
+        else:
+            a = m
+        emb = a * tracks['embeds'][t_idx] + (1 - a) * dets['embeds'][d_idx]
+        emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+        tracks['embeds'][t_idx] = emb
+
+    def _prune(self, drop_unconfirmed: np.ndarray, frame_id: int,
+               frame_rate: float) -> None:
+        """Remove the unmatched unconfirmed tracks and the lost tracks
+        beyond the buffer, ``int(frame_rate / 30 * track_buffer)``
+        frames (FairMOT's ``max_time_lost``)."""
+        tracks = self._tracks
+        max_time_lost = int(frame_rate / 30.0 * self.track_buffer)
+        keep = np.ones(tracks['ids'].size, bool)
+        keep[drop_unconfirmed] = False
+        keep &= ~(tracks['lost'] &
+                  (frame_id - tracks['last_frame'] > max_time_lost))
+        self._select(keep)
+
+    def _birth(self, dets: dict, det_free: np.ndarray, frame_id: int,
+               first_frame: bool) -> None:
+        """New tracks from the confident leftover high-score detections,
+        then FairMOT's ``remove_duplicate_stracks``."""
+        new = np.flatnonzero(det_free & dets['high']
+                             & (dets['scores'] >= self.init_track_thr))
+        if new.size:
+            mean, cov = kf_initiate(self.motion, dets['xyah'][new])
+            n = new.size
+            self._append(
+                dict(
+                    ids=np.arange(self.num_tracks, self.num_tracks + n),
+                    labels=dets['labels'][new],
+                    mean=mean,
+                    cov=cov,
+                    embeds=dets['embeds'][new],
+                    scores=dets['scores'][new],
+                    det_bboxes=dets['bboxes'][new],
+                    lost=np.zeros(n, bool),
+                    activated=np.full(n, first_frame
+                                      and self.activate_first_frame),
+                    start_frame=np.full(n, frame_id, np.int64),
+                    last_frame=np.full(n, frame_id, np.int64)))
+            self.num_tracks += n
+        self._select(self._remove_duplicates())
 
     def _remove_duplicates(self) -> np.ndarray:
         """Keep-mask after dropping the younger of tracked/lost duplicates.
@@ -455,7 +847,8 @@ class JDETracker(BaseTracker):
 
     def _select(self, keep: np.ndarray) -> None:
         """Keep the tracks where ``keep`` (M,) is True."""
-        self._tracks = {k: v[keep] for k, v in self._tracks.items()}
+        if not keep.all():
+            self._tracks = {k: v[keep] for k, v in self._tracks.items()}
 
     def _append(self, new: dict) -> None:
         """Append the arrays of new tracks to the kept ones."""
@@ -467,144 +860,34 @@ class JDETracker(BaseTracker):
                 for k, v in self._tracks.items()
             }
 
-    def track(self, data_sample: DetDataSample, **kwargs) -> InstanceData:
-        """Associate the detections of one frame with the tracks.
-
-        Args:
-            data_sample (:obj:`DetDataSample`): The frame, with
-                ``pred_instances`` holding ``bboxes`` (N, 4) as x1y1x2y2 in
-                the original image, ``scores`` (N,), ``labels`` (N,) and
-                ``embeds`` (N, D), and metainfo ``frame_id`` (0 starts a
-                new video) and optionally ``frame_rate``.
+    def _output_filter(self, bboxes: np.ndarray) -> np.ndarray:
+        """Which boxes (K, 4) are shown: FairMOT's evaluation-script
+        filters ``min_box_area`` and ``max_aspect_ratio`` (``track.py``);
+        association never sees them.
 
         Returns:
-            :obj:`InstanceData`: The confirmed tracks updated in this
-            frame (K of them): ``bboxes`` (K, 4), ``scores`` (K,),
-            ``labels`` (K,) and ``instances_id`` (K,), on the device of
-            the input boxes.
+            np.ndarray: (K,) bool.
         """
-        metainfo = data_sample.metainfo
-        if 'frame_id' not in metainfo:
-            raise KeyError('JDETracker.track: the data sample metainfo has '
-                           "no 'frame_id' (0 marks the first frame of a "
-                           'video); got keys ' + str(sorted(metainfo)))
-        frame_id = int(metainfo['frame_id'])
-        if frame_id == 0:
-            self.reset()
-        frame_rate = metainfo.get('frame_rate') or self.frame_rate
-        max_time_lost = int(frame_rate / 30.0 * self.track_buffer)
-        device = data_sample.pred_instances.bboxes.device
-        dets = self._read_detections(data_sample)
-        first_frame = self.num_frames == 0
-        self.num_frames += 1
-
-        tracks = self._tracks
-        num_tracks, num_dets = tracks['ids'].size, dets['scores'].size
-        matched_det = np.full(num_tracks, -1, np.int64)
-        det_free = np.ones(num_dets, bool)
-        was_lost = tracks['lost'].copy()
-        pool = np.flatnonzero(tracks['activated'])
-
-        # 1. Kalman prediction of confirmed and lost tracks.
-        if pool.size:
-            mean = tracks['mean'][pool]
-            mean[was_lost[pool], 7] = 0
-            tracks['mean'][pool], tracks['cov'][pool] = kf_predict(
-                self.motion, mean, tracks['cov'][pool])
-
-        # 2. Appearance + motion association.
-        if pool.size and num_dets:
-            rows, cols = self._appearance_match(pool, dets)
-            matched_det[pool[rows]] = cols
-            det_free[cols] = False
-
-        # 3. IoU association of tracks that were tracked last frame.
-        remain = pool[(matched_det[pool] < 0) & ~was_lost[pool]]
-        if remain.size and det_free.any():
-            t_idx, d_idx = self._iou_match(remain, np.flatnonzero(det_free),
-                                           dets, self.iou_match_thr)
-            matched_det[t_idx] = d_idx
-            det_free[d_idx] = False
-        newly_lost = remain[matched_det[remain] < 0]
-
-        # 4. Unconfirmed tracks: confirm by IoU or remove.
-        unconfirmed = np.flatnonzero(~tracks['activated'])
-        if unconfirmed.size and det_free.any():
-            t_idx, d_idx = self._iou_match(unconfirmed,
-                                           np.flatnonzero(det_free), dets,
-                                           self.unconfirmed_iou_thr)
-            matched_det[t_idx] = d_idx
-            det_free[d_idx] = False
-        keep = np.ones(num_tracks, bool)
-        keep[unconfirmed[matched_det[unconfirmed] < 0]] = False
-
-        # Kalman and embedding update of every matched track at once; the
-        # stages above read states no earlier stage changed.
-        matched = np.flatnonzero(matched_det >= 0)
-        if matched.size:
-            d = matched_det[matched]
-            tracks['mean'][matched], tracks['cov'][matched] = kf_update(
-                self.motion, tracks['mean'][matched], tracks['cov'][matched],
-                dets['xyah'][d], dets['scores'][d])
-            a = self.embed_momentum
-            emb = a * tracks['embeds'][matched] + (1 - a) * dets['embeds'][d]
-            emb /= np.linalg.norm(emb, axis=1, keepdims=True)
-            tracks['embeds'][matched] = emb
-            tracks['scores'][matched] = dets['scores'][d]
-            tracks['det_bboxes'][matched] = dets['bboxes'][d]
-            tracks['last_frame'][matched] = frame_id
-            tracks['lost'][matched] = False
-            tracks['activated'][matched] = True
-        tracks['lost'][newly_lost] = True
-
-        # 6. Lost tracks beyond the buffer are removed.
-        keep &= ~(tracks['lost'] &
-                  (frame_id - tracks['last_frame'] > max_time_lost))
-        self._select(keep)
-
-        # 5. New tracks from the confident leftover detections.
-        new = np.flatnonzero(det_free
-                             & (dets['scores'] >= self.init_track_thr))
-        if new.size:
-            mean, cov = kf_initiate(self.motion, dets['xyah'][new])
-            n = new.size
-            self._append(
-                dict(
-                    ids=np.arange(self.num_tracks, self.num_tracks + n),
-                    labels=dets['labels'][new],
-                    mean=mean,
-                    cov=cov,
-                    embeds=dets['embeds'][new],
-                    scores=dets['scores'][new],
-                    det_bboxes=dets['bboxes'][new],
-                    lost=np.zeros(n, bool),
-                    activated=np.full(n, first_frame
-                                      and self.activate_first_frame),
-                    start_frame=np.full(n, frame_id, np.int64),
-                    last_frame=np.full(n, frame_id, np.int64)))
-            self.num_tracks += n
-
-        # 7. Duplicates between tracked and lost tracks.
-        self._select(self._remove_duplicates())
-        return self._output(device)
+        show = np.ones(bboxes.shape[0], bool)
+        if self.min_box_area > 0 or self.max_aspect_ratio is not None:
+            wh = bboxes[:, 2:] - bboxes[:, :2]
+            show &= wh.prod(1) > self.min_box_area
+            if self.max_aspect_ratio is not None:
+                show &= wh[:, 0] <= self.max_aspect_ratio * wh[:, 1]
+        return show
 
     def _output(self, device: torch.device) -> InstanceData:
-        """Pack the confirmed, tracked tracks as an InstanceData."""
+        """Pack the confirmed tracks matched in this frame."""
         tracks = self._tracks
         out = np.flatnonzero(tracks['activated'] & ~tracks['lost'])
         if self.output_bboxes == 'kalman':
             bboxes = _xyah_to_xyxy(tracks['mean'][out, :4])
         else:
             bboxes = tracks['det_bboxes'][out]
-        bboxes = torch.from_numpy(bboxes)
-        if self.min_box_area > 0 or self.max_aspect_ratio is not None:
-            wh = bboxes[:, 2:] - bboxes[:, :2]
-            show = wh.prod(1) > self.min_box_area
-            if self.max_aspect_ratio is not None:
-                show &= wh[:, 0] <= self.max_aspect_ratio * wh[:, 1]
-            out, bboxes = out[show.numpy()], bboxes[show]
+        show = self._output_filter(bboxes)
+        out, bboxes = out[show], bboxes[show]
         results = InstanceData()
-        results.bboxes = bboxes.float().to(device)
+        results.bboxes = torch.from_numpy(bboxes).float().to(device)
         results.scores = torch.from_numpy(tracks['scores'][out]).to(device)
         results.labels = torch.from_numpy(tracks['labels'][out]).to(device)
         results.instances_id = torch.from_numpy(tracks['ids'][out]).to(device)
