@@ -88,6 +88,11 @@ class OneShotMOT(BaseMOTModel):
                 **kwargs) -> TrackSampleList:
         """Track the objects of one video.
 
+        The frame metainfo (``frame_id``, ``scale_factor`` and the
+        ``frame_rate`` that ``PackTrackInputs(meta_keys=('frame_rate', ))``
+        packs) reaches the tracker with the detections; a tracker with
+        ``with_gmc`` also gets the frame as ``img`` (1, C, H, W).
+
         Args:
             inputs (Tensor): (1, T, C, H, W) normalised frames of a video
                 of T frames.
@@ -122,6 +127,9 @@ class OneShotMOT(BaseMOTModel):
             pred = det_result.pred_instances
             img_data_sample.pred_det_instances = InstanceData(
                 bboxes=pred.bboxes, scores=pred.scores, labels=pred.labels)
+            # a tracker that compensates camera motion reads the frame
+            if getattr(self.tracker, 'with_gmc', False):
+                kwargs['img'] = single_img
             img_data_sample.pred_track_instances = self.tracker.track(
                 data_sample=det_result, **kwargs)
         return [track_data_sample]
