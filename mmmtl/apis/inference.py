@@ -224,7 +224,9 @@ def track_video(model: nn.Module,
     back in the input's own pixel coordinates, whatever the detector's
     backend (:func:`init_mot_model`).
     Tracks scoring at most ``score_thr`` or with non-finite boxes are
-    neither drawn nor written.
+    neither drawn nor written. The model's tracker is given the source's
+    frame rate (``tracker.frame_rate = source.fps``), so that its
+    lost-track buffer covers the same time at 12.5 and at 25 fps.
     The sinks are not closed here: open them with ``with`` so a source
     that ends early (a dropped stream) or an error still leaves a finished
     video and a flushed txt file.
@@ -251,6 +253,11 @@ def track_video(model: nn.Module,
         TrackVideoStats: Frame count and timings.
     """
     stats = TrackVideoStats()
+    # inference_mot passes no frame rate with the frames: the tracker's
+    # lost-track buffer scales with its frame_rate, so give it the source's
+    tracker = getattr(model, 'tracker', None)
+    if hasattr(tracker, 'frame_rate') and source.fps:
+        tracker.frame_rate = float(source.fps)
     bar = ProgressBar(source.num_frames or 0) if progress else None
     video_len = source.num_frames or -1
     running_fps = 0.0

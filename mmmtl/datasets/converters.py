@@ -18,6 +18,11 @@ Re-ID branch needs:
 It differs from mmdet's script where that script cannot serve as a
 function or would give wrong identities:
 
+- every image also carries its video's ``frame_rate`` (``seqinfo.ini``'s
+  ``frameRate``, not truncated to an int), which mmdet's video datasets
+  copy into each frame's data info; ``PackTrackInputs(meta_keys=
+  ('frame_rate', ))`` then hands it to the tracker, whose lost-track
+  buffer scales with it;
 - a split folder that does not exist is skipped (synthetic data often has
   ``train`` only) and non-folders inside it are ignored;
 - videos are processed in sorted order, so numbers do not depend on the
@@ -126,8 +131,10 @@ def _convert_subset(mot_root: str, out_dir: str, subset: str,
         seq_dir = osp.join(in_folder, name)
         info = read_seqinfo(seq_dir, expected_name=name)
         img_names = _list_images(seq_dir, info)
+        # mmdet writes int(frameRate); 12.5 fps must not become 12
+        fps = _frame_rate(info.frame_rate)
         out['videos'].append(
-            dict(id=vid_id, name=name, fps=int(info.frame_rate),
+            dict(id=vid_id, name=name, fps=fps,
                  width=info.im_width, height=info.im_height))
         gt = np.zeros((0, 9))
         rows_of: Dict[int, np.ndarray] = {}
@@ -154,7 +161,8 @@ def _convert_subset(mot_root: str, out_dir: str, subset: str,
                 dict(id=img_id, video_id=vid_id,
                      file_name=osp.join(name, info.im_dir, img_name),
                      height=info.im_height, width=info.im_width,
-                     frame_id=frame_id, mot_frame_id=mot_frame_id))
+                     frame_id=frame_id, mot_frame_id=mot_frame_id,
+                     frame_rate=fps))
             for r in gt[rows_of.get(mot_frame_id, [])].tolist():
                 mot_id, conf, cat = int(r[1]), r[6], int(r[7])
                 if mot_id not in ins_maps:
@@ -183,6 +191,12 @@ def _convert_subset(mot_root: str, out_dir: str, subset: str,
         num_images=len(out['images']),
         num_annotations=len(out['annotations']),
         num_identities=len(reid_ids))
+
+
+def _frame_rate(value: float):
+    """A frame rate as int when whole (mmdet's ``fps``), else float."""
+    value = float(value)
+    return int(value) if value.is_integer() else value
 
 
 def _write_half_val_gt(gt_root: str, info: SeqInfo, gt: np.ndarray,
