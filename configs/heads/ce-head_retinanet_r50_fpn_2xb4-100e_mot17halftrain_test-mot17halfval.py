@@ -11,4 +11,6 @@ _base_ = [
 model = dict(
     detector=dict(
         bbox_head=dict(
-            type='CEHead', num_identities=_base_.num_identities)))
+            type='CEHead', num_identities=_base_.num_identities)),
+    # the papers' tables are measured with FairMOT's association
+    tracker=dict(preset='fairmot'))

@@ -11,4 +11,6 @@ model = dict(
         bbox_head=dict(
             type='CEHead', num_identities=_base_.num_identities)),
     loss_balancer=dict(
-        type='LWFLoss', hidden_channels=32, num_hidden_layers=1))
+        type='LWFLoss', hidden_channels=32, num_hidden_layers=1),
+    # the papers' tables are measured with FairMOT's association
+    tracker=dict(preset='fairmot'))
