@@ -31,7 +31,7 @@ import os
 import os.path as osp
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -469,11 +469,13 @@ def write_mot_split(out_dir: str,
                     seed: int = 0,
                     split: str = 'train',
                     num_targets: int = 8,
-                    frame_rate: int = 30,
+                    frame_rate: float = 30,
                     camera_noise: bool = True,
                     jpeg_quality: int = 95,
                     workers: int = 2,
-                    name_prefix: Optional[str] = None) -> List[str]:
+                    name_prefix: Optional[str] = None,
+                    pan: Union[float, Sequence[float]] = 0.
+                    ) -> List[str]:
     """Write synthetic sequences in the MOTChallenge layout.
 
     Layout: ``out_dir/<split>/<SEQ>/img1/000001.jpg``, ``gt/gt.txt`` and
@@ -491,7 +493,7 @@ def write_mot_split(out_dir: str,
             Defaults to ``'train'``.
         num_targets (int): Typical number of targets in view.
             Defaults to 8.
-        frame_rate (int): Frame rate written to ``seqinfo.ini``.
+        frame_rate (float): Frame rate written to ``seqinfo.ini``.
             Defaults to 30.
         camera_noise (bool): Whether to apply camera noise.
             Defaults to True.
@@ -500,6 +502,9 @@ def write_mot_split(out_dir: str,
         name_prefix (str, optional): Sequence name prefix; sequences are
             named ``<prefix>-01``, ``<prefix>-02``, ... Defaults to
             ``SYN<seed>``.
+        pan (float | Sequence[float]): Camera pan in pixels per frame (see
+            :class:`SyntheticMOTScene`), or one per sequence. Defaults to
+            0.
 
     Returns:
         list[str]: Paths of the written sequence folders.
@@ -508,6 +513,11 @@ def write_mot_split(out_dir: str,
     next_id = 1
     seq_dirs = []
     params = [int(cv2.IMWRITE_JPEG_QUALITY), int(jpeg_quality)]
+    pans = ([float(pan)] * num_seqs if np.isscalar(pan) else
+            [float(p) for p in pan])
+    if len(pans) != num_seqs:
+        raise ValueError(f'pan gives {len(pans)} values for {num_seqs} '
+                         'sequences')
     with ThreadPoolExecutor(max(1, workers)) as pool:
         for k in range(num_seqs):
             name = f'{prefix}-{k + 1:02d}'
@@ -515,7 +525,8 @@ def write_mot_split(out_dir: str,
             os.makedirs(osp.join(seq_dir, 'img1'), exist_ok=True)
             os.makedirs(osp.join(seq_dir, 'gt'), exist_ok=True)
             scene = SyntheticMOTScene(num_frames, size, seed, k, next_id,
-                                      num_targets, camera_noise)
+                                      num_targets, camera_noise,
+                                      pan=pans[k])
             gts, jobs = [], []
             for i, (frame, gt) in enumerate(scene):
                 path = osp.join(seq_dir, 'img1', frame_file_name(i + 1))

@@ -168,3 +168,20 @@ def test_write_split_layout_and_unique_identities(tmp_path):
     gt_disk = np.loadtxt(
         osp.join(seq_dirs[0], 'gt', 'gt.txt'), delimiter=',')
     np.testing.assert_allclose(gt_disk, gt_mem)
+
+
+
+def test_write_split_pans_chosen_sequences(tmp_path):
+    still = write_mot_split(str(tmp_path / 'a'), num_seqs=2, num_frames=4,
+                            size=(W, H), seed=2, num_targets=3)
+    mixed = write_mot_split(str(tmp_path / 'b'), num_seqs=2, num_frames=4,
+                            size=(W, H), seed=2, num_targets=3,
+                            pan=[0., 3.])
+
+    def gt(seq):
+        return open(osp.join(seq, 'gt', 'gt.txt')).read()
+
+    assert gt(still[0]) == gt(mixed[0])  # the fixed camera is unchanged
+    assert gt(still[1]) != gt(mixed[1])  # the panned view moves the boxes
+    with pytest.raises(ValueError, match='pan'):
+        write_mot_split(str(tmp_path / 'c'), num_seqs=2, pan=[1.])

@@ -44,7 +44,8 @@ test_pipeline = [
             dict(type='Resize', scale=img_scale, keep_ratio=True),
             dict(type='LoadTrackAnnotations')
         ]),
-    dict(type='PackTrackInputs')
+    # seqinfo.ini's frame rate (written by the converter) for the tracker
+    dict(type='PackTrackInputs', meta_keys=('frame_rate', ))
 ]
 
 train_dataloader = dict(

@@ -305,7 +305,9 @@ class JDETracker(BaseTracker):
             - init_track_thr (float): Minimum score to start a track.
               FairMOT: 0.4 (``det_thresh = opt.conf_thres``).
             - low_score_thr (float, optional): Lower end of the BYTE
-              detections. FairMOT: None (off); robust: 0.1 (ByteTrack).
+              detections, those scoring in ``(low_score_thr,
+              obj_score_thr]`` (none if ``obj_score_thr`` is lower).
+              FairMOT: None (off); robust: 0.1 (ByteTrack).
             - association (str): ``'fairmot'`` or ``'fused'``.
             - appearance_weight (float): ``lambda`` of the FairMOT cost.
               0.98 (``matching.fuse_motion``).
@@ -407,10 +409,6 @@ class JDETracker(BaseTracker):
             raise ValueError(f'{name}: need track_buffer >= 0 and '
                              f"frame_rate > 0, got {cfg['track_buffer']} "
                              f"and {cfg['frame_rate']}")
-        low = cfg['low_score_thr']
-        if low is not None and low >= cfg['obj_score_thr']:
-            raise ValueError(f'{name}: low_score_thr ({low}) must be below '
-                             f"obj_score_thr ({cfg['obj_score_thr']})")
         for key, value in cfg.items():
             setattr(self, key, value)
         self.motion = check_kalman_filter(TASK_UTILS.build(motion))
@@ -533,8 +531,9 @@ class JDETracker(BaseTracker):
         bboxes = pred.bboxes.detach().cpu().numpy().astype(np.float64)
         scores = pred.scores.detach().cpu().numpy().astype(np.float32)
         wh = bboxes[:, 2:] - bboxes[:, :2]
-        low = (self.obj_score_thr
-               if self.low_score_thr is None else self.low_score_thr)
+        # an override of obj_score_thr below low_score_thr empties the band
+        low = (self.obj_score_thr if self.low_score_thr is None else min(
+            self.low_score_thr, self.obj_score_thr))
         # Boxes without area have no aspect ratio for the Kalman state.
         keep = (scores > low) & (wh > 0).all(1)
         embeds = pred.embeds.detach().cpu().numpy().astype(np.float32)[keep]

@@ -77,8 +77,6 @@ def test_presets_are_data_and_overridable():
         build(preset='nope')
     with pytest.raises(TypeError, match='unknown arguments'):
         build(obj_score_threshold=0.3)
-    with pytest.raises(ValueError, match='low_score_thr'):
-        build(low_score_thr=0.5, obj_score_thr=0.4)
     with pytest.raises(ValueError, match='association'):
         build(association='greedy')
 
