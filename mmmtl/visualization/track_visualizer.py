@@ -13,13 +13,18 @@ from mmengine.structures import InstanceData
 
 @VISUALIZERS.register_module()
 class MMMTLTrackVisualizer(TrackLocalVisualizer):
-    """Tracking visualizer that also draws trajectory tails.
+    """Tracking visualizer that draws identities and trajectory tails.
 
-    Boxes, identity numbers and scores are drawn by mmdet's
-    :class:`TrackLocalVisualizer`; this subclass adds, for every tracked
-    identity, a polyline through the bottom centres of its last
-    ``tail_length`` boxes, in the identity's colour, like the trajectory
-    curves of the CE paper's qualitative figure. Tails follow the predicted
+    Each box is drawn in its identity's colour (mmdet's ``random_color``)
+    and labelled with the identity number just above its top-left corner,
+    so the label covers the background rather than the person; the class
+    name is added only when the dataset has several classes and the score
+    only with ``show_score``. Line width and font size follow the frame
+    size (1 px and 6 pt at 320x192, 5 px and 16 pt at 1920x1080), so that
+    boxes and labels stay visible without hiding the people. For every
+    tracked identity a polyline runs through the bottom centres of its last
+    ``tail_length`` boxes, like the trajectory curves of the CE paper's
+    qualitative figure. Tails follow the predicted
     tracks (``pred_track_instances`` above ``pred_score_thr``) of successive
     :meth:`add_datasample` calls and restart when a data sample's
     ``frame_id`` is 0 or :meth:`reset_tails` is called.
@@ -32,12 +37,17 @@ class MMMTLTrackVisualizer(TrackLocalVisualizer):
             Defaults to None.
         save_dir (str, optional): Save folder of the backends.
             Defaults to None.
-        line_width (int | float): Box line width. Defaults to 3.
+        line_width (int | float, optional): Box line width in pixels.
+            Defaults to None: ``max(1, round(short side / 200))``.
         alpha (float): Box transparency. Defaults to 0.8.
         tail_length (int): Number of past positions kept per identity;
             0 disables tails. Defaults to 30.
-        tail_width (int): Line width of the tails in pixels.
-            Defaults to 2.
+        tail_width (int, optional): Line width of the tails in pixels.
+            Defaults to None: the box line width.
+        font_size (int, optional): Label font size in points. Defaults to
+            None: ``max(6, round(short side / 68))``.
+        show_score (bool): Whether labels show the track score. Defaults
+            to False.
     """
 
     def __init__(self,
@@ -45,12 +55,17 @@ class MMMTLTrackVisualizer(TrackLocalVisualizer):
                  image: Optional[np.ndarray] = None,
                  vis_backends: Optional[Dict] = None,
                  save_dir: Optional[str] = None,
-                 line_width: Union[int, float] = 3,
+                 line_width: Optional[Union[int, float]] = None,
                  alpha: float = 0.8,
                  tail_length: int = 30,
-                 tail_width: int = 2) -> None:
-        super().__init__(name, image, vis_backends, save_dir, line_width,
-                         alpha)
+                 tail_width: Optional[int] = None,
+                 font_size: Optional[int] = None,
+                 show_score: bool = False) -> None:
+        super().__init__(name, image, vis_backends, save_dir,
+                         3 if line_width is None else line_width, alpha)
+        self.fixed_line_width = line_width
+        self.font_size = font_size
+        self.show_score = show_score
         if tail_length < 0:
             raise ValueError(f'tail_length must be >= 0, got {tail_length}')
         self.tail_length = tail_length
@@ -62,6 +77,30 @@ class MMMTLTrackVisualizer(TrackLocalVisualizer):
         # predictions.
         self._pred_call = -1
         self._calls = 0
+
+    def style(self, height: int, width: int) -> Tuple[float, int, int]:
+        """Box line width (px), tail width (px) and font size (pt) for a
+        frame of ``height`` x ``width`` pixels."""
+        short = min(height, width)
+        line = (self.fixed_line_width if self.fixed_line_width is not None
+                else max(1, round(short / 200)))
+        tail = self.tail_width if self.tail_width is not None else max(
+            1, int(round(line)))
+        font = (self.font_size if self.font_size is not None else max(
+            6, round(short / 68)))
+        return line, tail, font
+
+    def label(self, track_id: int, label: int,
+              score: Optional[float] = None) -> str:
+        """Text of a box: identity, class name if several, score if
+        ``show_score``."""
+        text = str(int(track_id))
+        classes = (self.dataset_meta or {}).get('classes', None)
+        if classes is not None and len(classes) > 1:
+            text = f'{classes[int(label)]} {text}'
+        if self.show_score and score is not None:
+            text += f' {float(score):.2f}'
+        return text
 
     def reset_tails(self) -> None:
         """Forget all trajectories (e.g. when a new video starts)."""
@@ -118,13 +157,13 @@ class MMMTLTrackVisualizer(TrackLocalVisualizer):
                 image, [np.round(points).astype(np.int32)],
                 isClosed=False,
                 color=random_color(int(track_id)),
-                thickness=self.tail_width,
+                thickness=self.style(*image.shape[:2])[1],
                 lineType=cv2.LINE_AA)
         return image
 
     def _draw_instances(self, image: np.ndarray,
                         instances: InstanceData) -> np.ndarray:
-        """Draw tails (for predictions), then boxes and identities.
+        """Draw tails (for predictions), then boxes and their labels.
 
         Args:
             image (np.ndarray): RGB image of shape (H, W, 3).
@@ -146,7 +185,48 @@ class MMMTLTrackVisualizer(TrackLocalVisualizer):
             bboxes[:, 0::2] = bboxes[:, 0::2].clamp(0, width - 1)
             bboxes[:, 1::2] = bboxes[:, 1::2].clamp(0, height - 1)
             instances.bboxes = bboxes
-        return super()._draw_instances(image, instances)
+        return self._draw_boxes_and_labels(image, instances)
+
+    def _draw_boxes_and_labels(self, image: np.ndarray,
+                               instances: InstanceData) -> np.ndarray:
+        """Boxes in identity colours, labels above their top-left corner.
+
+        Args:
+            image (np.ndarray): RGB image of shape (H, W, 3).
+            instances (InstanceData): ``bboxes`` (N, 4), ``labels`` (N,),
+                ``instances_id`` (N,), optionally ``scores`` (N,).
+
+        Returns:
+            np.ndarray: The drawn RGB image of shape (H, W, 3).
+        """
+        self.set_image(image)
+        if 'bboxes' not in instances or len(instances) == 0:
+            return self.get_image()
+        line, _, font = self.style(*image.shape[:2])
+        ids = instances.instances_id.tolist()
+        colors = [random_color(i) for i in ids]
+        bboxes = instances.bboxes.clone()
+        self.draw_bboxes(
+            bboxes, edge_colors=colors, alpha=self.alpha, line_widths=line)
+        scores = (instances.scores.tolist()
+                  if 'scores' in instances else [None] * len(ids))
+        for k, (i, label) in enumerate(zip(ids, instances.labels.tolist())):
+            x1, y1 = float(bboxes[k, 0]), float(bboxes[k, 1])
+            # above the box; inside it where the box touches the top
+            above = y1 > 1.6 * font
+            self.draw_texts(
+                self.label(i, label, scores[k]),
+                np.array([x1, y1 if above else y1 + line]),
+                colors='black',
+                font_sizes=font,
+                vertical_alignments='bottom' if above else 'top',
+                bboxes=[{
+                    'facecolor': [c / 255 for c in colors[k]],
+                    'alpha': 0.8,
+                    'pad': 0.1,
+                    'edgecolor': 'none'
+                }])
+        return self.get_image()
 
     @master_only
     def add_datasample(self,

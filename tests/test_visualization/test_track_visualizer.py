@@ -94,3 +94,37 @@ def test_zero_tail_length_draws_no_tail():
         VISUALIZERS.build(
             dict(type='MMMTLTrackVisualizer', name='test_vis_bad',
                  tail_length=-1))
+
+
+def test_labels_show_the_identity_class_and_score_on_request(vis):
+    vis.dataset_meta = dict(classes=('pedestrian', ))
+    assert vis.label(12, 0, 0.96) == '12'
+    vis.dataset_meta = dict(classes=('pedestrian', 'car'))
+    assert vis.label(12, 1, 0.96) == 'car 12'
+    vis.show_score = True
+    assert vis.label(12, 1, 0.96) == 'car 12 0.96'
+
+
+def test_line_width_and_font_follow_the_frame_size():
+    vis = VISUALIZERS.build(
+        dict(type='MMMTLTrackVisualizer', name='test_vis_style'))
+    assert vis.style(192, 320) == (1, 1, 6)
+    assert vis.style(1080, 1920) == (5, 5, 16)
+    fixed = VISUALIZERS.build(
+        dict(type='MMMTLTrackVisualizer', name='test_vis_fixed',
+             line_width=3, tail_width=2, font_size=9))
+    assert fixed.style(1080, 1920) == (3, 2, 9)
+
+
+def test_label_sits_above_the_box(vis):
+    """The label is drawn over the background above the box, not over
+    the person inside it."""
+    vis.dataset_meta = dict(classes=('pedestrian', ))
+    image = np.full((H, W, 3), GREY, np.uint8)
+    sample = _sample(0, 40.0)
+    vis.add_datasample('mot', image, sample, draw_gt=False)
+    drawn = vis.get_image().astype(int)
+    changed = np.abs(drawn - GREY).max(2) > 30
+    inside = changed[22:48, 42:48]  # the box's interior, off its edges
+    assert not inside.any()
+    assert changed[:20, 38:60].any()  # label above y1 = 20
