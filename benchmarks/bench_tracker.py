@@ -3,11 +3,11 @@
 A synthetic scene of K live targets in a 1920x1080 frame (constant
 velocity plus jitter, about 2% of the targets replaced by new ones each
 frame, 128-d embeddings with noise, scores in [0.75, 1]) is fed to
-``JDETracker`` (FairMOT defaults) and to mmdet's ``ByteTracker`` (the
-config of mmdet's ByteTrack MOT17 model) frame by frame, alternating
-between the two so that both see the same load. The median update time
+``JDETracker`` (presets ``'fairmot'`` and ``'robust'``) and to mmdet's
+``ByteTracker`` (the config of mmdet's ByteTrack MOT17 model) frame by
+frame, taking turns so that all see the same load. The median update time
 per frame after a warm-up is reported for K = 10, 50, 200 and 500, with
-the ratio JDETracker / ByteTracker, both as CPU time of the (single)
+the ratios JDETracker / ByteTracker, both as CPU time of the (single)
 thread, which other jobs on a shared machine do not inflate, and as wall
 time.
 
@@ -61,7 +61,8 @@ BYTE_TRACKER = dict(
     weight_iou_with_det_scores=True,
     match_iou_thrs=dict(high=0.1, low=0.5, tentative=0.3),
     num_frames_retain=30)
-JDE_TRACKER = dict(type='JDETracker')
+JDE_TRACKER = dict(type='JDETracker')  # preset 'fairmot'
+JDE_ROBUST = dict(type='JDETracker', preset='robust')
 
 
 def make_scene(num_targets: int, num_frames: int, emb_dim: int = 128,
@@ -111,7 +112,9 @@ def time_trackers(num_targets: int, num_frames: int, warmup: int) -> dict:
     """Median per-frame update time of both trackers on one scene."""
     frames = make_scene(num_targets, num_frames)
     trackers = dict(
-        jde=MODELS.build(JDE_TRACKER), byte=MODELS.build(BYTE_TRACKER))
+        jde=MODELS.build(JDE_TRACKER),
+        jde_robust=MODELS.build(JDE_ROBUST),
+        byte=MODELS.build(BYTE_TRACKER))
     wall = {k: [] for k in trackers}
     cpu = {k: [] for k in trackers}
     outputs = {k: [] for k in trackers}
@@ -131,11 +134,17 @@ def time_trackers(num_targets: int, num_frames: int, warmup: int) -> dict:
     row = dict(live_targets=num_targets)
     for clock, values in (('cpu', cpu), ('wall', wall)):
         row[f'jde_{clock}_ms'] = ms(values['jde'])
+        row[f'jde_robust_{clock}_ms'] = ms(values['jde_robust'])
         row[f'bytetrack_{clock}_ms'] = ms(values['byte'])
         row[f'ratio_{clock}'] = round(
             statistics.median(values['jde']) /
             statistics.median(values['byte']), 3)
+        row[f'ratio_robust_{clock}'] = round(
+            statistics.median(values['jde_robust']) /
+            statistics.median(values['byte']), 3)
     row['mean_output_tracks_jde'] = round(float(np.mean(outputs['jde'])), 1)
+    row['mean_output_tracks_jde_robust'] = round(
+        float(np.mean(outputs['jde_robust'])), 1)
     row['mean_output_tracks_bytetrack'] = round(
         float(np.mean(outputs['byte'])), 1)
     return row

@@ -2,7 +2,8 @@
 
     python tools/quickstart.py [--out outputs/quickstart] [--iters 2400]
 
-1. generates synthetic MOTChallenge-layout sequences (train and held-out);
+1. generates synthetic MOTChallenge-layout sequences (train and held-out,
+   the last held-out one with a panning camera);
 2. converts them with the MOT converter (identities numbered globally);
 3. trains the CE head + LWF model of
    configs/quickstart/ce-lwf_retinanet_r18-w32_fpn_1xb8-2400i_synthmot_test-synthmot.py
@@ -26,6 +27,7 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(
     ROOT, 'configs', 'quickstart',
     'ce-lwf_retinanet_r18-w32_fpn_1xb8-2400i_synthmot_test-synthmot.py')
+TEST_PAN = 40.  # px: the view sweeps +-40 px, up to 2 px per frame
 
 
 def parse_args(argv=None):
@@ -36,7 +38,9 @@ def parse_args(argv=None):
     p.add_argument('--iters', type=int, default=None,
                    help='training iterations (default: the config\'s)')
     p.add_argument('--train-seqs', type=int, default=6)
-    p.add_argument('--test-seqs', type=int, default=2)
+    p.add_argument('--test-seqs', type=int, default=3,
+                   help='held-out sequences; the last one has a panning '
+                   'camera')
     p.add_argument('--frames', type=int, default=300)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--force', action='store_true',
@@ -72,6 +76,11 @@ def make_data(args, data_root: str) -> None:
         if osp.isfile(ann) and not args.force:
             print(f'  {ann} exists, kept')
             continue
+        # one held-out sequence is filmed by a panning camera, for the
+        # tracker's camera-motion compensation
+        pan = [0.] * n_seqs
+        if name == 'synthmot-test' and n_seqs > 1:
+            pan[-1] = TEST_PAN
         write_mot_split(
             root,
             num_seqs=n_seqs,
@@ -79,7 +88,8 @@ def make_data(args, data_root: str) -> None:
             size=(320, 192),
             seed=seed,
             split='train',
-            name_prefix=name.split('-')[1].upper())
+            name_prefix=name.split('-')[1].upper(),
+            camera_pan=pan)
         convert_mot_to_coco(root, osp.join(root, 'annotations'),
                             split_train=False)
 

@@ -61,8 +61,14 @@ model = dict(
             nms_pre=500, nms=dict(iou_threshold=0.3), max_per_img=100)),
     loss_balancer=dict(
         type='LWFLoss', hidden_channels=32, num_hidden_layers=1),
-    # chosen on a held-out validation split (seed 2000), not the test split
-    tracker=dict(obj_score_thr=0.3, init_track_thr=0.6))
+    # the base's 'robust' tracker preset with the score thresholds chosen
+    # for the FairMOT preset on a held-out validation split (seed 2000),
+    # not the test split. The camera shakes and, in one held-out sequence,
+    # pans: compensate its motion.
+    tracker=dict(
+        obj_score_thr=0.3,
+        init_track_thr=0.6,
+        gmc=dict(type='CameraMotionEstimator')))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -15,4 +15,6 @@ model = dict(
         pad_size_divisor=32,
         use_det_processor=True),
     detector=_base_.detector,
-    tracker=dict(type='JDETracker'))
+    # BYTE + BoT-SORT fused cost + occlusion-safe appearance memory; the
+    # configs of the papers' tables set preset='fairmot' (docs/tracker.md)
+    tracker=dict(type='JDETracker', preset='robust'))

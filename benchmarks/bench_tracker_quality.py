@@ -1,0 +1,512 @@
+"""Tracking quality of JDETracker's presets against public trackers.
+
+Real pedestrian trajectories -- the TUD-Campus and TUD-Stadtmitte ground
+truth that py-motmetrics ships, and two sequences of mmmtl's synthetic
+generator -- are turned into detections with scores and Re-ID embeddings
+under conditions of increasing difficulty:
+
+- ``clean``: every box visible at least 25%, 2% box jitter, scores in
+  [0.75, 1], embeddings at cosine ~0.9 to the person's prototype;
+- ``occlusion``: plus occlusion gaps of 5-40 frames (about one per 80
+  frames per person) and scores that drop with visibility (a person 30%
+  visible scores ~0.3) and in the 3 frames around a gap;
+- ``appearance``: plus noisy embeddings (cosine ~0.55 to the prototype)
+  and overlap-corrupted ones: a person behind another (box IoU > 0.1)
+  gets an embedding mixed with the front person's, weight ``min(1, 2
+  IoU)``;
+- ``hard``: plus about 3 false positives per frame (scores 0.1-0.6,
+  random embeddings) and 5% missed detections;
+- ``pan``: ``hard`` seen by a camera that pans (speed up to 12 px/frame,
+  changing direction); the frames, a textured scene cropped at the
+  camera position, go to the trackers that can compensate.
+
+Every tracker sees identical input. Trackers: JDETracker ``fairmot`` and
+``robust`` presets (``robust`` with camera-motion compensation on the
+``pan`` condition), mmdet's ``ByteTracker`` and ``OCSORTTracker`` (configs
+of mmdet's MOT17 models), and, where installed
+(``requirements/benchmark.txt``), boxmot's ``ByteTrack``, ``BotSort``
+(embeddings passed in, CMC off) and ``DeepOcSort`` (embeddings passed
+in), and Roboflow ``trackers``' ``ByteTrackTracker`` and ``SORTTracker``.
+A missing peer is skipped with a message. Results are evaluated with
+TrackEval (HOTA, MOTA, IDF1, IDS over all sequences), over several seeds
+(mean and standard deviation), and timed per frame (wall, median).
+
+Run::
+
+    .venv/bin/python benchmarks/bench_tracker_quality.py [--seeds 3]
+
+Results go to ``benchmarks/results/tracker_quality.json`` and a Markdown
+table to stdout.
+"""
+# ruff: noqa: E402  (the imports follow the thread settings on purpose)
+import os
+
+for _var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+    os.environ.setdefault(_var, '1')
+
+import argparse
+import json
+import os.path as osp
+import statistics
+import time
+import warnings
+from typing import Callable, Dict, List, Optional
+
+import cv2
+import numpy as np
+import torch
+from mmdet.registry import MODELS
+from mmdet.structures import DetDataSample
+from mmengine.registry import init_default_scope
+from mmengine.structures import InstanceData
+
+import mmmtl  # noqa: F401  (registers the components)
+from mmmtl.evaluation.offline_eval import MOTSequence, eval_trackeval
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONDITIONS = ('clean', 'occlusion', 'appearance', 'hard', 'pan')
+EMB_DIM = 32
+METRICS = ('HOTA', 'IDF1', 'MOTA', 'IDS')
+
+MMDET_BYTE = dict(
+    type='ByteTracker',
+    motion=dict(type='KalmanFilter'),
+    obj_score_thrs=dict(high=0.6, low=0.1),
+    init_track_thr=0.7,
+    weight_iou_with_det_scores=True,
+    match_iou_thrs=dict(high=0.1, low=0.5, tentative=0.3),
+    num_frames_retain=30)
+MMDET_OCSORT = dict(
+    type='OCSORTTracker',
+    motion=dict(type='KalmanFilter'),
+    obj_score_thr=0.3,
+    init_track_thr=0.7,
+    weight_iou_with_det_scores=True,
+    match_iou_thr=0.3,
+    num_tentatives=3,
+    vel_consist_weight=0.2,
+    vel_delta_t=3,
+    num_frames_retain=30)
+
+
+# --------------------------------------------------------------- data --
+class Sequence:
+    """Ground truth of one sequence: rows ``(frame, id, x, y, w, h)``,
+    1-based frames, top-left corners."""
+
+    def __init__(self, name: str, gt: np.ndarray, frame_rate: float,
+                 size: tuple):
+        self.name, self.gt, self.frame_rate = name, gt, frame_rate
+        self.width, self.height = size
+        self.num_frames = int(gt[:, 0].max())
+
+
+def tud_sequences() -> List[Sequence]:
+    """TUD-Campus and TUD-Stadtmitte (640x480, 25 fps) from motmetrics."""
+    import motmetrics
+    data = osp.join(osp.dirname(motmetrics.__file__), 'data')
+    seqs = []
+    for name in ('TUD-Campus', 'TUD-Stadtmitte'):
+        gt = np.loadtxt(osp.join(data, name, 'gt.txt'), delimiter=',')
+        seqs.append(Sequence(name, gt[:, :6], 25., (640, 480)))
+    return seqs
+
+
+def synthetic_sequences(num_frames: int) -> List[Sequence]:
+    """Two held-out sequences of mmmtl's generator (320x192, seed 3000),
+    scaled 2x so box sizes resemble TUD's."""
+    from mmmtl.datasets.synthetic import SyntheticMOTScene
+    seqs = []
+    for k in range(2):
+        scene = SyntheticMOTScene(num_frames, (320, 192), seed=3000,
+                                  seq_index=k, num_targets=10)
+        gt = np.concatenate([rows for _, rows in scene])
+        gt = gt[gt[:, 8] > 0]
+        rows = gt[:, :6].copy()
+        rows[:, 2:6] *= 2
+        seqs.append(Sequence(f'SYN-{k + 1:02d}', rows, 30., (640, 384)))
+    return seqs
+
+
+def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of (M, 4) and (N, 4) x1y1x2y2 boxes."""
+    lt = np.maximum(a[:, None, :2], b[None, :, :2])
+    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    inter = np.clip(rb - lt, 0, None).prod(2)
+    area_a = (a[:, 2:] - a[:, :2]).prod(1)
+    area_b = (b[:, 2:] - b[:, :2]).prod(1)
+    return inter / np.maximum(area_a[:, None] + area_b[None] - inter, 1e-9)
+
+
+def _visibility(boxes: np.ndarray, width: int, height: int) -> tuple:
+    """Visible fraction of each box (M, 4) and, per box, the IoU with and
+    index of the nearest box in front (feet lower = nearer)."""
+    m = boxes.shape[0]
+    vis = np.ones(m)
+    front_iou, front = np.zeros(m), np.full(m, -1)
+    if m == 0:
+        return vis, front_iou, front
+    ious = _iou_matrix(boxes, boxes)
+    order = np.argsort(-boxes[:, 3])  # nearest first
+    scale = 4.
+    w_c, h_c = int(width / scale) + 2, int(height / scale) + 2
+    covered = np.zeros((h_c, w_c), bool)
+    for rank, i in enumerate(order):
+        x0, y0, x1, y1 = (np.clip(boxes[i] / scale, 0, [w_c, h_c, w_c, h_c])
+                          .round().astype(int))
+        area = max((x1 - x0) * (y1 - y0), 1)
+        free = area - covered[y0:y1, x0:x1].sum()
+        inside = (x1 - x0) * (y1 - y0) / max(
+            (boxes[i, 2] - boxes[i, 0]) * (boxes[i, 3] - boxes[i, 1]) /
+            scale**2, 1e-9)
+        vis[i] = min(1., inside) * free / area
+        covered[y0:y1, x0:x1] = True
+        nearer = order[:rank]
+        if nearer.size:
+            j = nearer[np.argmax(ious[i, nearer])]
+            front_iou[i], front[i] = ious[i, j], j
+    return vis, front_iou, front
+
+
+def _texture(width: int, height: int, rng) -> np.ndarray:
+    noise = rng.uniform(0, 255, (height // 2, width // 2)).astype(np.float32)
+    noise = cv2.GaussianBlur(noise, (0, 0), 1.5)
+    noise = cv2.resize(noise, (width, height))
+    noise = cv2.normalize(noise, None, 0, 255, cv2.NORM_MINMAX)
+    return np.repeat(noise.astype(np.uint8)[..., None], 3, 2)
+
+
+def _camera_path(num_frames: int, rng) -> np.ndarray:
+    """Horizontal camera offset per frame: speed up to 12 px/frame,
+    changing direction every 30-60 frames."""
+    speed, offs, x, target = 0., [], 0., rng.uniform(6, 12)
+    until = rng.integers(30, 60)
+    for f in range(num_frames):
+        if f == until:
+            target = -np.sign(target) * rng.uniform(6, 12)
+            until = f + rng.integers(30, 60)
+        speed += np.clip(target - speed, -1.5, 1.5)
+        x += speed
+        offs.append(x)
+    offs = np.asarray(offs)
+    return offs - offs.min()
+
+
+def make_detections(seq: Sequence, condition: str, seed: int) -> dict:
+    """Detections of ``seq`` under ``condition``.
+
+    Returns:
+        dict: ``frames``: per frame ``(boxes (N, 4) x1y1x2y2, scores (N,),
+        embeds (N, D))``; ``gt``: the (possibly camera-shifted) ground
+        truth rows (G, 9); ``images``: per frame image or None; ``width``
+        and ``height``.
+    """
+    level = CONDITIONS.index(condition)
+    rng = np.random.default_rng([seed, sum(map(ord, seq.name))])
+    ids = np.unique(seq.gt[:, 1]).astype(int)
+    protos = {i: v / np.linalg.norm(v) for i, v in zip(
+        ids, rng.normal(size=(ids.size, EMB_DIM)))}
+    emb_noise = 0.08 if level < 2 else 0.22
+    # occlusion gaps per identity: frames without detection, and frames
+    # around them with a dropping score
+    gaps, near_gap = set(), {}
+    if level >= 1:
+        for i in ids:
+            frames = seq.gt[seq.gt[:, 1] == i, 0].astype(int)
+            n_gaps = rng.poisson(len(frames) / 80)
+            for _ in range(n_gaps):
+                start = rng.choice(frames)
+                length = int(rng.integers(5, 41))
+                for f in range(start, start + length):
+                    gaps.add((i, f))
+                for d in (1, 2, 3):
+                    near_gap[(i, start - d)] = d
+                    near_gap[(i, start + length - 1 + d)] = d
+    cam = np.zeros(seq.num_frames + 1)
+    world = None
+    width, height = seq.width, seq.height
+    if condition == 'pan':
+        cam = np.r_[0., _camera_path(seq.num_frames, rng)]
+        world = _texture(width + int(cam.max()) + 2, height, rng)
+    frames, gt_rows, images = [], [], []
+    for f in range(1, seq.num_frames + 1):
+        rows = seq.gt[seq.gt[:, 0] == f]
+        xyxy = np.c_[rows[:, 2:4], rows[:, 2:4] + rows[:, 4:6]]
+        xyxy[:, [0, 2]] -= cam[f]
+        vis, front_iou, front = _visibility(xyxy, width, height)
+        g = np.c_[np.full(len(rows), f), rows[:, 1], xyxy[:, :2],
+                  rows[:, 4:6], np.ones(len(rows)), np.ones(len(rows)), vis]
+        # people the camera has left behind are not in its ground truth
+        gt_rows.append(g[vis > 0])
+        keep = vis >= 0.25
+        if level >= 1:
+            keep &= np.array([(int(i), f) not in gaps for i in rows[:, 1]],
+                             bool)
+        if level >= 3:
+            keep &= rng.random(len(rows)) >= 0.05
+        idx = np.flatnonzero(keep)
+        h = rows[idx, 5]
+        boxes = xyxy[idx] + rng.normal(0, 0.02, (idx.size, 4)) * h[:, None]
+        scores = rng.uniform(0.75, 1., idx.size)
+        if level >= 1:
+            scores *= np.clip(0.2 + 0.8 * (vis[idx] - 0.25) / 0.75, 0, 1)
+            for k, i in enumerate(rows[idx, 1].astype(int)):
+                d = near_gap.get((i, f))
+                if d is not None:
+                    scores[k] = min(scores[k], rng.uniform(0.15, 0.35) +
+                                    0.1 * (d - 1))
+        embeds = np.stack([protos[int(i)] for i in rows[idx, 1]]) \
+            if idx.size else np.zeros((0, EMB_DIM))
+        embeds = embeds + rng.normal(0, emb_noise, embeds.shape)
+        if level >= 2 and idx.size:
+            pos = {j: k for k, j in enumerate(idx)}
+            for k, j in enumerate(idx):
+                if front[j] >= 0 and front_iou[j] > 0.1:
+                    w = min(1., 2 * front_iou[j])
+                    e_front = protos[int(rows[front[j], 1])]
+                    if front[j] in pos:  # the front person's own detection
+                        e_front = embeds[pos[front[j]]]
+                    embeds[k] = (1 - w) * embeds[k] + w * e_front
+        if level >= 3:
+            n_fp = rng.poisson(3)
+            fh = rng.uniform(0.1, 0.35, n_fp) * height
+            fx = rng.uniform(0, width, n_fp)
+            fy = rng.uniform(0.2, 1., n_fp) * height
+            fp = np.c_[fx - 0.2 * fh, fy - fh, fx + 0.2 * fh, fy]
+            boxes = np.r_[boxes, fp]
+            scores = np.r_[scores, rng.uniform(0.1, 0.6, n_fp)]
+            embeds = np.r_[embeds, rng.normal(size=(n_fp, EMB_DIM))]
+        embeds /= np.linalg.norm(embeds, axis=1, keepdims=True) + 1e-12
+        frames.append((boxes.astype(np.float32),
+                       np.clip(scores, 0, 1).astype(np.float32),
+                       embeds.astype(np.float32)))
+        if world is not None:
+            x0 = int(round(cam[f]))
+            images.append(world[:, x0:x0 + width])
+        else:
+            images.append(None)
+    return dict(frames=frames, gt=np.concatenate(gt_rows), images=images,
+                width=width, height=height, frame_rate=seq.frame_rate)
+
+
+# ----------------------------------------------------------- trackers --
+def _sample(f: int, boxes, scores, embeds, frame_rate) -> DetDataSample:
+    s = DetDataSample(metainfo=dict(frame_id=f, frame_rate=frame_rate))
+    s.pred_instances = InstanceData(
+        bboxes=torch.from_numpy(boxes), scores=torch.from_numpy(scores),
+        labels=torch.zeros(len(scores), dtype=torch.long),
+        embeds=torch.from_numpy(embeds))
+    return s
+
+
+def mmlab_runner(cfg: dict, with_frames: bool = False) -> Callable:
+    """Runner of a tracker registered in mmdet (JDETracker or mmdet's)."""
+
+    def run(seq: dict) -> tuple:
+        tracker = MODELS.build(cfg)
+        rows, times = [], []
+        for f, ((boxes, scores, embeds), img) in enumerate(
+                zip(seq['frames'], seq['images'])):
+            sample = _sample(f, boxes, scores, embeds, seq['frame_rate'])
+            kwargs = dict(img=img) if with_frames and img is not None \
+                else {}
+            t0 = time.perf_counter()
+            res = tracker.track(data_sample=sample, **kwargs)
+            times.append(time.perf_counter() - t0)
+            b = res.bboxes.numpy()
+            for k, i in enumerate(res.instances_id.numpy()):
+                rows.append((f + 1, i + 1, b[k, 0], b[k, 1], b[k, 2] - b[k, 0],
+                             b[k, 3] - b[k, 1], 1.))
+        return rows, times
+
+    return run
+
+
+def boxmot_runner(name: str) -> Optional[Callable]:
+    """boxmot's ByteTrack / BotSort / DeepOcSort, None if missing.
+
+    The embeddings go in through boxmot's ``Detections``; BotSort's and
+    DeepOcSort's camera-motion compensation is off (they would run it on
+    the blank frame otherwise).
+    """
+    try:
+        import boxmot
+        from boxmot.structures.detections import Detections
+        from boxmot.structures.geometry import Boxes
+    except Exception as e:  # noqa: BLE001 - any import failure skips it
+        print(f'skipping boxmot {name}: {type(e).__name__}: {e}')
+        return None
+    cls = getattr(boxmot, name)
+
+    def build(frame_rate):
+        rate = int(round(frame_rate))
+        if name == 'ByteTrack':
+            return cls(frame_rate=rate)
+        if name == 'BotSort':
+            return cls(use_cmc=False, frame_rate=rate)
+        return cls(cmc_off=True)
+
+    def run(seq: dict) -> tuple:
+        tracker = build(seq['frame_rate'])
+        blank = np.zeros((seq['height'], seq['width'], 3), np.uint8)
+        rows, times = [], []
+        for f, (boxes, scores, embeds) in enumerate(seq['frames']):
+            dets = Detections(
+                geometry=Boxes(torch.from_numpy(boxes)),
+                scores=torch.from_numpy(scores),
+                class_ids=torch.zeros(len(scores), dtype=torch.int64),
+                sample_id=str(f),
+                embeddings=torch.from_numpy(embeds))
+            t0 = time.perf_counter()
+            out = tracker.update(dets, blank)
+            times.append(time.perf_counter() - t0)
+            b = out.geometry.values.numpy()
+            for k, i in enumerate(out.track_ids.tolist()):
+                rows.append((f + 1, i + 1, b[k, 0], b[k, 1],
+                             b[k, 2] - b[k, 0], b[k, 3] - b[k, 1], 1.))
+        return rows, times
+
+    return run
+
+
+def roboflow_runner(name: str) -> Optional[Callable]:
+    """Roboflow ``trackers``' ByteTrack / SORT, None if missing."""
+    try:
+        import supervision as sv
+        import trackers
+        cls = dict(ByteTrack=trackers.ByteTrackTracker,
+                   SORT=trackers.SORTTracker)[name]
+    except Exception as e:  # noqa: BLE001
+        print(f'skipping Roboflow trackers {name}: {type(e).__name__}: {e}')
+        return None
+
+    def run(seq: dict) -> tuple:
+        tracker = cls(frame_rate=seq['frame_rate'])
+        rows, times = [], []
+        for f, (boxes, scores, _) in enumerate(seq['frames']):
+            dets = sv.Detections(
+                xyxy=boxes.astype(np.float64), confidence=scores,
+                class_id=np.zeros(len(scores), int))
+            t0 = time.perf_counter()
+            out = tracker.update(dets)
+            times.append(time.perf_counter() - t0)
+            for b, i in zip(out.xyxy, out.tracker_id):
+                if i is None or i < 0:
+                    continue
+                rows.append((f + 1, int(i) + 1, b[0], b[1], b[2] - b[0],
+                             b[3] - b[1], 1.))
+        return rows, times
+
+    return run
+
+
+def build_runners(gmc_on_pan: bool = True) -> Dict[str, Callable]:
+    gmc = dict(type='CameraMotionEstimator')
+    runners = {
+        'JDETracker fairmot': mmlab_runner(dict(type='JDETracker')),
+        'JDETracker robust': mmlab_runner(
+            dict(type='JDETracker', preset='robust')),
+        'JDETracker robust + GMC': mmlab_runner(
+            dict(type='JDETracker', preset='robust', gmc=gmc),
+            with_frames=True),
+        'mmdet ByteTracker': mmlab_runner(MMDET_BYTE),
+        'mmdet OCSORTTracker': mmlab_runner(MMDET_OCSORT),
+    }
+    for name in ('ByteTrack', 'BotSort', 'DeepOcSort'):
+        r = boxmot_runner(name)
+        if r is not None:
+            runners[f'boxmot {name}'] = r
+    for name in ('ByteTrack', 'SORT'):
+        r = roboflow_runner(name)
+        if r is not None:
+            runners[f'trackers {name}'] = r
+    return runners
+
+
+# --------------------------------------------------------------- main --
+def evaluate(seqs: List[dict], results: List[list]) -> dict:
+    sequences = []
+    for k, (seq, rows) in enumerate(zip(seqs, results)):
+        res = np.asarray(rows, np.float64).reshape(-1, 7)
+        sequences.append(
+            MOTSequence(f'SEQ{k}', len(seq['frames']), seq['gt'], res))
+    table = eval_trackeval(sequences)
+    overall = table.loc['OVERALL']
+    return {m: float(overall[m]) for m in METRICS}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--seeds', type=int, default=3)
+    parser.add_argument('--synthetic-frames', type=int, default=300)
+    parser.add_argument('--conditions', nargs='+', default=CONDITIONS,
+                        choices=CONDITIONS)
+    parser.add_argument('--only', nargs='*', default=None,
+                        help='tracker names to run (default: all)')
+    parser.add_argument(
+        '--out',
+        default=osp.join(ROOT, 'benchmarks', 'results',
+                         'tracker_quality.json'))
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    init_default_scope('mmdet')
+    warnings.filterwarnings('ignore')
+    sources = tud_sequences() + synthetic_sequences(args.synthetic_frames)
+    runners = build_runners()
+    if args.only:
+        runners = {k: v for k, v in runners.items() if k in args.only}
+    results = {}
+    for condition in args.conditions:
+        per_seed = {name: [] for name in runners}
+        times = {name: [] for name in runners}
+        for seed in range(args.seeds):
+            seqs = [make_detections(s, condition, seed) for s in sources]
+            for name, run in runners.items():
+                if 'GMC' in name and condition != 'pan':
+                    continue
+                try:
+                    out = [run(s) for s in seqs]
+                except Exception as e:  # noqa: BLE001 - report, go on
+                    print(f'{name} failed on {condition}: {e}')
+                    continue
+                per_seed[name].append(evaluate(seqs, [o[0] for o in out]))
+                times[name].extend(t for o in out for t in o[1])
+        results[condition] = {}
+        for name, runs in per_seed.items():
+            if not runs:
+                continue
+            row = {}
+            for m in METRICS:
+                values = [r[m] for r in runs]
+                row[m] = round(statistics.mean(values), 2)
+                row[m + '_std'] = round(
+                    statistics.stdev(values) if len(values) > 1 else 0., 2)
+            row['ms_per_frame'] = round(statistics.median(times[name]) * 1e3,
+                                        3)
+            row['seeds'] = len(runs)
+            results[condition][name] = row
+            print(condition, name, row, flush=True)
+    out = dict(
+        description=__doc__.split('\n\n')[0],
+        sequences=[s.name for s in sources],
+        seeds=args.seeds,
+        results=results)
+    os.makedirs(osp.dirname(args.out), exist_ok=True)
+    with open(args.out, 'w') as f:
+        json.dump(out, f, indent=2)
+    print(markdown_table(results))
+
+
+def markdown_table(results: dict) -> str:
+    lines = ['| condition | tracker | HOTA | IDF1 | MOTA | IDS | ms/frame |',
+             '| --- | --- | ---: | ---: | ---: | ---: | ---: |']
+    for condition, rows in results.items():
+        for name, r in rows.items():
+            cells = [f"{r[m]:.1f} ± {r[m + '_std']:.1f}" for m in METRICS]
+            lines.append(f'| {condition} | {name} | ' + ' | '.join(cells) +
+                         f" | {r['ms_per_frame']:.2f} |")
+    return '\n'.join(lines)
+
+
+if __name__ == '__main__':
+    main()
