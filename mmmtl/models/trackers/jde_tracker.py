@@ -12,6 +12,8 @@ from mmdet.models.trackers import BaseTracker
 from mmdet.registry import MODELS, TASK_UTILS
 from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from torch import Tensor
 
 from .camera_motion import rescale_warp, to_grey_uint8, warp_kalman_states
@@ -29,6 +31,9 @@ from .kalman_ops import (
 _FORBIDDEN = 1e5
 
 _ASSIGNMENTS = ('lapjv', 'hungarian')
+# Up to this many rows (or columns) left after the direct matches, one
+# solve; beyond, one solve per connected group.
+_ONE_SOLVE = 64
 _OUTPUT_BBOXES = ('kalman', 'detection')
 
 
@@ -79,7 +84,7 @@ def sparse_lapjv(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray,
     Every other pair is forbidden. Pairs whose row and column have no other
     candidate are matched directly; the rest goes to ``lap.lapjv`` with
     ``cost_limit=thr`` on the (small) dense matrix of the rows and columns
-    involved.
+    involved, one connected group of rows and columns at a time.
 
     Args:
         rows (np.ndarray): (P,) row index of each candidate pair.
@@ -103,12 +108,61 @@ def sparse_lapjv(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray,
     rest = ~single
     rest_rows, row_pos = np.unique(rows[rest], return_inverse=True)
     rest_cols, col_pos = np.unique(cols[rest], return_inverse=True)
-    sub = np.full((rest_rows.size, rest_cols.size), _FORBIDDEN)
-    sub[row_pos, col_pos] = cost[rest]
-    _, x, _ = lap.lapjv(sub, extend_cost=True, cost_limit=thr)
-    sub_rows = np.flatnonzero(x >= 0)
-    return (np.concatenate([rows[single], rest_rows[sub_rows]]),
-            np.concatenate([cols[single], rest_cols[x[sub_rows]]]))
+    rest_cost = cost[rest]
+    out_rows, out_cols = [rows[single]], [cols[single]]
+    n_r, n_c = rest_rows.size, rest_cols.size
+    if n_r <= _ONE_SOLVE or n_c <= _ONE_SOLVE:
+        blocks = [(np.arange(row_pos.size), row_pos, col_pos, n_r, n_c)]
+    else:
+        # Independent groups of rows and columns (connected components of
+        # the candidate graph) are solved apart: the same optimum, several
+        # small solves instead of one large one. (A group of columns only
+        # has no pair, so every group has rows.)
+        graph = coo_matrix((np.ones(row_pos.size), (row_pos, n_r + col_pos)),
+                           shape=(n_r + n_c, ) * 2)
+        n_comp, comp = connected_components(graph, directed=False)
+        # pack consecutive small groups into blocks of about _ONE_SOLVE
+        # rows: a block-diagonal problem has the same optimum
+        size = np.bincount(comp[:n_r], minlength=n_comp)
+        block = (np.cumsum(size) - size) // _ONE_SOLVE
+        _, block = np.unique(block, return_inverse=True)
+        comp, n_comp = block[comp], int(block.max()) + 1
+        # position of each row (column) inside its component
+        local = np.empty(n_r + n_c, np.int64)
+        sizes = []
+        for part in (slice(0, n_r), slice(n_r, n_r + n_c)):
+            c = comp[part]
+            order = np.argsort(c, kind='stable')
+            count = np.bincount(c, minlength=n_comp)
+            start = np.cumsum(count) - count
+            pos = np.empty(c.size, np.int64)
+            pos[order] = np.arange(c.size) - start[c[order]]
+            local[part] = pos
+            sizes.append(count)
+        pair_comp = comp[row_pos]
+        order = np.argsort(pair_comp, kind='stable')
+        bounds = np.searchsorted(pair_comp[order], np.arange(n_comp + 1))
+        blocks = []
+        for k in range(n_comp):
+            sel = order[bounds[k]:bounds[k + 1]]
+            blocks.append((sel, local[row_pos[sel]], local[n_r + col_pos[sel]],
+                           sizes[0][k], sizes[1][k]))
+        row_of = np.empty((n_comp, int(sizes[0].max())), np.int64)
+        col_of = np.empty((n_comp, int(sizes[1].max())), np.int64)
+        row_of[comp[:n_r], local[:n_r]] = np.arange(n_r)
+        col_of[comp[n_r:], local[n_r:]] = np.arange(n_c)
+    for k, (sel, r_pos, c_pos, nr, nc) in enumerate(blocks):
+        sub = np.full((nr, nc), _FORBIDDEN)
+        sub[r_pos, c_pos] = rest_cost[sel]
+        _, x, _ = lap.lapjv(sub, extend_cost=True, cost_limit=thr)
+        sub_rows = np.flatnonzero(x >= 0)
+        if len(blocks) == 1:
+            out_rows.append(rest_rows[sub_rows])
+            out_cols.append(rest_cols[x[sub_rows]])
+        else:
+            out_rows.append(rest_rows[row_of[k, sub_rows]])
+            out_cols.append(rest_cols[col_of[k, x[sub_rows]]])
+    return np.concatenate(out_rows), np.concatenate(out_cols)
 
 
 def _forbid_other_labels(cost: np.ndarray, row_labels: np.ndarray,
@@ -211,6 +265,53 @@ TRACKER_PRESETS['robust'] = dict(
 
 _ASSOCIATIONS = ('fairmot', 'fused')
 _APPEARANCE_GATES = ('iou', 'iou_or_motion')
+
+
+def overlapping_pairs(a: np.ndarray,
+                      b: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """All pairs of a box of ``a`` (M, 4) and one of ``b`` (N, 4) that
+    overlap (IoU > 0), without the (M, N) matrix.
+
+    ``b`` is sorted by ``x1``; each box of ``a`` can only meet the boxes
+    of ``b`` starting before its ``x2`` and after its ``x1`` minus the
+    widest box of ``b``, found by binary search.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: Indices into ``a`` (P,) and ``b``
+        (P,) of the overlapping pairs.
+    """
+    empty = np.zeros(0, np.int64)
+    if a.shape[0] == 0 or b.shape[0] == 0:
+        return empty, empty
+    order = np.argsort(b[:, 0], kind='stable')
+    bx1 = b[order, 0]
+    wmax = float((b[:, 2] - b[:, 0]).max())
+    lo = np.searchsorted(bx1, a[:, 0] - wmax, side='right')
+    hi = np.searchsorted(bx1, a[:, 2], side='left')
+    counts = np.maximum(hi - lo, 0)
+    rows = np.repeat(np.arange(a.shape[0]), counts)
+    start = np.repeat(lo - np.cumsum(counts) + counts, counts)
+    cols = order[np.arange(rows.size) + start]
+    ok = ((a[rows, 0] < b[cols, 2]) & (b[cols, 0] < a[rows, 2])
+          & (a[rows, 1] < b[cols, 3]) & (b[cols, 1] < a[rows, 3]))
+    return rows[ok], cols[ok]
+
+
+def pair_iou(a: np.ndarray, b: np.ndarray, rows: np.ndarray,
+             cols: np.ndarray) -> np.ndarray:
+    """IoU of the P pairs ``(a[rows], b[cols])`` of (x1, y1, x2, y2) boxes.
+
+    Returns:
+        np.ndarray: (P,) IoU, the entries ``[rows, cols]`` of
+        :func:`box_iou`.
+    """
+    pa, pb = a[rows], b[cols]
+    iw = np.minimum(pa[:, 2], pb[:, 2]) - np.maximum(pa[:, 0], pb[:, 0])
+    ih = np.minimum(pa[:, 3], pb[:, 3]) - np.maximum(pa[:, 1], pb[:, 1])
+    inter = np.maximum(iw, 0.) * np.maximum(ih, 0.)
+    union = ((pa[:, 2] - pa[:, 0]) * (pa[:, 3] - pa[:, 1]) +
+             (pb[:, 2] - pb[:, 0]) * (pb[:, 3] - pb[:, 1]) - inter)
+    return inter / np.maximum(union, np.finfo(np.float64).eps)
 
 
 @MODELS.register_module()
@@ -673,35 +774,61 @@ class JDETracker(BaseTracker):
         only for close pairs; tracks ``idx`` (K,) vs detections
         ``det_idx`` (N,).
 
+        Only pairs that can cost less than the limit are looked at: boxes
+        that overlap, and with ``appearance_gate='iou_or_motion'`` a lost
+        track's detections inside its Mahalanobis gate.
+
         Returns:
             tuple[np.ndarray, np.ndarray]: Matched track and detection
             indices.
         """
         tracks = self._tracks
         self._check_embed_size(dets)
-        iou = box_iou(
-            _xyah_to_xyxy(tracks['mean'][idx, :4]), dets['bboxes'][det_idx])
-        lost = tracks['lost'][idx]
+        t_boxes = _xyah_to_xyxy(tracks['mean'][idx, :4])
+        d_boxes = dets['bboxes'][det_idx]
+        rows, cols = overlapping_pairs(t_boxes, d_boxes)
+        iou = pair_iou(t_boxes, d_boxes, rows, cols)
         close = iou >= 1. - self.proximity_thr
+        lost = tracks['lost'][idx]
         if self.appearance_gate == 'iou_or_motion' and lost.any():
-            rows = np.flatnonzero(lost)
-            t = idx[rows]
-            close[rows] |= kf_gating_distance(
-                self.motion, tracks['mean'][t], tracks['cov'][t],
-                dets['xyah'][det_idx],
-                self.gate_only_position) <= self.gating_thr
+            lost_rows = np.flatnonzero(lost)
+            t = idx[lost_rows]
+            gr, gc = np.nonzero(
+                kf_gating_distance(self.motion, tracks['mean'][t],
+                                   tracks['cov'][t], dets['xyah'][det_idx],
+                                   self.gate_only_position) <=
+                self.gating_thr)
+            gated = np.zeros((idx.size, det_idx.size), bool)
+            gated[lost_rows[gr], gc] = True
+            close |= gated[rows, cols]
+            gated[rows, cols] = False  # gated but not overlapping: IoU 0
+            gr, gc = np.nonzero(gated)
+            rows = np.concatenate([rows, gr])
+            cols = np.concatenate([cols, gc])
+            iou = np.concatenate([iou, np.zeros(gr.size)])
+            close = np.concatenate([close, np.ones(gr.size, bool)])
         if self.fuse_score:
-            iou *= dets['scores'][det_idx][None, :]
+            iou = iou * dets['scores'][det_idx][cols]
         cost = 1. - iou
         if not self.iou_lost_tracks:
-            cost[lost] = 1.
-        app = tracks['embeds'][idx] @ dets['embeds'][det_idx].T  # sim
-        app = np.maximum(1. - app, 0.) / 2.  # BoT-SORT: cosine / 2
+            cost[lost[rows]] = 1.
+        # BoT-SORT: half the cosine distance of unit embeddings
+        app = np.einsum('pd,pd->p', tracks['embeds'][idx[rows]],
+                        dets['embeds'][det_idx[cols]])
+        app = np.maximum(1. - app, 0.) / 2.
         app[(app > self.appearance_thr) | ~close] = 1.
         np.minimum(cost, app, out=cost)
-        _forbid_other_labels(cost, tracks['labels'][idx],
+        same = tracks['labels'][idx[rows]] == dets['labels'][det_idx[cols]]
+        thr = self.fused_match_thr
+        if self.assignment == 'lapjv':
+            ok = same & (cost < thr)
+            r, c = sparse_lapjv(rows[ok], cols[ok], cost[ok], thr)
+            return idx[r], det_idx[c]
+        dense = np.ones((idx.size, det_idx.size))
+        dense[rows, cols] = np.where(same, cost, np.inf)
+        _forbid_other_labels(dense, tracks['labels'][idx],
                              dets['labels'][det_idx])
-        r, c = linear_assignment(cost, self.fused_match_thr, self.assignment)
+        r, c = linear_assignment(dense, thr, self.assignment)
         return idx[r], det_idx[c]
 
     def _iou_match(self, idx: np.ndarray, det_idx: np.ndarray, dets: dict,
@@ -711,8 +838,17 @@ class JDETracker(BaseTracker):
         if idx.size == 0 or det_idx.size == 0:
             return idx[:0], det_idx[:0]
         tracks = self._tracks
-        cost = 1. - box_iou(
-            _xyah_to_xyxy(tracks['mean'][idx, :4]), dets['bboxes'][det_idx])
+        t_boxes = _xyah_to_xyxy(tracks['mean'][idx, :4])
+        d_boxes = dets['bboxes'][det_idx]
+        if self.assignment == 'lapjv':
+            # only overlapping pairs can pass: no (K, N) matrix
+            rows, cols = overlapping_pairs(t_boxes, d_boxes)
+            cost = 1. - pair_iou(t_boxes, d_boxes, rows, cols)
+            ok = (cost < 1. - iou_thr) & (
+                tracks['labels'][idx[rows]] == dets['labels'][det_idx[cols]])
+            r, c = sparse_lapjv(rows[ok], cols[ok], cost[ok], 1. - iou_thr)
+            return idx[r], det_idx[c]
+        cost = 1. - box_iou(t_boxes, d_boxes)
         _forbid_other_labels(cost, tracks['labels'][idx],
                              dets['labels'][det_idx])
         rows, cols = linear_assignment(cost, 1. - iou_thr, self.assignment)
@@ -761,9 +897,13 @@ class JDETracker(BaseTracker):
         if self.embed_update_score_thr is not None:
             ok &= scores >= self.embed_update_score_thr
         if self.embed_update_max_iou is not None and ok.any():
-            ious = box_iou(dets['bboxes'][d_idx[ok]], dets['bboxes'])
-            ious[np.arange(ious.shape[0]), d_idx[ok]] = 0.
-            ok[ok] = ious.max(1, initial=0.) <= self.embed_update_max_iou
+            cand = dets['bboxes'][d_idx[ok]]
+            r, c = overlapping_pairs(cand, dets['bboxes'])
+            iou = pair_iou(cand, dets['bboxes'], r, c)
+            iou[c == d_idx[ok][r]] = 0.  # a detection with itself
+            worst = np.zeros(cand.shape[0])
+            np.maximum.at(worst, r, iou)
+            ok[ok] = worst <= self.embed_update_max_iou
         t_idx, d_idx, scores = t_idx[ok], d_idx[ok], scores[ok]
         if t_idx.size == 0:
             return
@@ -830,12 +970,12 @@ class JDETracker(BaseTracker):
         lost = np.flatnonzero(tracks['lost'])
         if tracked.size == 0 or lost.size == 0:
             return keep
-        ious = box_iou(
-            _xyah_to_xyxy(tracks['mean'][tracked, :4]),
-            _xyah_to_xyxy(tracks['mean'][lost, :4]))
-        dup = (ious > self.duplicate_iou_thr) & (
-            tracks['labels'][tracked][:, None] == tracks['labels'][lost][None])
-        p, q = np.nonzero(dup)
+        a = _xyah_to_xyxy(tracks['mean'][tracked, :4])
+        b = _xyah_to_xyxy(tracks['mean'][lost, :4])
+        p, q = overlapping_pairs(a, b)
+        dup = (pair_iou(a, b, p, q) > self.duplicate_iou_thr) & (
+            tracks['labels'][tracked[p]] == tracks['labels'][lost[q]])
+        p, q = p[dup], q[dup]
         if p.size == 0:
             return keep
         age = tracks['last_frame'] - tracks['start_frame']

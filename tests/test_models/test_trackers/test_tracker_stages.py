@@ -246,3 +246,46 @@ def test_camera_pan_keeps_identities_with_compensation():
         ids = _panning_camera(tracker, frames)
         assert ids[9] == [0, 1, 2, 3, 4]
         assert ids[-1] != [0, 1, 2, 3, 4]
+
+
+# ------------------------------------------------- sparse helpers --
+def test_overlapping_pairs_and_pair_iou_match_the_dense_iou():
+    from mmmtl.models.trackers.jde_tracker import (
+        box_iou,
+        overlapping_pairs,
+        pair_iou,
+    )
+    rng = np.random.default_rng(0)
+    for m, n in ((0, 5), (7, 0), (60, 80)):
+        xy = rng.uniform(0, 400, (m + n, 2))
+        wh = rng.uniform(5, 80, (m + n, 2))
+        boxes = np.c_[xy, xy + wh]
+        a, b = boxes[:m], boxes[m:]
+        rows, cols = overlapping_pairs(a, b)
+        dense = box_iou(a, b)
+        expected = set(zip(*np.nonzero(dense > 0)))
+        assert set(zip(rows.tolist(), cols.tolist())) == expected
+        assert len(expected) == rows.size  # each pair once
+        np.testing.assert_allclose(pair_iou(a, b, rows, cols),
+                                   dense[rows, cols])
+
+
+def test_sparse_lapjv_by_groups_equals_one_solve():
+    """Hundreds of rows in many small groups (the path beyond one dense
+    solve) give FairMOT's ``lap.lapjv(cost_limit)`` optimum."""
+    import lap
+
+    from mmmtl.models.trackers.jde_tracker import sparse_lapjv
+    rng = np.random.default_rng(0)
+    n, thr = 400, 0.5
+    # a banded cost: row i only meets columns near i
+    cost = np.full((n, n), 10.)
+    for i in range(n):
+        near = np.clip(i + rng.integers(-3, 4, 4), 0, n - 1)
+        cost[i, near] = rng.uniform(0, 0.7, near.size)
+    rows, cols = np.nonzero(cost < thr)
+    r, c = sparse_lapjv(rows, cols, cost[rows, cols], thr)
+    _, x, _ = lap.lapjv(cost, extend_cost=True, cost_limit=thr)
+    expected = {(i, int(x[i])) for i in range(n) if x[i] >= 0}
+    assert set(zip(r.tolist(), c.tolist())) == expected
+    assert len(expected) > 200
