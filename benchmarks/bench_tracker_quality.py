@@ -113,7 +113,7 @@ def tud_sequences() -> List[Sequence]:
 
 
 def synthetic_sequences(num_frames: int) -> List[Sequence]:
-    """Two held-out sequences of mmmtl's generator (320x192, seed 3000),
+    """Two sequences of mmmtl's generator (320x192, seed 3000),
     scaled 2x so box sizes resemble TUD's."""
     from mmmtl.datasets.synthetic import SyntheticMOTScene
     seqs = []
@@ -438,7 +438,7 @@ def evaluate(seqs: List[dict], results: List[list]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--seeds', type=int, default=3)
-    parser.add_argument('--synthetic-frames', type=int, default=300)
+    parser.add_argument('--synthetic-frames', type=int, default=150)
     parser.add_argument('--conditions', nargs='+', default=CONDITIONS,
                         choices=CONDITIONS)
     parser.add_argument('--only', nargs='*', default=None,
@@ -486,14 +486,16 @@ def main() -> None:
             row['seeds'] = len(runs)
             results[condition][name] = row
             print(condition, name, row, flush=True)
-    out = dict(
-        description=__doc__.split('\n\n')[0],
-        sequences=[s.name for s in sources],
-        seeds=args.seeds,
-        results=results)
-    os.makedirs(osp.dirname(args.out), exist_ok=True)
-    with open(args.out, 'w') as f:
-        json.dump(out, f, indent=2)
+        # written after every condition, so a long run keeps what it did
+        out = dict(
+            description=__doc__.split('\n\n')[0],
+            sequences=[s.name for s in sources],
+            synthetic_frames=args.synthetic_frames,
+            seeds=args.seeds,
+            results=results)
+        os.makedirs(osp.dirname(args.out), exist_ok=True)
+        with open(args.out, 'w') as f:
+            json.dump(out, f, indent=2)
     print(markdown_table(results))
 
 
