@@ -76,8 +76,8 @@ def make_data(args, data_root: str) -> None:
         if osp.isfile(ann) and not args.force:
             print(f'  {ann} exists, kept')
             continue
-        # one held-out sequence is filmed by a panning camera, for the
-        # tracker's camera-motion compensation
+        # one held-out sequence is filmed by a panning camera (tracking it
+        # with camera-motion compensation: docs/tracker.md)
         pan = [0.] * n_seqs
         if name == 'synthmot-test' and n_seqs > 1:
             pan[-1] = TEST_PAN

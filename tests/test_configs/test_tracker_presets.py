@@ -20,13 +20,15 @@ def test_paper_configs_use_the_fairmot_preset(path):
     assert tracker.to_dict() == dict(type='JDETracker', preset='fairmot')
 
 
-def test_model_base_and_quickstart_use_the_robust_preset():
+def test_model_base_uses_the_robust_preset_and_quickstart_fairmot():
     base = Config.fromfile(
         osp.join(ROOT, 'configs', '_base_', 'models',
                  'oneshot-mot_retinanet_r50_fpn.py'))
-    assert base.model.tracker.preset == 'robust'
+    tracker = MODELS.build(base.model.tracker)
+    assert tracker.preset == 'robust' and tracker.low_score_thr == 0.1
+    assert not tracker.with_gmc
     quick = Config.fromfile(
         glob.glob(osp.join(ROOT, 'configs', 'quickstart', '*.py'))[0])
     tracker = MODELS.build(quick.model.tracker)
-    assert tracker.preset == 'robust' and tracker.with_gmc
-    assert tracker.low_score_thr == 0.1 and tracker.init_track_thr == 0.6
+    assert tracker.preset == 'fairmot' and not tracker.with_gmc
+    assert tracker.obj_score_thr == 0.3 and tracker.init_track_thr == 0.6
