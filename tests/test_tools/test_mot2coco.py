@@ -112,7 +112,8 @@ def test_reid_ids_unique_contiguous_and_training_only(mot_root, tmp_path):
 
 
 def test_same_content_as_mmdet_converter(mot_root, tmp_path):
-    """Every key and value of mmdet's script, plus reid_id/num_identities."""
+    """Every key and value of mmdet's script, plus reid_id/num_identities
+    and each image's frame_rate."""
     ours_dir, theirs_dir = str(tmp_path / 'ours'), str(tmp_path / 'mmdet')
     convert_mot_to_coco(mot_root, ours_dir, split_train=False)
     script = osp.join(
@@ -136,7 +137,7 @@ def test_same_content_as_mmdet_converter(mot_root, tmp_path):
                 del v['id']
                 out[i['file_name']] = (
                     {k: x for k, x in i.items() if k not in (
-                        'id', 'video_id')}, v, [])
+                        'id', 'video_id', 'frame_rate')}, v, [])
             for a in d.get('annotations', []):
                 out[imgs[a['image_id']]['file_name']][2].append({
                     k: x
@@ -146,6 +147,10 @@ def test_same_content_as_mmdet_converter(mot_root, tmp_path):
             return out
 
         assert by_file(ours) == by_file(theirs)
+        # the video's frame rate, on every image for the test pipeline
+        fps = {v['id']: v['fps'] for v in ours['videos']}
+        assert all(i['frame_rate'] == fps[i['video_id']]
+                   for i in ours['images'])
         assert {k for a in ours['annotations'] for k in a} - {
             k for a in theirs.get('annotations', []) for k in a} <= {
                 'reid_id'}

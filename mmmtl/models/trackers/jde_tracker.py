@@ -1,5 +1,6 @@
 """JDE / FairMOT association of detections with appearance embeddings,
 with the optional stages of ByteTrack, BoT-SORT and Deep OC-SORT."""
+import inspect
 from typing import Any, Dict, Optional, Tuple, Union
 
 try:
@@ -1031,3 +1032,21 @@ class JDETracker(BaseTracker):
         results.labels = torch.from_numpy(tracks['labels'][out]).to(device)
         results.instances_id = torch.from_numpy(tracks['ids'][out]).to(device)
         return results
+
+
+def _signature_with_presets() -> inspect.Signature:
+    """``JDETracker.__init__``'s signature with every preset key as a
+    keyword argument (defaults: the ``'fairmot'`` preset), so that tools
+    inspecting a tracker's arguments see ``obj_score_thr`` and the rest
+    behind ``**kwargs``."""
+    sig = inspect.signature(JDETracker.__init__)
+    params = [p for p in sig.parameters.values()
+              if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    params += [
+        inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v)
+        for k, v in TRACKER_PRESETS['fairmot'].items()
+    ]
+    return sig.replace(parameters=params)
+
+
+JDETracker.__init__.__signature__ = _signature_with_presets()

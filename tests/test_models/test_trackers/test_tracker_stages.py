@@ -289,3 +289,12 @@ def test_sparse_lapjv_by_groups_equals_one_solve():
     expected = {(i, int(x[i])) for i in range(n) if x[i] >= 0}
     assert set(zip(r.tolist(), c.tolist())) == expected
     assert len(expected) > 200
+
+
+def test_signature_lists_the_preset_keys():
+    import inspect
+
+    from mmmtl.models.trackers import JDETracker
+    params = inspect.signature(JDETracker.__init__).parameters
+    assert set(TRACKER_PRESETS['fairmot']) <= set(params)
+    assert params['obj_score_thr'].default == 0.4
