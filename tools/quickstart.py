@@ -27,7 +27,7 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(
     ROOT, 'configs', 'quickstart',
     'ce-lwf_retinanet_r18-w32_fpn_1xb8-2400i_synthmot_test-synthmot.py')
-TEST_PAN = 40.  # px: the view sweeps +-40 px, up to 2 px per frame
+TEST_PAN = 1.  # px per frame: the view turns 299 px over 300 frames
 
 
 def parse_args(argv=None):
@@ -89,7 +89,7 @@ def make_data(args, data_root: str) -> None:
             seed=seed,
             split='train',
             name_prefix=name.split('-')[1].upper(),
-            camera_pan=pan)
+            pan=pan)
         convert_mot_to_coco(root, osp.join(root, 'annotations'),
                             split_train=False)
 
