@@ -95,6 +95,8 @@ def test_frame_rate_reaches_the_tracker_in_track_video():
 
         def __init__(self):
             super().__init__()
+            from mmmtl.testing import tiny_mot_cfg
+            self.cfg = Config(tiny_mot_cfg())  # for the test pipeline
             self.tracker = MODELS.build(dict(type='JDETracker'))
 
     model = Model()
