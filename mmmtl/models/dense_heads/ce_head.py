@@ -5,7 +5,8 @@ from mmdet.registry import MODELS
 from mmdet.utils import ConfigType
 from torch import Tensor
 
-from ..losses.base_loss_balancer import current_iter_str
+from mmmtl.utils.misc import current_iter_str
+
 from .double_branch_reg_head import DoubleBranchRegHead
 
 

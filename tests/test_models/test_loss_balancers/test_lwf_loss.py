@@ -10,7 +10,7 @@ from mmdet.registry import MODELS
 from mmdet.utils import register_all_modules
 from mmengine.logging import MessageHub
 
-from mmmtl.models.losses import LWFLoss
+from mmmtl.models.loss_balancers import LWFLoss
 
 TASKS = ('cls', 'reg', 'reid')
 

@@ -7,7 +7,7 @@ from mmdet.registry import MODELS
 from mmdet.utils import register_all_modules
 from mmengine.logging import MessageHub
 
-from mmmtl.models.losses import BaseLossBalancer
+from mmmtl.models.loss_balancers import BaseLossBalancer
 
 TASKS = ('cls', 'reg', 'reid')
 ALL_TYPES = ('LWFLoss', 'FixedWeightLoss', 'UncertaintyWeightLoss',
@@ -191,7 +191,7 @@ def _dist_worker(rank, world_size, port, result_path):
     """Each rank feeds different losses; weights must agree."""
     import torch.distributed as dist
 
-    import mmmtl.models.losses  # noqa: F401  (registers the balancers)
+    import mmmtl.models.loss_balancers  # noqa: F401  (registers them)
     dist.init_process_group(
         'gloo',
         init_method=f'tcp://127.0.0.1:{port}',
