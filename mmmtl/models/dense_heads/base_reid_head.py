@@ -38,6 +38,8 @@ PEDESTRIAN_ANCHOR = dict(
     ratios=[2.5],
     strides=[8, 16, 32, 64, 128])
 
+CLS_NORMALIZERS = ('num_pos', 'num_pos_neg')
+
 
 class BaseReIDHead(RetinaHead):
     """RetinaNet head that also predicts a Re-ID embedding per anchor.
@@ -78,6 +80,15 @@ class BaseReIDHead(RetinaHead):
             sigmoid focal loss (gamma 2, alpha 0.25).
         loss_bbox (dict): Box loss. Defaults to RetinaNet's smooth L1
             (beta 1/9).
+        cls_normalizer (str): Denominator of the classification loss:
+            ``'num_pos'``, the number of positive anchors (RetinaNet's, the
+            default), or ``'num_pos_neg'``, positives plus negatives (every
+            anchor with a non-zero label weight), as eq. 1 of the LWF
+            paper writes it. The choice rescales ``loss_cls`` by
+            ``N_pos / (N_pos + N_neg)`` (about 1e-3 on MOT17 frames), which
+            matters to fixed weights (HWF) and to balancers that read the
+            raw losses. The box and Re-ID losses stay normalised by the
+            positives (eq. 4, 6). Defaults to ``'num_pos'``.
         **kwargs: ``RetinaHead`` arguments (``stacked_convs``,
             ``feat_channels``, ``anchor_generator``, ``loss_cls``, ...).
 
@@ -102,8 +113,14 @@ class BaseReIDHead(RetinaHead):
                      loss_weight=1.0),
                  loss_bbox: ConfigType = dict(
                      type='SmoothL1Loss', beta=1.0 / 9.0, loss_weight=1.0),
+                 cls_normalizer: str = 'num_pos',
                  **kwargs) -> None:
         name = type(self).__name__
+        if cls_normalizer not in CLS_NORMALIZERS:
+            raise ValueError(
+                f'{name}: bbox_head.cls_normalizer must be one of '
+                f'{CLS_NORMALIZERS}, got {cls_normalizer!r}')
+        self.cls_normalizer = cls_normalizer
         if not isinstance(num_identities, int) or num_identities <= 0:
             raise ValueError(f'{name}: bbox_head.num_identities must be a '
                              f'positive int, got {num_identities!r}')
@@ -180,6 +197,14 @@ class BaseReIDHead(RetinaHead):
         self.reid_embed = nn.Conv2d(
             self.feat_channels, self.num_base_priors * self.embed_channels,
             1)
+
+    @property
+    def last_shared_layer(self) -> Optional[str]:
+        """str, optional: Path (in this head) of the last layer that all
+        three tasks share, for gradient-based balancers (GradNorm). None:
+        the towers are separate for at least one task, so the tasks share
+        only the neck."""
+        return None
 
     def _refine_cls(self, cls_score: Tensor, bbox_pred: Tensor) -> Tensor:
         """Hook for CE: refine the classification output with the box."""
@@ -267,6 +292,26 @@ class BaseReIDHead(RetinaHead):
             dict: ``loss_cls`` and ``loss_bbox`` (lists over levels) and
             ``loss_reid`` (a scalar).
         """
+        losses, _ = self._losses_and_id_targets(
+            cls_scores, bbox_preds, reid_feats, batch_gt_instances,
+            batch_img_metas, batch_gt_instances_ignore)
+        return losses
+
+    def _losses_and_id_targets(
+            self,
+            cls_scores: List[Tensor],
+            bbox_preds: List[Tensor],
+            reid_feats: List[Tensor],
+            batch_gt_instances: InstanceList,
+            batch_img_metas: List[dict],
+            batch_gt_instances_ignore: OptInstanceList = None
+    ) -> Tuple[dict, List[Tensor]]:
+        """The losses of :meth:`loss_by_feat` and the identity targets.
+
+        Returns:
+            tuple[dict, list[Tensor]]: The loss dict and ``id_targets``
+            per image (sum(H*W*A), ), -1 where an anchor has no identity.
+        """
         featmap_sizes = [f.size()[-2:] for f in cls_scores]
         device = cls_scores[0].device
         anchor_list, valid_flag_list = self.get_anchors(
@@ -291,9 +336,17 @@ class BaseReIDHead(RetinaHead):
             bbox_targets_list,
             bbox_weights_list,
             avg_factor=avg_factor)
+        if self.cls_normalizer == 'num_pos_neg':
+            # mmdet divided by the positives (avg_factor); eq. 1 of LWF
+            # divides by every anchor that counts (label weight > 0).
+            num_pos_neg = sum(float((w > 0).sum()) for w in label_weights_list
+                              if w is not None)
+            scale = float(avg_factor) / max(num_pos_neg, 1.0)
+            losses_cls = [loss * scale for loss in losses_cls]
         loss_reid = self._loss_reid(reid_feats, id_targets_list)
-        return dict(
+        losses = dict(
             loss_cls=losses_cls, loss_bbox=losses_bbox, loss_reid=loss_reid)
+        return losses, id_targets_list
 
     def _flatten_embeds(self, reid_feats: List[Tensor]) -> Tensor:
         """(B, A*D, H, W) per level -> (B, sum(H*W*A), D), anchor order."""

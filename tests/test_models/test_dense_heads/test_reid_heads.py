@@ -66,12 +66,17 @@ def reduced(losses):
 def test_forward_shapes(head):
     model = build_head(head)
     x = feats()
-    cls_scores, bbox_preds, reid_feats = model(x)
+    outs = model(x)
+    cls_scores, bbox_preds, reid_feats = outs[:3]
+    # head (b) also returns the logits of its Re-ID-side attention map
+    assert len(outs) == (4 if head == 'JointBranchHead' else 3)
     for level, f in enumerate(x):
         h, w = f.shape[-2:]
         assert cls_scores[level].shape == (2, 1, h, w)
         assert bbox_preds[level].shape == (2, 4, h, w)
         assert reid_feats[level].shape == (2, EMBED, h, w)
+        if len(outs) == 4:
+            assert outs[3][level].shape == (2, 1, h, w)
     if model.cls_activated:  # CE: probabilities J
         assert all(((c > 0) & (c < 1)).all() for c in cls_scores)
 
@@ -85,7 +90,8 @@ def test_loss_keys_and_every_parameter_learns(head):
     data = model.data_preprocessor(
         dict(inputs=list(inputs), data_samples=samples), True)
     losses = model.loss(data['inputs'], data['data_samples'])
-    assert set(losses) == {'loss_cls', 'loss_bbox', 'loss_reid'}
+    extra = {'loss_idv'} if head == 'JointBranchHead' else set()
+    assert set(losses) == {'loss_cls', 'loss_bbox', 'loss_reid'} | extra
     assert len(losses['loss_cls']) == len(STRIDES)
     vals = reduced(losses)
     assert all(v > 0 and v == v for v in vals.values()), vals
@@ -173,7 +179,8 @@ def test_predict_keeps_each_box_with_its_embedding(head):
     model = build_head(head)
     model.test_cfg.update(score_thr=0.0, nms_pre=50, max_per_img=20)
     size = (64, 96)
-    cls_scores, bbox_preds, reid_feats = model(feats(batch=1, size=size))
+    cls_scores, bbox_preds, reid_feats = model(feats(batch=1,
+                                                     size=size))[:3]
     low, high = (0.01, 0.95) if model.cls_activated else (-5.0, 5.0)
     codes = torch.eye(EMBED)
     expect = {}
