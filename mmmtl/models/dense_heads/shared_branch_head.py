@@ -1,5 +1,5 @@
 """Head (c): one tower shared by the three tasks."""
-from typing import Tuple
+from typing import Optional, Tuple
 
 from mmdet.registry import MODELS
 from torch import Tensor
@@ -16,6 +16,14 @@ class SharedBranchHead(BaseReIDHead):
 
     def _init_towers(self) -> None:
         self.shared_convs = self._make_tower()
+
+    @property
+    def last_shared_layer(self) -> Optional[str]:
+        """str, optional: Path of the last conv all tasks share (GradNorm's
+        ``W``), None without stacked convs (then it is the neck)."""
+        if len(self.shared_convs) == 0:
+            return None
+        return f'shared_convs.{len(self.shared_convs) - 1}'
 
     def _forward_towers(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
         feat = self._run(self.shared_convs, x)

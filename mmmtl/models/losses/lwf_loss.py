@@ -1,4 +1,4 @@
-"""Deprecated: moved to :mod:`mmmtl.models.loss_balancers.lwf_loss`."""
+"""Deprecated: moved to ``mmmtl.models.loss_balancers``."""
 import sys
 
 from ._deprecated import moved_module

@@ -50,6 +50,10 @@ class OneShotMOT(BaseMOTModel):
         self.tracker = MODELS.build(tracker)
         self.loss_balancer = (
             MODELS.build(loss_balancer) if loss_balancer is not None else None)
+        # A balancer that reads the model (GradNorm: the shared layer whose
+        # gradient norms it equalises) finds what it needs once, here.
+        if hasattr(self.loss_balancer, 'bind'):
+            self.loss_balancer.bind(self)
 
     @property
     def with_loss_balancer(self) -> bool:

@@ -264,16 +264,32 @@ def test_lwf_configs_build_shrunk():
         tag = name[:-len(SUFFIX16)] if name.endswith(SUFFIX16) else ''
         if tag.startswith('ce-hwf-'):
             assert type(bal).__name__ == 'FixedWeightLoss'
+            weights = tag[len('ce-hwf-'):]
+            if weights.endswith('-posneg'):  # LWF eq. 1's normaliser
+                weights = weights[:-len('-posneg')]
+                assert cfg.model.detector.bbox_head.cls_normalizer == \
+                    'num_pos_neg'
             assert tuple(bal.weights.tolist()) == pytest.approx(
-                TABLE_I[tag[len('ce-hwf-'):]])
+                TABLE_I[weights])
         elif tag.startswith('ce-lwf-c'):
             c = int(tag[len('ce-lwf-c'):])
             assert round(bal.num_weights / 1000, 2) == dict(TABLE_IV)[c]
+        elif tag == 'ce-lwf-nobarrier':
+            assert type(bal).__name__ == 'LWFLoss'
+            assert bal.regularizer == 'none'
         elif tag.startswith('ce-lwf-n'):
             n = int(tag[len('ce-lwf-n'):])
             assert round(bal.num_weights / 1000, 2) == dict(TABLE_V)[n]
-        elif tag == 'ce-lwf-literal':
-            assert bal.regularizer == 'none'
+        elif tag.startswith('ce-lwf-literal'):
+            assert type(bal).__name__ == 'LWFLiteralLoss'
+            assert bal.reading == ('senet' if tag.endswith('-senet') else
+                                   'printed')
+            assert bal.num_weights == 1216
+        elif tag == 'ce-gm':
+            assert type(bal).__name__ == 'GeometricLossBalance'
+        elif tag == 'ce-gradnorm':
+            assert type(bal).__name__ == 'GradNormLoss'
+            assert bal.shared_layer_path == 'detector.neck.fpn_convs'
         elif tag in ('ce-uw', 'ce-dwa', 'ce-rlw'):
             assert type(bal).__name__ in ('UncertaintyWeightLoss',
                                           'DWALoss', 'RLWLoss')
