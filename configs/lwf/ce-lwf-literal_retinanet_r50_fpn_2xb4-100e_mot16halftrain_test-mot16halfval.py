@@ -1,5 +1,12 @@
-# Paper-literal LWF: the MLP trained by the loss it weights, without the
-# log barrier. Every weight decays to 0 (docs/lwf.md); ablation only.
+# LWF exactly as eq. 9-10 are printed: FC(3,C)-sigmoid-FC(C,C)-sigmoid-
+# FC(C,3)-ReLU on the raw task losses (not detached), Gaussian init, no
+# cap, no safeguard. Collapses to zero weights by design (docs/lwf.md).
 _base_ = './ce-lwf_retinanet_r50_fpn_2xb4-100e_mot16halftrain_test-mot16halfval.py'
 
-model = dict(loss_balancer=dict(regularizer='none'))
+model = dict(
+    loss_balancer=dict(
+        _delete_=True,
+        type='LWFLiteralLoss',
+        hidden_channels=32,
+        num_hidden_layers=1,
+        reading='printed'))

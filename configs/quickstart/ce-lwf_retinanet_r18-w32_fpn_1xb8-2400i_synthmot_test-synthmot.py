@@ -41,7 +41,6 @@ model = dict(
             feat_channels=64,
             embed_channels=64,
             num_identities=num_identities,
-            ce_cfg=dict(topk=2, hidden_channels=128),
             # synthetic people are 20-110 px tall at 320x192
             anchor_generator=dict(
                 octave_base_scale=3, ratios=[2.4], strides=[8, 16, 32]),

@@ -1,0 +1,6 @@
+# Hard weighting factors alpha=2.0, beta=0.9, gamma=1.7 (LWF paper, Table I).
+_base_ = ['./ce-head_retinanet_r18-w32_fpn_1xb8-2400i_synthmot_test-synthmot.py']
+
+model = dict(
+    loss_balancer=dict(
+        type='FixedWeightLoss', weights=dict(cls=2.0, reg=0.9, reid=1.7)))

@@ -1,0 +1,4 @@
+# Uncertainty weighting (Kendall et al.), one log-variance per task (JDE).
+_base_ = ['./ce-head_retinanet_r18-w32_fpn_1xb8-2400i_synthmot_test-synthmot.py']
+
+model = dict(loss_balancer=dict(type='UncertaintyWeightLoss'))

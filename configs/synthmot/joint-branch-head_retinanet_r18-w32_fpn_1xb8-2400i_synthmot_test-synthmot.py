@@ -1,0 +1,4 @@
+# Head (b) joint branches with CTracker's JAM (CE paper, Fig. 2), losses summed.
+_base_ = ['./ce-head_retinanet_r18-w32_fpn_1xb8-2400i_synthmot_test-synthmot.py']
+
+model = dict(detector=dict(bbox_head=dict(type='JointBranchHead')))
