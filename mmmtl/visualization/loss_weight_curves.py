@@ -88,6 +88,29 @@ def load_weight_series(json_path: str) -> Tuple[Series, Series]:
     return weights, raws
 
 
+def run_name(json_path: str) -> str:
+    """What was trained: the config name of the run a log belongs to.
+
+    mmengine's Runner dumps the config into the work_dir as
+    ``WORK_DIR/<config name>.py`` and logs to
+    ``WORK_DIR/<timestamp>/vis_data/*.json``. The config's name (without
+    ``.py``) is returned when there is exactly one such file, otherwise
+    the log's file name.
+
+    Args:
+        json_path (str): The json log.
+
+    Returns:
+        str: The config name, or the log's base name.
+    """
+    work_dir = osp.dirname(osp.dirname(osp.dirname(osp.abspath(json_path))))
+    if osp.isdir(work_dir):
+        configs = [f for f in os.listdir(work_dir) if f.endswith('.py')]
+        if len(configs) == 1:
+            return configs[0][:-len('.py')]
+    return osp.basename(json_path)
+
+
 def plot_loss_weights(json_path: str,
                       out_path: str,
                       show_raw: bool = True,
@@ -100,7 +123,8 @@ def plot_loss_weights(json_path: str,
         show_raw (bool): Add a second panel with the raw task losses
             ``raw_<task>`` (log scale) when the log has them. Defaults to
             True.
-        title (str, optional): Figure title. Defaults to the log's name.
+        title (str, optional): Figure title. Defaults to the name of the
+            config that was trained (:func:`run_name`).
 
     Returns:
         str: ``out_path``.
@@ -119,7 +143,7 @@ def plot_loss_weights(json_path: str,
     ax.set_ylabel('weighting factor')
     ax.grid(alpha=0.3)
     ax.legend()
-    ax.set_title(title or osp.basename(json_path))
+    ax.set_title(title or run_name(json_path))
     if panels == 2:
         ax = axes[1, 0]
         for task, (xs, ys) in raws.items():

@@ -85,7 +85,7 @@ class BaseReIDHead(RetinaHead):
             default), or ``'num_pos_neg'``, positives plus negatives (every
             anchor with a non-zero label weight), as eq. 1 of the LWF
             paper writes it. The choice rescales ``loss_cls`` by
-            ``N_pos / (N_pos + N_neg)`` (about 1e-3 on MOT17 frames), which
+            ``N_pos / (N_pos + N_neg)`` (1e-3 to 1e-2 on MOT17 frames), which
             matters to fixed weights (HWF) and to balancers that read the
             raw losses. The box and Re-ID losses stay normalised by the
             positives (eq. 4, 6). Defaults to ``'num_pos'``.

@@ -49,8 +49,15 @@ class LWFLoss(BaseLossBalancer):
     detector then descends ``sum_i log L_i``, the geometric-mean loss).
     Tasks with a zero loss (e.g. a batch without identities) are left out
     of the mean. A float ``barrier_weight`` fixes ``lam`` (1.0 is FairMOT's
-    form). ``regularizer='none'`` is the paper-literal training and
-    collapses; it is kept for ablation only.
+    form). ``regularizer='none'`` removes only the barrier (the other
+    departures below stay) and collapses; it is kept for ablation only.
+    The method exactly as printed is :class:`LWFLiteralLoss`.
+
+    **Departures from eq. 9-10 as printed**, each for the reason given
+    here: the barrier; hidden ReLU and output sigmoid (the SENet reading
+    of eq. 10's letters; printed, the letters give hidden sigmoids and an
+    output ReLU, see :class:`LWFLiteralLoss`); the ``max_weight`` cap; log
+    inputs; detached inputs; a zero-initialised output layer.
 
     **Input.** The MLP sees the detached task losses, averaged across ranks
     (every rank computes the same weights), transformed by
@@ -58,7 +65,8 @@ class LWFLoss(BaseLossBalancer):
     span orders of magnitude, a Re-ID loss of ~5 next to a box loss of
     ~0.1, and the optimum ``log w_i = log lam - log L_i`` is linear in the
     log-losses), ``'running_mean'`` (``L / EMA(L)``, scale free, EMA momentum
-    ``ema_momentum``) or ``'none'`` (raw losses, as the paper).
+    ``ema_momentum``) or ``'none'`` (raw losses, as the paper, but
+    detached).
 
     **Initialisation.** Hidden layers Kaiming-normal (the paper initialises
     with a Gaussian), output layer zero, so every weight starts at exactly
@@ -80,7 +88,7 @@ class LWFLoss(BaseLossBalancer):
             Defaults to 32.
         num_hidden_layers (int): N, number of FC(C, C) layers. Defaults
             to 1.
-        regularizer (str): ``'log_barrier'`` or ``'none'`` (paper-literal,
+        regularizer (str): ``'log_barrier'`` or ``'none'`` (no barrier,
             collapses). Defaults to ``'log_barrier'``.
         barrier_weight (float | str): lam, the contribution ``w_i L_i``
             each task is driven to: a positive float, or

@@ -303,7 +303,7 @@ def test_tiny_detector_trains_with_balancer(cfg, moves):
         assert float(totals[-20:].mean()) < float(totals[:20].mean())
 
 
-def test_tiny_detector_paper_literal_lwf_collapses():
+def test_tiny_detector_lwf_without_barrier_collapses():
     """Without the safeguard every LWF weight decays towards 0 (the
     barrier case is the LWFLoss row above: all weights stay > 0.1)."""
     with pytest.warns(UserWarning, match='decays to 0'):

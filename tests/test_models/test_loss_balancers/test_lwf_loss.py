@@ -170,7 +170,7 @@ def test_barrier_lam():
     torch.testing.assert_close(bal.barrier_lam(stats), torch.tensor(0.5))
 
 
-def test_paper_literal_training_collapses():
+def test_training_without_barrier_collapses():
     """Without the safeguard every weight decays towards 0."""
     with pytest.warns(UserWarning, match='decays to 0'):
         w = _fit_weights('none', steps=200)
