@@ -336,6 +336,53 @@ def write_table(args, table: str) -> str:
     return path
 
 
+# rows whose weight curves are drawn (Fig. 3 of the LWF paper)
+CURVE_CONFIGS = (QUICKSTART, synth('ce-lwf-literal'),
+                 synth('ce-lwf-literal-senet'), synth('ce-gm'),
+                 synth('ce-gradnorm'))
+
+
+def write_curves(args, seed: int) -> Optional[str]:
+    """One panel of ``w_<task>`` per LWF variant that has a result.
+
+    Each panel's title is the config that was trained (and the seed).
+
+    Returns:
+        str, optional: The PNG path, or None when no such run finished.
+    """
+    from mmmtl.visualization.loss_weight_curves import (
+        GREEK,
+        load_weight_series,
+    )
+    logs = []
+    for config in CURVE_CONFIGS:
+        log = osp.join(run_dir_of(args, config, seed), 'train_log.json')
+        if load_result(run_dir_of(args, config, seed)) and osp.isfile(log):
+            logs.append((config, log))
+    if not logs:
+        return None
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(
+        len(logs), 1, figsize=(7, 2.6 * len(logs)), squeeze=False)
+    for ax, (config, log) in zip(axes[:, 0], logs):
+        weights, _ = load_weight_series(log)
+        for task, (xs, ys) in weights.items():
+            ax.plot(xs, ys, label=GREEK.get(task, task))
+        name = osp.splitext(osp.basename(config))[0]
+        ax.set_title(f'{name} (seed {seed})', fontsize=8)
+        ax.set_ylabel('weight')
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    axes[-1, 0].set_xlabel('iteration')
+    fig.tight_layout()
+    path = osp.join(args.out, f'lwf_curves_s{seed}.png')
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def run_tables(args) -> int:
     data_root = data_root_of(args)
     if not args.report:
@@ -370,6 +417,10 @@ def run_tables(args) -> int:
                                 f'{shlex.join(cmd)}\n')
                 write_table(args, table)
         print(f'[ablation] wrote {write_table(args, table)}', flush=True)
+    for seed in args.seeds:
+        path = write_curves(args, seed)
+        if path:
+            print(f'[ablation] wrote {path}', flush=True)
     return 1 if failed else 0
 
 
