@@ -30,7 +30,7 @@ def fake_result(tool, args, config, seed, mota, weights=None):
                 metrics={
                     'motchallenge-metric/MOTA': mota,
                     'motchallenge-metric/IDF1': mota / 2,
-                    'motchallenge-metric/HOTA': 0.5
+                    'motchallenge-metric/HOTA': 50.0
                 },
                 final_weights=weights or {}), f)
 
@@ -49,9 +49,9 @@ def test_finished_runs_are_skipped_and_the_table_has_mean_and_spread(
     args = tool.parse_args(['heads', '--out', str(tmp_path), '--iters', '7'])
     rows = tool.TABLES['heads']['rows']
     for i, (_, config, _) in enumerate(rows):
-        fake_result(tool, args, config, 0, 0.70)
+        fake_result(tool, args, config, 0, 70.0)
         if i > 0:  # the first row has one seed only
-            fake_result(tool, args, config, 1, 0.80,
+            fake_result(tool, args, config, 1, 80.0,
                         dict(cls=1.0, reg=0.5, reid=2.0))
     calls = []
     monkeypatch.setattr(tool, 'make_data', lambda *a: None)
@@ -68,7 +68,7 @@ def test_finished_runs_are_skipped_and_the_table_has_mean_and_spread(
     assert '1.00/0.50/2.00' in text
     assert 'run_ablation.py heads --seeds 0 1 --iters 7' in text
     # a second pass with every result present runs nothing
-    fake_result(tool, args, rows[0][1], 1, 0.80)
+    fake_result(tool, args, rows[0][1], 1, 80.0)
     calls.clear()
     assert tool.run_tables(args) == 0 and calls == []
 

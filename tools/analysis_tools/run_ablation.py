@@ -268,10 +268,16 @@ def load_result(run_dir: str) -> Optional[dict]:
 
 
 def metric(result: dict, name: str) -> Optional[float]:
-    """A metric in percent from the evaluator's keys (``.../MOTA``)."""
+    """A metric from the evaluator's keys (``.../MOTA``).
+
+    The SynthMOT configs evaluate with ``MMMTLMOTMetric``, which reports
+    HOTA, MOTA and IDF1 in percent (a fraction would be ambiguous: a MOTA
+    of 0.5 % and of 50 % could not be told apart), so values are taken as
+    they are.
+    """
     for k, v in result['metrics'].items():
         if k.split('/')[-1] == name:
-            return 100 * v if abs(v) <= 1.0 else v
+            return float(v)
     return None
 
 
