@@ -85,7 +85,8 @@ TABLES: Dict[str, dict] = {
         rows=[
             ('(a) triple branches', synth('triple-branch-head'),
              '74.9 / 66.6'),
-            ("(b) joint branches, CTracker's JAM", synth('joint-branch-head'),
+            ('(b) joint branches, JAM after CTracker',
+             synth('joint-branch-head'),
              '75.5 / 66.6'),
             ('(c) shared branches', synth('shared-branch-head'),
              '75.4 / 67.5'),
