@@ -79,6 +79,9 @@ class DetectorRawOutputs(nn.Module):
             (B, A*D, H_l, W_l).
         """
         outs = self.detector(inputs, None, mode='tensor')
+        # head (b) appends the logits of its JAM's Re-ID-side map, which
+        # only its loss reads; prediction needs the first three lists
+        outs = outs[:len(OUTPUT_KINDS)] if len(outs) == 4 else outs
         if len(outs) != len(OUTPUT_KINDS):
             raise TypeError(
                 f'{type(self.detector).__name__}: the tensor-mode forward '

@@ -1,4 +1,12 @@
-from .loss_weight_curves import find_scalar_json, plot_loss_weights
+from .loss_weight_curves import (
+    GREEK,
+    find_scalar_json,
+    load_weight_series,
+    plot_loss_weights,
+)
 from .track_visualizer import MMMTLTrackVisualizer
 
-__all__ = ['MMMTLTrackVisualizer', 'find_scalar_json', 'plot_loss_weights']
+__all__ = [
+    'GREEK', 'MMMTLTrackVisualizer', 'find_scalar_json', 'load_weight_series',
+    'plot_loss_weights'
+]

@@ -55,11 +55,11 @@ def test_finished_runs_are_skipped_and_the_table_has_mean_and_spread(
                         dict(cls=1.0, reg=0.5, reid=2.0))
     calls = []
     monkeypatch.setattr(tool, 'make_data', lambda *a: None)
-    monkeypatch.setattr(tool.subprocess, 'call',
-                        lambda cmd, **kw: calls.append(cmd) or 1)
+    monkeypatch.setattr(
+        tool, 'run_child',
+        lambda config, seed, *a: calls.append((config, seed)) or 1)
     assert tool.run_tables(args) == 1  # the one missing run failed
-    assert len(calls) == 1 and '--run-one' in calls[0]
-    assert calls[0][calls[0].index('--run-one') + 2] == '1'  # seed 1
+    assert calls == [(rows[0][1], 1)]  # the missing seed of row 1
     first = tool.run_dir_of(args, rows[0][1], 1)
     assert osp.isfile(osp.join(first, 'error.txt'))
     text = open(osp.join(str(tmp_path), 'heads.md')).read()

@@ -19,18 +19,17 @@ deviation over the seeds of MOTA, IDF1 and HOTA, the per-seed values, the
 final loss weights, and the command that reproduces it. Rows without a
 result yet are listed as not run. ``--report`` only rewrites the tables.
 
-Each run is a child process of this script (``--run-one``), so a crash
+Each run is a fresh (spawned) process, so a crash
 or a registry clash in one run cannot affect the others; a failed run
 writes ``error.txt`` and is retried on the next invocation.
 """
 import argparse
 import json
 import math
+import multiprocessing
 import os
 import os.path as osp
-import shlex
 import shutil
-import subprocess
 import sys
 import time
 from typing import Dict, List, Optional
@@ -137,19 +136,15 @@ def parse_args(argv=None) -> argparse.Namespace:
                    'table lists every row)')
     p.add_argument('--report', action='store_true',
                    help='only rewrite the tables from stored results')
-    p.add_argument('--data-root', help=argparse.SUPPRESS)
-    p.add_argument('--run-one', nargs=3, metavar=('CONFIG', 'SEED', 'DIR'),
-                   help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     args.out = osp.abspath(args.out)
-    if args.run_one is None:
-        if not args.tables:
-            p.error('give at least one TABLE')
-        if args.tables == ['all']:
-            args.tables = list(TABLES)
-        bad = [t for t in args.tables if t not in TABLES]
-        if bad:
-            p.error(f'unknown table(s) {bad}; choose from {sorted(TABLES)}')
+    if not args.tables:
+        p.error('give at least one TABLE')
+    if args.tables == ['all']:
+        args.tables = list(TABLES)
+    bad = [t for t in args.tables if t not in TABLES]
+    if bad:
+        p.error(f'unknown table(s) {bad}; choose from {sorted(TABLES)}')
     return args
 
 
@@ -157,8 +152,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 # data and one run (child process)
 def make_data(args, data_root: str) -> None:
     """Synthetic train and held-out splits, as the quickstart makes them."""
-    from mmmtl.datasets.converters import convert_mot_to_coco
-    from mmmtl.datasets.synthetic import write_mot_split
+    from mmmtl.datasets import convert_mot_to_coco, write_mot_split
     for name, n_seqs, frames, seed in (
             ('synthmot-train', args.train_seqs, args.frames, 0),
             ('synthmot-test', args.test_seqs, args.test_frames, 1000)):
@@ -197,10 +191,7 @@ def run_one(config: str, seed: int, run_dir: str, data_root: str,
     from mmengine.config import Config
     from mmengine.runner import Runner
 
-    from mmmtl.visualization.loss_weight_curves import (
-        find_scalar_json,
-        load_weight_series,
-    )
+    from mmmtl.visualization import find_scalar_json, load_weight_series
     t0 = time.time()
     cfg = Config.fromfile(osp.join(ROOT, config))
     cfg.work_dir = osp.join(run_dir, 'work_dir')
@@ -208,6 +199,9 @@ def run_one(config: str, seed: int, run_dir: str, data_root: str,
         data_root, 'synthmot-train') + os.sep
     cfg.test_dataloader.dataset.data_root = osp.join(
         data_root, 'synthmot-test') + os.sep
+    # the metric reads the held-out ground truth from the converter's files
+    cfg.test_evaluator.gt_root = osp.join(data_root, 'synthmot-test',
+                                          'train')
     ann = osp.join(data_root, 'synthmot-train', 'annotations',
                    'train_cocoformat.json')
     with open(ann) as f:
@@ -357,10 +351,7 @@ def write_curves(args, seed: int) -> Optional[str]:
     Returns:
         str, optional: The PNG path, or None when no such run finished.
     """
-    from mmmtl.visualization.loss_weight_curves import (
-        GREEK,
-        load_weight_series,
-    )
+    from mmmtl.visualization import GREEK, load_weight_series
     logs = []
     for config in CURVE_CONFIGS:
         log = osp.join(run_dir_of(args, config, seed), 'train_log.json')
@@ -390,6 +381,36 @@ def write_curves(args, seed: int) -> Optional[str]:
     return path
 
 
+def _child(config: str, seed: int, run_dir: str, data_root: str,
+           iters: int, batch_size: int) -> None:
+    """Body of a run's process: output to log.txt, result atomically."""
+    log = open(osp.join(run_dir, 'log.txt'), 'w')
+    os.dup2(log.fileno(), 1)
+    os.dup2(log.fileno(), 2)
+    result = run_one(config, seed, run_dir, data_root, iters, batch_size)
+    tmp = osp.join(run_dir, 'result.json.tmp')
+    with open(tmp, 'w') as f:
+        json.dump(result, f, indent=2)
+    os.replace(tmp, osp.join(run_dir, 'result.json'))  # atomic
+
+
+def run_child(config: str, seed: int, run_dir: str, data_root: str,
+              args) -> int:
+    """Run one config in a fresh (spawned) process; its exit code.
+
+    A fresh interpreter per run keeps registries, the default scope and
+    memory of one run from reaching the next, and a crash from stopping
+    the table.
+    """
+    proc = multiprocessing.get_context('spawn').Process(
+        target=_child,
+        args=(config, seed, run_dir, data_root, args.iters,
+              args.batch_size))
+    proc.start()
+    proc.join()
+    return proc.exitcode
+
+
 def run_tables(args) -> int:
     data_root = data_root_of(args)
     if not args.report:
@@ -402,26 +423,17 @@ def run_tables(args) -> int:
                 if args.report or load_result(run_dir) is not None:
                     continue
                 os.makedirs(run_dir, exist_ok=True)
-                cmd = [
-                    sys.executable, osp.abspath(__file__), '--run-one',
-                    config, str(seed), run_dir, '--data-root', data_root,
-                    '--iters', str(args.iters), '--batch-size',
-                    str(args.batch_size)
-                ]
                 print(f'[ablation] {table}: {config} seed {seed}',
                       flush=True)
                 t0 = time.time()
-                with open(osp.join(run_dir, 'log.txt'), 'w') as log:
-                    rc = subprocess.call(cmd, stdout=log,
-                                         stderr=subprocess.STDOUT, cwd=ROOT)
+                rc = run_child(config, seed, run_dir, data_root, args)
                 status = 'ok' if rc == 0 else f'FAILED (rc {rc})'
                 print(f'[ablation]   {status} in {time.time() - t0:.0f} s',
                       flush=True)
                 if rc != 0:
                     failed += 1
                     with open(osp.join(run_dir, 'error.txt'), 'w') as f:
-                        f.write(f'exit code {rc}; see log.txt\n'
-                                f'{shlex.join(cmd)}\n')
+                        f.write(f'exit code {rc}; see log.txt\n')
                 write_table(args, table)
         print(f'[ablation] wrote {write_table(args, table)}', flush=True)
     for seed in args.seeds:
@@ -432,18 +444,7 @@ def run_tables(args) -> int:
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    if args.run_one is not None:
-        config, seed, run_dir = args.run_one
-        data_root = osp.abspath(args.data_root)
-        result = run_one(config, int(seed), osp.abspath(run_dir), data_root,
-                         args.iters, args.batch_size)
-        tmp = osp.join(run_dir, 'result.json.tmp')
-        with open(tmp, 'w') as f:
-            json.dump(result, f, indent=2)
-        os.replace(tmp, osp.join(run_dir, 'result.json'))  # atomic
-        return 0
-    return run_tables(args)
+    return run_tables(parse_args(argv))
 
 
 if __name__ == '__main__':
