@@ -1,14 +1,42 @@
-from .checkpoint import register_checkpoint_loader, safe_torch_load
-from .cli import (MAX_FLOAT, MAX_INT, bounded_float, bounded_int, finite_float,
-                  nonnegative_float, nonnegative_int, positive_float,
-                  positive_int, probability, unit_interval)
+from .checkpoint import (
+    NonFiniteWeightsError,
+    check_finite_state_dict,
+    nonfinite_tensors,
+    register_checkpoint_loader,
+    safe_torch_load,
+)
+from .cli import (
+    MAX_FLOAT,
+    MAX_INT,
+    bounded_float,
+    bounded_int,
+    finite_float,
+    nonnegative_float,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+    probability,
+    quiet_third_party_warnings,
+    unit_interval,
+)
 from .dist import init_cpu_dist_if_needed
 from .misc import current_iter_str
+from .output_guard import (
+    OutputClashError,
+    atomic_open,
+    atomic_path,
+    check_output_dir,
+    check_outputs,
+    partial_path,
+)
 
 __all__ = [
-    'MAX_FLOAT', 'MAX_INT', 'bounded_float', 'bounded_int',
+    'MAX_FLOAT', 'MAX_INT', 'NonFiniteWeightsError', 'OutputClashError',
+    'atomic_open', 'atomic_path', 'bounded_float', 'bounded_int',
+    'check_finite_state_dict', 'check_output_dir', 'check_outputs',
     'current_iter_str', 'finite_float', 'init_cpu_dist_if_needed',
-    'nonnegative_float', 'nonnegative_int', 'positive_float',
-    'positive_int', 'probability', 'register_checkpoint_loader',
+    'nonfinite_tensors', 'nonnegative_float', 'nonnegative_int',
+    'partial_path', 'positive_float', 'positive_int', 'probability',
+    'quiet_third_party_warnings', 'register_checkpoint_loader',
     'safe_torch_load', 'unit_interval'
 ]

@@ -17,6 +17,7 @@ import pickle
 import re
 import sys
 import tempfile
+import warnings
 from typing import IO, Any, Callable, Dict, List, Optional, Tuple, Union
 from urllib.parse import urlparse
 
@@ -466,26 +467,99 @@ def check_state_dict(model: torch.nn.Module,
     return report
 
 
+class NonFiniteWeightsError(ValueError):
+    """Raised when a checkpoint holds NaN or infinite weights."""
+
+
+def nonfinite_tensors(state_dict: Dict[str, Any]) -> List[str]:
+    """Names of the floating-point tensors holding NaN or inf.
+
+    Args:
+        state_dict (dict): Names to tensors (other values are ignored).
+
+    Returns:
+        list[str]: ``'name (k of n values)'`` per offending tensor, in the
+        state dict's order.
+    """
+    bad = []
+    for name, value in state_dict.items():
+        if not (isinstance(value, torch.Tensor)
+                and value.is_floating_point()):
+            continue
+        count = int((~torch.isfinite(value)).sum())
+        if count:
+            bad.append(f'{name} ({count} of {value.numel()} values)')
+    return bad
+
+
+def check_finite_state_dict(state_dict: Dict[str, Any],
+                            source: str,
+                            allow_nonfinite: bool = True,
+                            max_keys: int = 5) -> List[str]:
+    """Warn about (or refuse) a checkpoint with NaN or infinite weights.
+
+    A model with such weights gives NaN scores, boxes or embeddings, which
+    the rest of the pipeline would turn into empty results or new
+    identities without a word.
+
+    Args:
+        state_dict (dict): The checkpoint's weights.
+        source (str): How to name the checkpoint.
+        allow_nonfinite (bool): Warn (True) or raise (False).
+            Defaults to True.
+        max_keys (int): How many tensors the message names. Defaults to 5.
+
+    Returns:
+        list[str]: The offending tensors (see :func:`nonfinite_tensors`).
+
+    Raises:
+        NonFiniteWeightsError: When some exist and ``allow_nonfinite`` is
+            False.
+    """
+    bad = nonfinite_tensors(state_dict)
+    if not bad:
+        return bad
+    more = f' (+{len(bad) - max_keys} more)' if len(bad) > max_keys else ''
+    msg = (f'checkpoint {source} holds non-finite (NaN or inf) weights in '
+           f'{len(bad)} tensors: {", ".join(bad[:max_keys])}{more}')
+    if not allow_nonfinite:
+        raise NonFiniteWeightsError(
+            f'{msg}; the model would give NaN outputs. Retrain or use '
+            'another checkpoint (--allow-nonfinite loads it anyway)')
+    warnings.warn(msg)
+    return bad
+
+
 def load_checkpoint_checked(model: torch.nn.Module,
                             filename: str,
                             map_location: Any = 'cpu',
-                            strict: bool = True) -> Dict[str, Any]:
+                            strict: bool = True,
+                            allow_nonfinite: bool = True) -> Dict[str, Any]:
     """Load a checkpoint (any scheme, safely) into ``model`` after
-    :func:`check_state_dict`.
+    :func:`check_state_dict` and :func:`check_finite_state_dict`.
 
     Args:
         model (nn.Module): The model.
         filename (str): Local path, URL or zoo name.
         map_location (Any): Same as :func:`torch.load`. Defaults to 'cpu'.
         strict (bool): See :func:`check_state_dict`. Defaults to True.
+        allow_nonfinite (bool): Load weights holding NaN or inf with a
+            warning naming them (True) or refuse them (False). Defaults to
+            True.
 
     Returns:
         dict: The loaded checkpoint (with ``meta`` when it has one).
+
+    Raises:
+        CheckpointMismatchError: The weights do not fit the model.
+        NonFiniteWeightsError: Non-finite weights and not
+            ``allow_nonfinite``.
     """
     checkpoint = CheckpointLoader.load_checkpoint(
         filename, map_location=map_location)
     state_dict = checkpoint_state_dict(checkpoint, filename)
     report = check_state_dict(model, state_dict, filename, strict=strict)
+    check_finite_state_dict(state_dict, filename, allow_nonfinite)
     # mis-shaped weights were reported above; torch would raise on them
     skip = {k.split(':')[0] for k in report['shape']}
     model.load_state_dict(

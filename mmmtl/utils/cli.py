@@ -17,12 +17,13 @@ Example:
 """
 import argparse
 import math
+import warnings
 from typing import Optional, Union
 
 __all__ = [
     'MAX_FLOAT', 'MAX_INT', 'bounded_float', 'bounded_int', 'finite_float',
     'nonnegative_float', 'nonnegative_int', 'positive_float', 'positive_int',
-    'probability', 'unit_interval'
+    'probability', 'quiet_third_party_warnings', 'unit_interval'
 ]
 
 #: Largest integer a count, size or index flag accepts by default: more
@@ -226,3 +227,26 @@ probability = bounded_float(0.0, 1.0, name='probability')
 
 #: Any finite number (offsets, signed values); only NaN and inf refused.
 finite_float = bounded_float(name='finite_float')
+
+
+#: Modules whose warnings stay visible: mmmtl's own and the running tool's.
+_OWN_MODULES = r'(?!mmmtl(\.|$)|__main__$)'
+
+
+def quiet_third_party_warnings() -> None:
+    """Hide other packages' deprecation notices; every tool calls this first.
+
+    setuptools' ``pkg_resources is deprecated`` (printed once per package
+    that imports it, so twice per run) and the ``DeprecationWarning``,
+    ``PendingDeprecationWarning`` and ``FutureWarning`` of third-party
+    modules concern those packages' own code, not the user's input, and
+    would bury the warnings that do (a frame rate that was replaced, a
+    checkpoint with NaN weights). Warnings raised by mmmtl or by the tool
+    itself, and every other category, are still shown.
+    """
+    warnings.filterwarnings(
+        'ignore', message=r'pkg_resources is deprecated', category=Warning)
+    for category in (DeprecationWarning, PendingDeprecationWarning,
+                     FutureWarning):
+        warnings.filterwarnings(
+            'ignore', category=category, module=_OWN_MODULES)

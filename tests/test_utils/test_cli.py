@@ -3,9 +3,18 @@ import math
 
 import pytest
 
-from mmmtl.utils import (MAX_INT, bounded_float, bounded_int, finite_float,
-                         nonnegative_float, nonnegative_int, positive_float,
-                         positive_int, probability, unit_interval)
+from mmmtl.utils import (
+    MAX_INT,
+    bounded_float,
+    bounded_int,
+    finite_float,
+    nonnegative_float,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+    probability,
+    unit_interval,
+)
 
 
 @pytest.mark.parametrize('check, good, bad', [
@@ -66,3 +75,25 @@ def test_argparse_error_names_the_flag(capsys):
     err = capsys.readouterr().err
     assert 'argument --iou-thr: must be a finite number in (0, 1]' in err
     assert 'Traceback' not in err
+
+
+def test_quiet_third_party_warnings():
+    import warnings
+
+    from mmmtl.utils import quiet_third_party_warnings
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter('always')
+        quiet_third_party_warnings()
+        for message, category, module in (
+                ('pkg_resources is deprecated as an API', UserWarning,
+                 'mmengine.utils.package_utils'),
+                ('old API', DeprecationWarning, 'torch.storage'),
+                ('will change', FutureWarning, 'mmdet.models'),
+                ('our own', DeprecationWarning, 'mmmtl.evaluation'),
+                ('the tool', FutureWarning, '__main__'),
+                ('a bad input', UserWarning, 'mmengine.config')):
+            warnings.warn_explicit(message, category, 'f.py', 1,
+                                   module=module)
+    assert [str(w.message) for w in seen] == [
+        'our own', 'the tool', 'a bad input'
+    ]
