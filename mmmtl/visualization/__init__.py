@@ -1,3 +1,10 @@
+from .error_pictures import (
+    ERROR_COLOURS,
+    draw_frame_errors,
+    plot_error_summary,
+    show_errors,
+    write_error_report,
+)
 from .loss_weight_curves import (
     GREEK,
     find_scalar_json,
@@ -7,6 +14,7 @@ from .loss_weight_curves import (
 from .track_visualizer import MMMTLTrackVisualizer
 
 __all__ = [
-    'GREEK', 'MMMTLTrackVisualizer', 'find_scalar_json', 'load_weight_series',
-    'plot_loss_weights'
+    'ERROR_COLOURS', 'GREEK', 'MMMTLTrackVisualizer', 'draw_frame_errors',
+    'plot_error_summary', 'show_errors', 'write_error_report',
+    'find_scalar_json', 'load_weight_series', 'plot_loss_weights'
 ]
