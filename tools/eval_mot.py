@@ -40,7 +40,18 @@ from mmmtl.evaluation import (
     format_table,
     unexplained_disagreement,
 )
+from mmmtl.evaluation.offline_eval import (
+    evaluation_inputs,
+    sequences_without_targets,
+)
 from mmmtl.formats import BENCHMARKS
+from mmmtl.utils import (
+    OutputClashError,
+    atomic_open,
+    check_outputs,
+    quiet_third_party_warnings,
+    unit_interval,
+)
 from mmmtl.visualization import show_errors
 
 
@@ -55,7 +66,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--results', required=True, help='folder with <SEQ>.txt files')
     parser.add_argument(
         '--seqs', nargs='+', default=None,
-        help='sequences to evaluate (default: all with ground truth)')
+        help='sequences to evaluate (default: every sequence folder with '
+        'ground truth; a sequence folder or result file without ground '
+        'truth is then an error)')
     parser.add_argument(
         '--benchmark', default='MOT17', choices=BENCHMARKS,
         help='ground-truth conventions (distractor classes; MOT15 has no '
@@ -66,10 +79,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--gt-file', default='gt/gt.txt',
         help='ground-truth file inside each sequence folder')
     parser.add_argument(
-        '--iou-thr', type=float, default=0.5,
-        help='IoU threshold of CLEAR and Identity matching')
-    parser.add_argument('--csv', help='write all tables to this csv file')
-    parser.add_argument('--json', help='write all tables to this json file')
+        '--iou-thr', type=unit_interval, default=0.5,
+        help='IoU threshold of CLEAR and Identity matching, in (0, 1]')
+    parser.add_argument(
+        '--csv', help='write all tables to this csv file (never an input)')
+    parser.add_argument(
+        '--json', help='write all tables to this json file (never an input)')
     parser.add_argument(
         '--all-columns', action='store_true',
         help='print DetA, AssA, IDP, IDR, Rcll, Prcn, Frag, GT_IDs too')
@@ -97,10 +112,16 @@ def _to_json(tables: Dict[str, pd.DataFrame], benchmark: str,
                        for k in ALL_METRICS}
             for seq, row in table.iterrows()
         }
+
+    def cell(v):
+        # 'NaN vs number' where one back-end has no value
+        return v if isinstance(v, str) else float(v)
+
     def rows(frame: pd.DataFrame) -> dict:
         return {
-            str(seq): {k: float(v)
-                       for k, v in row.items() if not math.isnan(v)}
+            str(seq): {k: cell(v)
+                       for k, v in row.items()
+                       if isinstance(v, str) or not math.isnan(v)}
             for seq, row in frame.iterrows()
         }
 
@@ -111,7 +132,15 @@ def _to_json(tables: Dict[str, pd.DataFrame], benchmark: str,
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    quiet_third_party_warnings()
     args = parse_args(argv)
+    try:
+        check_outputs([args.csv, args.json],
+                      evaluation_inputs(args.gt_root, args.results,
+                                        args.gt_file))
+    except OutputClashError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
     for out in (args.csv, args.json):
         # before the evaluation, so that a bad path costs nothing
         if out:
@@ -151,10 +180,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         written.pop('table')
         print(f'\nerrors drawn for {len(written)} sequences: '
               f'{osp.join(args.show_errors, "report.md")}')
+    # written under a temporary name, renamed when complete
     if args.csv:
-        pd.concat(tables, names=['backend']).to_csv(args.csv)
+        with atomic_open(args.csv) as f:
+            pd.concat(tables, names=['backend']).to_csv(f)
     if args.json:
-        with open(args.json, 'w') as f:
+        with atomic_open(args.json) as f:
             json.dump(_to_json(tables, args.benchmark, diff, unexplained),
                       f, indent=2)
     return 3 if unexplained is not None and len(unexplained) else 0
@@ -163,9 +194,16 @@ def main(argv: Optional[List[str]] = None) -> int:
 def _report(tables: Dict[str, pd.DataFrame], diff: pd.DataFrame,
             unexplained: pd.DataFrame) -> None:
     """Print where the back-ends differ and whether that is explained."""
+    empty = sequences_without_targets(tables)
+    if empty:
+        print('\nnothing to evaluate in ' + ', '.join(map(str, empty)) +
+              ': no ground-truth target after distractor removal; their '
+              'MOTA, IDF1, MOTP, IDP, IDR, Rcll and Prcn are undefined '
+              '(TrackEval prints 0, motmetrics -) and not compared')
     if not len(diff):
-        print('\ntrackeval and motmetrics agree on MOTA, IDF1, FP, FN '
-              'and IDS')
+        print('\ntrackeval and motmetrics agree on every count and score '
+              'both compute (MOTA, IDF1, MOTP, MT, ML, FP, FN, IDS, Frag, '
+              'IDP, IDR, Rcll, Prcn, GT_IDs)')
         return
     relinks = tables['motmetrics']['Relinks'].drop('OVERALL')
     print('\nmotmetrics - trackeval, where they differ:')

@@ -22,6 +22,7 @@ from mmmtl.formats import (
     tracks_to_rows,
     write_mot_results,
 )
+from mmmtl.utils import check_output_dir
 
 from .offline_eval import (
     ALL_METRICS,
@@ -164,6 +165,10 @@ class MMMTLMOTMetric(BaseVideoMetric):
         ]
         self.gt_root = gt_root
         self.gt_file = gt_file
+        if outfile_prefix is not None and gt_root is not None:
+            # the files written (<outfile_prefix>/gt/<SEQ>/seqinfo.ini, ...)
+            # must never replace the ground truth read from gt_root
+            check_output_dir(outfile_prefix, [gt_root], 'outfile_prefix')
         self.cross_check = cross_check
         self.result_decimals = result_decimals
         # sequences being collected, by name; finished ones go to results
@@ -350,8 +355,8 @@ class MMMTLMOTMetric(BaseVideoMetric):
                          logger: MMLogger) -> None:
         diff = compare_backends(tables)
         if not len(diff):
-            logger.info('motmetrics agrees with TrackEval on MOTA, IDF1, '
-                        'FP, FN and IDS')
+            logger.info('motmetrics agrees with TrackEval on every count '
+                        'and score both compute')
             return
         bad = unexplained_disagreement(tables)
         relinks = int(tables['motmetrics'].loc[OVERALL, 'Relinks'])

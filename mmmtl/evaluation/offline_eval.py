@@ -43,7 +43,7 @@ import os
 import os.path as osp
 import tempfile
 import warnings
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -58,6 +58,15 @@ from mmmtl.formats import (
     write_trackeval_layout,
 )
 
+__all__ = [
+    'AGREEMENT_METRICS', 'ALL_METRICS', 'BACKENDS', 'COUNT_METRICS',
+    'IDENTITY_METRICS', 'TABLE_METRICS', 'UNDEFINED_WITHOUT_TARGETS',
+    'compare_backends', 'eval_motmetrics', 'eval_trackeval', 'evaluate_mot',
+    'evaluate_sequences', 'evaluation_inputs', 'format_table',
+    'load_sequences', 'run_motmetrics', 'run_trackeval',
+    'sequences_without_targets', 'unexplained_disagreement'
+]
+
 #: The papers' table, in order.
 TABLE_METRICS = ('MOTA', 'IDF1', 'HOTA', 'MOTP', 'MT', 'ML', 'FP', 'FN',
                  'IDS')
@@ -69,8 +78,10 @@ ALL_METRICS = TABLE_METRICS + EXTRA_METRICS
 #: Columns holding counts (the rest are percentages).
 COUNT_METRICS = ('MT', 'ML', 'FP', 'FN', 'IDS', 'Frag', 'GT_IDs',
                  'Relinks')
-#: Columns compared between the two back-ends.
-AGREEMENT_METRICS = ('MOTA', 'IDF1', 'FP', 'FN', 'IDS')
+#: Columns compared between the two back-ends: every column both compute
+#: that the tables print (HOTA, DetA and AssA are TrackEval's only).
+AGREEMENT_METRICS = ('MOTA', 'IDF1', 'MOTP', 'MT', 'ML', 'FP', 'FN', 'IDS',
+                     'Frag', 'IDP', 'IDR', 'Rcll', 'Prcn', 'GT_IDs')
 #: Columns that must agree whatever the tracks (one global optimum).
 IDENTITY_METRICS = ('IDF1', 'IDP', 'IDR', 'GT_IDs')
 BACKENDS = ('trackeval', 'motmetrics')
@@ -156,6 +167,44 @@ def load_sequences(gt_root: str,
         results = read_mot_results(res_file, info.seq_length)
         sequences.append(MOTSequence(seq, info.seq_length, gt, results))
     return sequences
+
+
+def evaluation_inputs(gt_root: str,
+                      results_dir: str,
+                      gt_file: str = 'gt/gt.txt') -> List[str]:
+    """The files an evaluation of ``gt_root`` and ``results_dir`` may read.
+
+    Every file of ``results_dir`` and, in each sequence folder of
+    ``gt_root``, its ``seqinfo.ini``, ``gt_file`` and the files beside
+    ``gt_file``: the paths no output of the evaluation may overwrite
+    (:func:`mmmtl.utils.check_outputs`).
+
+    Args:
+        gt_root (str): Ground-truth folder.
+        results_dir (str): Folder of result files.
+        gt_file (str): Ground-truth file relative to a sequence folder.
+            Defaults to ``'gt/gt.txt'``.
+
+    Returns:
+        list[str]: Existing files (missing folders give none).
+    """
+    files = []
+    if osp.isdir(results_dir):
+        files += [
+            osp.join(results_dir, f) for f in sorted(os.listdir(results_dir))
+        ]
+    if osp.isdir(gt_root):
+        for seq in sorted(os.listdir(gt_root)):
+            seq_dir = osp.join(gt_root, seq)
+            if not osp.isdir(seq_dir):
+                continue
+            files.append(osp.join(seq_dir, 'seqinfo.ini'))
+            gt_dir = osp.dirname(osp.join(seq_dir, gt_file))
+            if osp.isdir(gt_dir):
+                files += [
+                    osp.join(gt_dir, f) for f in sorted(os.listdir(gt_dir))
+                ]
+    return [f for f in files if osp.isfile(f)]
 
 
 def _dataset(layout: TrackEvalLayout, benchmark: str, output_dir: str):
@@ -306,10 +355,19 @@ def run_motmetrics(layout: TrackEvalLayout,
     keys = ['mota', 'idf1', 'motp', 'mostly_tracked', 'mostly_lost',
             'num_false_positives', 'num_misses', 'num_switches', 'idp',
             'idr', 'recall', 'precision', 'num_fragmentations',
-            'num_unique_objects']
+            'num_unique_objects', 'num_detections']
     mh = mm.metrics.create()
     summary = mh.compute_many(
         accs, metrics=keys, names=names, generate_overall=True)
+    # motmetrics' overall MOTP weights each sequence's MOTP by its matches;
+    # a sequence without a match (nothing to evaluate) has MOTP NaN and,
+    # weight 0 or not, would make the sum NaN: leave it out
+    per_seq = summary.drop(index='OVERALL')
+    matched = per_seq['num_detections'] > 0
+    if matched.any():
+        summary.loc['OVERALL', 'motp'] = float(
+            (per_seq['motp'][matched] * per_seq['num_detections'][matched]
+             ).sum() / per_seq['num_detections'][matched].sum())
     relinks[OVERALL] = sum(relinks.values())
     rows = {}
     for name, s in summary.iterrows():
@@ -448,6 +506,56 @@ def evaluate_mot(gt_root: str,
                               verbose=verbose)
 
 
+#: Columns that have no value without ground-truth targets (ratios over
+#: the ground truth or the matches): TrackEval reports 0, motmetrics NaN.
+UNDEFINED_WITHOUT_TARGETS = ('MOTA', 'IDF1', 'MOTP', 'IDP', 'IDR', 'Rcll',
+                             'Prcn')
+
+
+def sequences_without_targets(tables: Dict[str, pd.DataFrame]) -> List[str]:
+    """Sequences with nothing to evaluate: no ground-truth target left.
+
+    A sequence whose ground truth holds only distractors, zero-marked rows
+    or no row at all has no target after TrackEval's preprocessing; its
+    ratios (:data:`UNDEFINED_WITHOUT_TARGETS`) are undefined, which
+    TrackEval writes as 0 and motmetrics as NaN.
+
+    Args:
+        tables (dict[str, pd.DataFrame]): Output of :func:`evaluate_mot`.
+
+    Returns:
+        list[str]: Names of those sequences (``OVERALL`` excluded), in
+        table order.
+    """
+    names = []
+    for table in tables.values():
+        rows = table.drop(index=OVERALL, errors='ignore')
+        for name in rows.index[rows['GT_IDs'].fillna(0) == 0]:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _differences(tables: Dict[str, pd.DataFrame], metrics: Sequence[str],
+                 atol: float) -> Tuple[pd.DataFrame, pd.DataFrame]:
+    """``motmetrics - trackeval`` and where the two differ.
+
+    A NaN against a number is a difference; two NaNs agree. The undefined
+    ratios of sequences without targets are left out (both False).
+    """
+    mm, te = tables['motmetrics'][metrics], tables['trackeval'][metrics]
+    diff = mm - te
+    bad = (diff.abs() > atol) | (mm.isna() != te.isna())
+    empty = sequences_without_targets(tables)
+    undefined = [m for m in metrics if m in UNDEFINED_WITHOUT_TARGETS]
+    if empty and undefined:
+        bad.loc[empty, undefined] = False
+    # NaN against a number shows as NaN in diff; name it instead
+    shown = diff.astype(object).where(~(mm.isna() != te.isna()),
+                                      'NaN vs number')
+    return shown, bad
+
+
 def compare_backends(
         tables: Dict[str, pd.DataFrame],
         metrics: Iterable[str] = AGREEMENT_METRICS,
@@ -458,18 +566,18 @@ def compare_backends(
         tables (dict[str, pd.DataFrame]): Output of :func:`evaluate_mot`
             with both back-ends.
         metrics (Iterable[str]): Columns to compare. Defaults to
-            :data:`AGREEMENT_METRICS`.
+            :data:`AGREEMENT_METRICS`, every column both compute.
         atol (float): Differences up to this count as agreement.
             Defaults to 1e-6.
 
     Returns:
         pd.DataFrame: ``motmetrics - trackeval`` for the rows and columns
-        where the two differ by more than ``atol`` (empty when they
-        agree).
+        where the two differ by more than ``atol``, or where one is NaN
+        and the other a number (shown as ``'NaN vs number'``); empty when
+        they agree. The undefined ratios of
+        :func:`sequences_without_targets` are not compared.
     """
-    metrics = list(metrics)
-    diff = tables['motmetrics'][metrics] - tables['trackeval'][metrics]
-    bad = diff.abs() > atol
+    diff, bad = _differences(tables, list(metrics), atol)
     return diff.loc[bad.any(axis=1), bad.any(axis=0)]
 
 
@@ -478,8 +586,9 @@ def unexplained_disagreement(tables: Dict[str, pd.DataFrame],
     """Disagreements of the back-ends that their definitions do not explain.
 
     The identity metrics (:data:`IDENTITY_METRICS`) must agree in every
-    row; the CLEAR columns of :data:`AGREEMENT_METRICS` must agree in the
-    rows where motmetrics had no chance to re-link a target after a gap
+    row; the other columns of :data:`AGREEMENT_METRICS` (CLEAR: MOTA,
+    MOTP, MT, ML, FP, FN, IDS, Frag, ...) must agree in the rows where
+    motmetrics had no chance to re-link a target after a gap
     (``Relinks == 0``, see the module docstring).
 
     Args:
@@ -493,8 +602,7 @@ def unexplained_disagreement(tables: Dict[str, pd.DataFrame],
         columns (empty when every difference is explained).
     """
     cols = list(dict.fromkeys(AGREEMENT_METRICS + IDENTITY_METRICS))
-    diff = tables['motmetrics'][cols] - tables['trackeval'][cols]
-    bad = diff.abs() > atol
+    diff, bad = _differences(tables, cols, atol)
     clear = [c for c in cols if c not in IDENTITY_METRICS]
     explained = tables['motmetrics']['Relinks'] > 0
     bad.loc[explained, clear] = False

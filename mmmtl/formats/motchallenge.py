@@ -435,10 +435,20 @@ def _check_common(values: np.ndarray, chk: _RowChecker,
     if with_ids:
         chk.check(ids != np.round(ids), 'identity is not an integer')
         chk.check(ids < 0, 'identity must be >= 0')
+        # beyond 2**53 float64 (and so TrackEval and motmetrics, which
+        # read ids as floats) merges neighbouring identities
+        chk.check(ids >= _MAX_EXACT_ID,
+                  'identity is 2**53 (9007199254740992) or more; such '
+                  'identities cannot be told apart exactly by the '
+                  'evaluation (ids are read as floats): renumber them')
     else:
         chk.check(ids != -1, 'a detection has identity -1')
     chk.check((values[:, 4] <= 0) | (values[:, 5] <= 0),
               'box width and height must be positive')
+
+
+#: Identities from here on are not exact in float64.
+_MAX_EXACT_ID = 2.0**53
 
 
 def _check_unique(values: np.ndarray, chk: _RowChecker) -> None:
@@ -447,9 +457,12 @@ def _check_unique(values: np.ndarray, chk: _RowChecker) -> None:
     idx = np.flatnonzero(ok)
     if len(idx) == 0:
         return
-    keys = values[idx, 0] * (2.0**32) + values[idx, 1]
+    # exact integer keys: frame * 2**32 + id in float64 rounds large ids
+    # together and reported duplicates that were not in the file
+    keys = values[idx, :2].astype(np.int64)
     _, first, inverse = np.unique(
-        keys, return_index=True, return_inverse=True)
+        keys, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
     dup = np.zeros(len(values), bool)
     dup[idx] = np.arange(len(idx)) != first[inverse]
     if dup.any():

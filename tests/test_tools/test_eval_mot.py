@@ -1,5 +1,6 @@
 """tools/eval_mot.py on motmetrics' TUD data and on broken input."""
 import json
+import os
 import os.path as osp
 import runpy
 import shutil
@@ -45,7 +46,7 @@ def test_both_backends_csv_json(main, tud, capsys):
     ])
     out = capsys.readouterr().out
     assert rc == 0
-    assert 'agree on MOTA, IDF1, FP, FN and IDS' in out
+    assert 'agree on every count and score' in out
     overall = [line for line in out.splitlines()
                if line.startswith('OVERALL')]
     # TrackEval then motmetrics; HOTA only from TrackEval
@@ -145,3 +146,63 @@ def test_relink_difference_is_explained(main, tmp_path, capsys):
     assert rc == 0
     assert 're-links after a gap (motmetrics only): S 1' in out
     assert 'Every difference lies in a sequence where' in out
+
+
+def _sha(path):
+    import hashlib
+    return hashlib.sha256(open(path, 'rb').read()).hexdigest()
+
+
+@pytest.mark.parametrize('flag', ['--csv', '--json'])
+@pytest.mark.parametrize('target', ['result', 'gt', 'seqinfo', 'link'])
+def test_tables_never_replace_an_input(main, tud, capsys, flag, target):
+    inputs = {
+        'result': tud / 'res' / 'TUD-Campus.txt',
+        'gt': tud / 'gt' / 'TUD-Campus' / 'gt' / 'gt.txt',
+        'seqinfo': tud / 'gt' / 'TUD-Campus' / 'seqinfo.ini',
+    }
+    victim = inputs.get(target, inputs['gt'])
+    out = victim
+    if target == 'link':
+        out = tud / 'table.txt'
+        os.symlink(victim, out)
+    before = _sha(victim)
+    rc = main(['--gt-root', str(tud / 'gt'), '--results', str(tud / 'res'),
+               '--benchmark', 'MOT15', flag, str(out)])
+    captured = capsys.readouterr()
+    assert rc == 2
+    assert 'would overwrite the input' in captured.err
+    assert 'OVERALL' not in captured.out  # refused before evaluating
+    assert _sha(victim) == before
+
+
+@pytest.mark.parametrize('value', ['1.5', 'nan', '0', '-1', 'inf'])
+def test_iou_threshold_outside_0_1_is_refused(main, tud, capsys, value):
+    with pytest.raises(SystemExit) as exc:
+        main(['--gt-root', str(tud / 'gt'), '--results', str(tud / 'res'),
+              f'--iou-thr={value}'])
+    assert exc.value.code == 2
+    assert 'argument --iou-thr: must be a finite number in (0, 1]' in \
+        capsys.readouterr().err
+
+
+def test_cross_check_names_a_sequence_with_nothing_to_evaluate(
+        main, tmp_path, capsys):
+    import numpy as np
+
+    from mmmtl.formats import write_mot_gt, write_mot_results
+    for name, cls in (('D', 7), ('S', 1)):  # D: a static person only
+        seq = tmp_path / 'gt' / name
+        (seq / 'gt').mkdir(parents=True)
+        write_seqinfo(str(seq / 'seqinfo.ini'),
+                      SeqInfo(name=name, seq_length=2))
+        gt = np.array([[t, 1, 0, 0, 10, 20, 1, cls, 1] for t in (1, 2)])
+        write_mot_gt(str(seq / 'gt' / 'gt.txt'), gt)
+        (tmp_path / 'res').mkdir(exist_ok=True)
+        write_mot_results(str(tmp_path / 'res' / f'{name}.txt'), gt[:, :7])
+    rc = main(['--gt-root', str(tmp_path / 'gt'), '--results',
+               str(tmp_path / 'res'), '--backend', 'both'])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert 'nothing to evaluate in D' in out
+    assert 'agree on every count and score' in out
