@@ -17,7 +17,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from torch import Tensor
 
-from .camera_motion import rescale_warp, to_grey_uint8, warp_kalman_states
+from .camera_motion import rescale_warp, warp_kalman_states
 from .kalman_ops import (
     check_kalman_filter,
     kf_gating_distance,
@@ -600,7 +600,7 @@ class JDETracker(BaseTracker):
         self.num_frames += 1
 
         self._predict()
-        self._compensate_camera(img, metainfo)
+        self._compensate_camera(img, metainfo, dets['bboxes'])
         matched_det, newly_lost, drop = self._associate(dets)
         self._update(dets, matched_det, newly_lost, frame_id)
         det_free = np.ones(dets['scores'].size, bool)
@@ -665,21 +665,31 @@ class JDETracker(BaseTracker):
             tracks['mean'][pool], tracks['cov'][pool] = kf_predict(
                 self.motion, mean, tracks['cov'][pool])
 
-    def _compensate_camera(self, img: Optional[Union[Tensor, np.ndarray]],
-                           metainfo: dict) -> None:
+    def _compensate_camera(self,
+                           img: Optional[Union[Tensor, np.ndarray]],
+                           metainfo: dict,
+                           bboxes: Optional[np.ndarray] = None) -> None:
         """Move every Kalman state by the camera's motion since the last
         frame (BoT-SORT's ``GMC.apply`` + ``STrack.multi_gmc``, applied to
-        all tracks after prediction). Without ``gmc`` or a frame, nothing
-        happens."""
+        all tracks after prediction). The frame's detections ``bboxes``
+        (N, 4), x1y1x2y2 in original pixels, are kept out of the estimate:
+        moving people are not the camera. Without ``gmc`` or a frame,
+        nothing happens."""
         if self.gmc is None or img is None:
             return
-        grey = to_grey_uint8(img)
-        prev, self._prev_grey = self._prev_grey, grey
-        if prev is None or self.empty:
+        if self.num_frames == 1:  # a new video: forget the last frame
+            self.gmc.reset()
+        # detector input (1, C, H, W) is in scale_factor-resized pixels
+        scale_factor = metainfo.get('scale_factor') if isinstance(
+            img, Tensor) else None
+        if bboxes is not None and scale_factor is not None:
+            bboxes = bboxes * np.tile(
+                np.asarray(scale_factor, np.float64)[:2], 2)
+        # every frame, tracks or not: the estimator keeps the last one
+        warp = self.gmc.apply(img, bboxes)
+        if self.empty:
             return
-        warp = self.gmc.estimate(prev, grey)
-        if isinstance(img, Tensor):  # detector input: resized pixels
-            warp = rescale_warp(warp, metainfo.get('scale_factor'))
+        warp = rescale_warp(warp, scale_factor)
         tracks = self._tracks
         tracks['mean'], tracks['cov'] = warp_kalman_states(
             tracks['mean'], tracks['cov'], warp)
