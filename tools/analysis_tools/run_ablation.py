@@ -63,6 +63,7 @@ TABLES: Dict[str, dict] = {
             ('HWF 1.0 / 1.0 / 1.0 (plain sum, = ce-head)', synth('ce-head'),
              '73.1 / 63.3'),
             ('uncertainty (Kendall, JDE form)', synth('ce-uw'), '-'),
+            ('FAMO', synth('ce-famo'), '-'),
             ('DWA', synth('ce-dwa'), '-'),
             ('RLW', synth('ce-rlw'), '-'),
             ('LWF literal, SENet reading', synth('ce-lwf-literal-senet'),

@@ -1,5 +1,6 @@
 from .base_loss_balancer import BaseLossBalancer
 from .dwa_loss import DWALoss
+from .famo_loss import FAMOLoss
 from .fixed_weight_loss import FixedWeightLoss
 from .geometric_loss_balance import GeometricLossBalance
 from .gradnorm_loss import GradNormLoss
@@ -9,7 +10,7 @@ from .rlw_loss import RLWLoss
 from .uncertainty_weight_loss import UncertaintyWeightLoss
 
 __all__ = [
-    'BaseLossBalancer', 'DWALoss', 'FixedWeightLoss', 'GeometricLossBalance',
-    'GradNormLoss', 'LWFLiteralLoss', 'LWFLoss', 'RLWLoss',
-    'UncertaintyWeightLoss'
+    'BaseLossBalancer', 'DWALoss', 'FAMOLoss', 'FixedWeightLoss',
+    'GeometricLossBalance', 'GradNormLoss', 'LWFLiteralLoss', 'LWFLoss',
+    'RLWLoss', 'UncertaintyWeightLoss'
 ]

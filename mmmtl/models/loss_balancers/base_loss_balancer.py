@@ -2,7 +2,8 @@
 import math
 from abc import ABCMeta, abstractmethod
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from contextlib import nullcontext
+from typing import ContextManager, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmdet.utils import OptMultiConfig
@@ -15,6 +16,13 @@ from mmmtl.utils.misc import current_iter_str
 LossValue = Union[Tensor, Sequence[Tensor]]
 
 DEFAULT_TASK_KEYS = dict(cls='loss_cls', reg='loss_bbox', reid='loss_reid')
+
+
+def _autocast_off(device: torch.device) -> ContextManager:
+    """A context that disables ``torch.autocast`` on ``device``'s type."""
+    if device.type in ('cpu', 'cuda', 'xpu', 'hpu', 'mps'):
+        return torch.autocast(device_type=device.type, enabled=False)
+    return nullcontext()
 
 
 class BaseLossBalancer(BaseModule, metaclass=ABCMeta):
@@ -37,7 +45,13 @@ class BaseLossBalancer(BaseModule, metaclass=ABCMeta):
     ``FloatingPointError`` that names the loss key and the iteration before
     the balancer's state or parameters can be updated.
 
-    Subclasses implement :meth:`compute_weights`.
+    Under mixed precision the task losses are cast to float32 and the
+    weights computed with ``torch.autocast`` disabled (an MLP such as
+    LWF's would otherwise run in bfloat16/float16), so the weights and the
+    weighted losses are float32 whatever the detector ran in.
+
+    Subclasses implement :meth:`compute_weights` and may add log values
+    with :meth:`log_entries`.
 
     Args:
         task_keys (dict[str, str]): Ordered mapping of task name to the key
@@ -93,7 +107,20 @@ class BaseLossBalancer(BaseModule, metaclass=ABCMeta):
             keys, the balancer's auxiliary losses, every other input entry
             unchanged, and the log entries ``w_<task>`` and ``raw_<task>``.
         """
-        raw = self._gather(losses)
+        # Under mixed precision (``torch.autocast``) the task losses may
+        # be bfloat16/float16: the weights, their MLPs and statistics are
+        # computed in float32 with autocast off, so that a weight and the
+        # product ``w_i L_i`` keep float32's precision.
+        raw = [
+            r.float() if r.dtype in (torch.float16, torch.bfloat16) else r
+            for r in self._gather(losses)
+        ]
+        with _autocast_off(raw[0].device):
+            return self._weight(losses, raw)
+
+    def _weight(self, losses: Dict[str, LossValue],
+                raw: List[Tensor]) -> Dict[str, Tensor]:
+        """:meth:`forward` on float32 task losses, autocast off."""
         stats = self._reduced_detached(raw)
         self._check_finite(stats, 'task loss',
                            [self.task_keys[n] for n in self.task_names])
@@ -116,7 +143,21 @@ class BaseLossBalancer(BaseModule, metaclass=ABCMeta):
         for i, name in enumerate(self.task_names):
             out[f'w_{name}'] = detached[i]
             out[f'raw_{name}'] = stats[i]
+        for key, value in self.log_entries().items():
+            if 'loss' in key:
+                raise KeyError(
+                    f'{type(self).__name__}: log entry {key!r} must not '
+                    "contain 'loss' (it would be summed into the total)")
+            out[key] = value
         return out
+
+    def log_entries(self) -> Dict[str, Tensor]:
+        """Extra 0-dim detached values to log beside ``w_<task>``.
+
+        Returns:
+            dict[str, Tensor]: Keys without ``loss``. Defaults to none.
+        """
+        return {}
 
     @abstractmethod
     def compute_weights(self, raw: List[Tensor],

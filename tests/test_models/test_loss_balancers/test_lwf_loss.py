@@ -290,6 +290,9 @@ def test_lwf_configs_build_shrunk():
         elif tag == 'ce-gradnorm':
             assert type(bal).__name__ == 'GradNormLoss'
             assert bal.shared_layer_path == 'detector.neck.fpn_convs'
+        elif tag == 'ce-famo':
+            assert type(bal).__name__ == 'FAMOLoss'
+            assert (bal.lr, bal.weight_decay) == (0.025, 0.001)
         elif tag in ('ce-uw', 'ce-dwa', 'ce-rlw'):
             assert type(bal).__name__ in ('UncertaintyWeightLoss',
                                           'DWALoss', 'RLWLoss')
