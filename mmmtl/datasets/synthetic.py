@@ -44,6 +44,8 @@ from mmmtl.formats import (
     write_seqinfo,
 )
 
+from .sequence_folder import claim_sequence_folders
+
 #: Column names of a ground-truth row (MOT17 ``gt.txt``); the format
 #: module's :data:`~mmmtl.formats.GT_FIELDS`.
 GT_COLUMNS = GT_FIELDS
@@ -474,8 +476,8 @@ def write_mot_split(out_dir: str,
                     jpeg_quality: int = 95,
                     workers: int = 2,
                     name_prefix: Optional[str] = None,
-                    pan: Union[float, Sequence[float]] = 0.
-                    ) -> List[str]:
+                    pan: Union[float, Sequence[float]] = 0.,
+                    overwrite: bool = False) -> List[str]:
     """Write synthetic sequences in the MOTChallenge layout.
 
     Layout: ``out_dir/<split>/<SEQ>/img1/000001.jpg``, ``gt/gt.txt`` and
@@ -505,10 +507,22 @@ def write_mot_split(out_dir: str,
         pan (float | Sequence[float]): Camera pan in pixels per frame (see
             :class:`SyntheticMOTScene`), or one per sequence. Defaults to
             0.
+        overwrite (bool): Clear sequence folders that hold another run
+            (see :func:`~mmmtl.datasets.sequence_folder.
+            claim_sequence_folders`) instead of refusing them. Defaults to
+            False.
 
     Returns:
         list[str]: Paths of the written sequence folders.
+
+    Raises:
+        ValueError: ``num_seqs`` or ``num_frames`` below 1.
+        FileExistsError: A sequence folder holds another run's sequence
+            and ``overwrite`` is False.
     """
+    if num_seqs < 1 or num_frames < 1:
+        raise ValueError('num_seqs and num_frames must be >= 1, got '
+                         f'{num_seqs} and {num_frames}')
     prefix = name_prefix or f'SYN{seed}'
     next_id = 1
     seq_dirs = []
@@ -518,6 +532,13 @@ def write_mot_split(out_dir: str,
     if len(pans) != num_seqs:
         raise ValueError(f'pan gives {len(pans)} values for {num_seqs} '
                          'sequences')
+    infos = [
+        SeqInfo(name=f'{prefix}-{k + 1:02d}', seq_length=num_frames,
+                frame_rate=frame_rate, im_width=int(size[0]),
+                im_height=int(size[1])) for k in range(num_seqs)
+    ]
+    claim_sequence_folders([osp.join(out_dir, split, i.name) for i in infos],
+                           infos, overwrite)
     with ThreadPoolExecutor(max(1, workers)) as pool:
         for k in range(num_seqs):
             name = f'{prefix}-{k + 1:02d}'
@@ -538,10 +559,6 @@ def write_mot_split(out_dir: str,
             next_id = scene.next_id
             write_mot_gt(
                 osp.join(seq_dir, 'gt', 'gt.txt'), np.concatenate(gts))
-            write_seqinfo(
-                osp.join(seq_dir, 'seqinfo.ini'),
-                SeqInfo(name=name, seq_length=num_frames,
-                        frame_rate=frame_rate, im_width=int(size[0]),
-                        im_height=int(size[1])))
+            write_seqinfo(osp.join(seq_dir, 'seqinfo.ini'), infos[k])
             seq_dirs.append(seq_dir)
     return seq_dirs

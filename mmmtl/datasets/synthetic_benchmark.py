@@ -54,6 +54,7 @@ from .benchmark_profiles import (
     SequenceProfile,
     get_profile,
 )
+from .sequence_folder import claim_sequence_folders
 from .synthetic import SyntheticMOTScene
 
 FRAME, ID, X, Y, W, H, CONF, CLS, VIS = range(9)
@@ -276,7 +277,8 @@ def write_benchmark(out_dir: str,
                     people_scale: float = 1.0,
                     camera_noise: bool = True,
                     jpeg_quality: int = 90,
-                    workers: int = 2) -> List[str]:
+                    workers: int = 2,
+                    overwrite: bool = False) -> List[str]:
     """Write a benchmark-shaped synthetic dataset in the MOTChallenge layout.
 
     Args:
@@ -300,9 +302,17 @@ def write_benchmark(out_dir: str,
             Defaults to True.
         jpeg_quality (int): JPEG quality. Defaults to 90.
         workers (int): Threads encoding JPEGs. Defaults to 2.
+        overwrite (bool): Clear sequence folders that hold another run
+            (:func:`~mmmtl.datasets.sequence_folder.
+            claim_sequence_folders`) instead of refusing them. Defaults to
+            False.
 
     Returns:
         list[str]: The written sequence folders, detector copies included.
+
+    Raises:
+        FileExistsError: A sequence folder holds another run's sequence
+            and ``overwrite`` is False.
     """
     prof = (profile if isinstance(profile, BenchmarkProfile) else
             get_profile(profile))
@@ -322,6 +332,16 @@ def write_benchmark(out_dir: str,
     detect_classes = sorted({1, *prof.evaluated_classes, *prof.roles} -
                             {3, 6})
     params = [int(cv2.IMWRITE_JPEG_QUALITY), int(jpeg_quality)]
+    claimed, infos = [], []
+    for seq in seqs:
+        size = scaled_size(seq, scale)
+        for name, _ in _folder_names(prof, seq):
+            claimed.append(osp.join(out_dir, seq.split, name))
+            infos.append(
+                SeqInfo(name=name, seq_length=min(frames, seq.seq_length),
+                        frame_rate=seq.frame_rate, im_width=size[0],
+                        im_height=size[1]))
+    claim_sequence_folders(claimed, infos, overwrite)
     written, next_id = [], 1
     with ThreadPoolExecutor(max(1, workers)) as pool:
         for k, seq in enumerate(prof.sequences):
