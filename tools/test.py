@@ -20,6 +20,7 @@ from mmengine.config import Config, DictAction
 
 import mmmtl  # noqa: F401  (registers mmmtl's components and loaders)
 from mmmtl.apis import build_test_runner
+from mmmtl.deploy import read_onnx_metadata
 from mmmtl.utils import init_cpu_dist_if_needed
 
 
@@ -72,6 +73,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                          '--allow-partial')
         if not osp.isfile(args.onnx):
             parser.error(f'ONNX file {args.onnx} not found')
+        try:  # empty, truncated or not ONNX: one line, not a traceback
+            read_onnx_metadata(args.onnx)
+        except ValueError as e:
+            parser.error(str(e))
     elif args.onnx:
         parser.error('--onnx is read with --backend onnxruntime')
     elif args.checkpoint and args.random_weights:

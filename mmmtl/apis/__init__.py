@@ -5,6 +5,12 @@ from .backends import (
     onnxruntime_cfg,
 )
 from .demo import build_track_visualizer, track_to_files
+from .deploy import (
+    calibration_frame_paths,
+    calibration_inputs,
+    network_input,
+    pipeline_at_shape,
+)
 from .inference import (
     TrackVideoStats,
     detect_frame,
@@ -33,6 +39,10 @@ __all__ = [
     'build_test_runner', 'build_track_visualizer', 'check_outputs',
     'init_track_model', 'open_frame_source', 'partial_path',
     'track_to_files', 'track_video'
+]
+__all__ += [
+    'calibration_frame_paths', 'calibration_inputs', 'network_input',
+    'pipeline_at_shape'
 ]
 __all__ += [
     'BACKENDS', 'compile_detector', 'detect_frame', 'init_mot_model',

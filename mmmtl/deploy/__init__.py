@@ -10,9 +10,20 @@ from .onnx_export import (
     output_names,
     read_onnx_metadata,
 )
-from .ort_detector import ORTDetector
+from .ort_detector import ONNXModelError, ORTDetector
+from .quantize import (
+    DEFAULT_FLOAT_KINDS,
+    FLOAT_KINDS,
+    INT8_TOLERANCES,
+    float_node_names,
+    int8_accuracy_verdict,
+    quantize_detector_onnx,
+)
 
 __all__ = [
-    'OUTPUT_KINDS', 'DetectorRawOutputs', 'ORTDetector',
-    'export_detector_onnx', 'output_names', 'read_onnx_metadata'
+    'DEFAULT_FLOAT_KINDS', 'FLOAT_KINDS', 'INT8_TOLERANCES', 'OUTPUT_KINDS',
+    'DetectorRawOutputs',
+    'ONNXModelError', 'ORTDetector', 'export_detector_onnx',
+    'float_node_names', 'int8_accuracy_verdict', 'output_names',
+    'quantize_detector_onnx', 'read_onnx_metadata'
 ]

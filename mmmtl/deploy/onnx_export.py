@@ -185,8 +185,20 @@ def read_onnx_metadata(onnx_file: str) -> Dict:
 
     Returns:
         dict: The metadata; empty when the graph has none.
+
+    Raises:
+        FileNotFoundError: No such file.
+        ValueError: The file is not a readable ONNX model (naming it).
     """
-    model = _import_onnx().load(onnx_file, load_external_data=False)
+    if not osp.isfile(onnx_file):
+        raise FileNotFoundError(f'{onnx_file}: no such ONNX file')
+    try:
+        model = _import_onnx().load(onnx_file, load_external_data=False)
+    except Exception as err:  # protobuf's DecodeError and kin
+        raise ValueError(f'{onnx_file}: not a readable ONNX model '
+                         f'({type(err).__name__}: {err})') from err
+    if not model.graph.node:
+        raise ValueError(f'{onnx_file}: an empty ONNX graph (no node)')
     for entry in model.metadata_props:
         if entry.key == METADATA_KEY:
             return json.loads(entry.value)

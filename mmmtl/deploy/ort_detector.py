@@ -14,6 +14,18 @@ from torch import Tensor
 from .onnx_export import METADATA_KEY, output_names
 
 
+class ONNXModelError(ValueError):
+    """An ONNX file that onnxruntime cannot load (empty, truncated,
+    corrupt) or a graph that cannot take its input (a static graph fed
+    another size); the message names the file and the problem."""
+
+
+def _first_line(err: BaseException) -> str:
+    """The first non-empty line of an exception's message."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return lines[0] if lines else type(err).__name__
+
+
 @MODELS.register_module()
 class ORTDetector(BaseDetector):
     """Detector of a one-shot tracker with its network in onnxruntime.
@@ -44,6 +56,8 @@ class ORTDetector(BaseDetector):
 
     Raises:
         FileNotFoundError: ``onnx_file`` does not exist.
+        ONNXModelError: onnxruntime cannot load the file (empty, truncated
+            or not ONNX).
         ValueError: The graph's outputs do not match the head (another
             head type, number of levels or channel counts).
     """
@@ -76,9 +90,21 @@ class ORTDetector(BaseDetector):
         if num_threads:
             options.intra_op_num_threads = num_threads
             options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(
-            onnx_file, sess_options=options, providers=list(providers))
+        if osp.getsize(onnx_file) == 0:
+            raise ONNXModelError(f'{onnx_file}: empty file, not an ONNX '
+                                 'model; export it again')
+        try:
+            self.session = ort.InferenceSession(
+                onnx_file, sess_options=options, providers=list(providers))
+        except Exception as err:  # onnxruntime's own error classes
+            raise ONNXModelError(
+                f'{onnx_file}: onnxruntime cannot load it (truncated or '
+                f'not an ONNX model?): {_first_line(err)}') from err
         self.metadata = self._check_graph()
+        # (N, C, H, W) of a static graph; None for a symbolic dimension
+        self.input_shape = tuple(
+            d if isinstance(d, int) else None
+            for d in self.session.get_inputs()[0].shape)
 
     def _check_graph(self) -> dict:
         """Compare the graph's outputs with the head; return its metadata.
@@ -122,6 +148,32 @@ class ORTDetector(BaseDetector):
         return meta
 
     @property
+    def quantization(self) -> Optional[dict]:
+        """dict or None: How the graph was quantised (its metadata's
+        ``quantization`` entry), None for a float graph."""
+        return self.metadata.get('quantization')
+
+    def check_input_shape(self, shape: Tuple[int, ...]) -> None:
+        """Refuse an input that a static graph cannot take.
+
+        Args:
+            shape (tuple[int]): (B, 3, H, W) of the batch.
+
+        Raises:
+            ONNXModelError: Naming the file, the graph's size and the
+                input's.
+        """
+        want = self.input_shape
+        if len(shape) != len(want) or any(
+                w is not None and w != s for w, s in zip(want, shape)):
+            fmt = 'x'.join('?' if d is None else str(d) for d in want)
+            raise ONNXModelError(
+                f'{self.onnx_file}: the graph takes {fmt} inputs, got '
+                f'{"x".join(map(str, shape))}; export it with --shape '
+                f'{shape[-2]} {shape[-1]}, or without --static, or set the '
+                'test pipeline\'s Resize to the graph\'s size')
+
+    @property
     def input_name(self) -> str:
         """str: Name of the graph's image input."""
         return self.session.get_inputs()[0].name
@@ -141,6 +193,7 @@ class ORTDetector(BaseDetector):
             ``bbox_preds`` (B, A*4, H_l, W_l) and ``reid_feats``
             (B, A*D, H_l, W_l) per level, on the device of the inputs.
         """
+        self.check_input_shape(tuple(batch_inputs.shape))
         array = np.ascontiguousarray(
             batch_inputs.detach().cpu().numpy(), dtype=np.float32)
         outs = self.session.run(None, {self.input_name: array})

@@ -147,3 +147,84 @@ def test_benchmark_backends_and_threads(tmp_path):
     _, ort = _detections(tool, args, 'onnxruntime', tmp_path)
     torch.testing.assert_close(ort.bboxes, eager.bboxes, rtol=0, atol=1e-3)
     torch.testing.assert_close(ort.scores, eager.scores, rtol=0, atol=1e-4)
+
+
+def _int8_record(path, float_kinds):
+    """An accuracy record as tools/deployment/check_int8_accuracy.py
+    writes it (the metrics are inputs of the benchmark, not checked)."""
+    from mmmtl.deploy import int8_accuracy_verdict
+    metrics = dict(
+        fp32=dict(HOTA=50.0, IDF1=60.0, IDSW=40.0),
+        int8=dict(HOTA=49.5, IDF1=60.2, IDSW=41.0))
+    record = dict(
+        config='quickstart.py', metrics=metrics,
+        int8=dict(quantization=dict(float_kinds=float_kinds)),
+        verdict=int8_accuracy_verdict(metrics['fp32'], metrics['int8']))
+    with open(path, 'w') as f:
+        json.dump(record, f)
+    return path
+
+
+def test_int8_ratio_needs_its_accuracy_record(tmp_path, capsys):
+    config = _write_config(str(tmp_path / 'b.py'), 'CEHead')
+    tool = _load_tool()
+    base = [config, '--backend', 'pytorch', 'onnxruntime-int8']
+    for extra, message in (
+            ([], 'no INT8 ratio without its accuracy'),
+            (['--out', str(tmp_path / 'fps.json')], 'int8_accuracy.json'),
+            (['--int8-accuracy', _int8_record(
+                str(tmp_path / 'acc.json'), ['reid_feat'])],
+             "kept ['reid_feat'] in float")):
+        with pytest.raises(SystemExit) as exit_info:
+            tool.parse_args(base + extra)
+        assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err
+    # found beside --out, made with the same float kinds: accepted
+    _int8_record(str(tmp_path / 'int8_accuracy.json'), [])
+    args = tool.parse_args(base + ['--out', str(tmp_path / 'fps.json')])
+    assert args.int8_record['passed'] is True
+
+
+@pytest.mark.parametrize('flag', ['--iters', '--max-boxes', '--nms-pre',
+                                  '--num-targets', '--threads', '--shape',
+                                  '--calib-frames'])
+@pytest.mark.parametrize('value', ['0', '-1', 'nan', '1e30'])
+def test_numeric_flags_are_range_checked(tmp_path, capsys, flag, value):
+    tool = _load_tool()
+    values = [value, '96'] if flag == '--shape' else [value]
+    with pytest.raises(SystemExit) as exit_info:
+        tool.parse_args(['a.py', flag, *values])
+    assert exit_info.value.code == 2
+    assert flag in capsys.readouterr().err
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec('onnxruntime') is None
+    or importlib.util.find_spec('onnx') is None,
+    reason='onnx/onnxruntime not installed (pip install "mmmtl[deploy]")')
+def test_benchmark_int8_beside_fp32(tmp_path, capsys):
+    """Eager, FP32 and INT8 onnxruntime in one run, with the CPU's flags
+    and the accuracy record's verdict beside the INT8 ratio."""
+    config = _write_config(str(tmp_path / 'b.py'), 'CEHead')
+    record = _int8_record(str(tmp_path / 'acc.json'), [])
+    tool = _load_tool()
+    results = tool.main([
+        config, '--backend', 'pytorch', 'onnxruntime', 'onnxruntime-int8',
+        '--threads', '1', '--shape', '64', '96', '--warmup', '1', '--iters',
+        '1', '--max-boxes', '5', '--num-targets', '3', '--int8-accuracy',
+        record
+    ])
+    run = results['runs'][0]
+    assert list(run['variants']) == [
+        'A:pytorch', 'A:onnxruntime', 'A:onnxruntime-int8'
+    ]
+    assert run['variants']['A:onnxruntime-int8']['detector']['boxes_mean'] \
+        == 5
+    quant = results['configs'][config]['quantization']
+    assert quant['dtype'] == 'int8' and quant['float_kinds'] == []
+    assert 'synthetic' in quant['calibration']['source']
+    assert results['int8_accuracy']['file'] == record
+    assert isinstance(results['cpu_flags'], list)
+    text = capsys.readouterr().out
+    assert 'instruction sets:' in text
+    assert 'HOTA -0.50, IDF1 +0.20, IDSW +2.5% against FP32' in text

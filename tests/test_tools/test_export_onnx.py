@@ -12,7 +12,6 @@ from mmengine.registry import init_default_scope
 from mmmtl.apis import VideoSink
 from mmmtl.datasets import generate_sequence
 from mmmtl.testing import tiny_mot_cfg
-from mmmtl.utils.checkpoint import CheckpointMismatchError
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec('onnxruntime') is None
@@ -86,7 +85,7 @@ def test_export_checks_and_compares(assets, capsys):
     assert meta['opset'] == 17 and meta['dynamic'] is True
 
 
-def test_export_refuses_bad_arguments(assets, tmp_path):
+def test_export_refuses_bad_arguments(assets, tmp_path, capsys):
     tool = _load_tool('deployment', 'export_onnx.py')
     with pytest.raises(SystemExit):  # would overwrite the checkpoint
         tool.parse_args([
@@ -98,15 +97,130 @@ def test_export_refuses_bad_arguments(assets, tmp_path):
             assets['config'], assets['checkpoint'], '--out', 'm.onnx',
             '--shape', '60', '96'
         ])
-    # a checkpoint of another model is refused, not half loaded
+    # a checkpoint of another model is refused, not half loaded: one line
+    # naming the checkpoint and the keys, without advice to use a flag the
+    # exporter does not have
     other = str(tmp_path / 'other.pth')
     torch.save(dict(state_dict={'detector.foo': torch.zeros(1)}), other)
-    with pytest.raises(CheckpointMismatchError, match='foo'):
-        tool.main([
-            assets['config'], other, '--out', str(tmp_path / 'm.onnx'),
-            '--shape', '64', '96'
-        ])
+    capsys.readouterr()
+    assert tool.main([
+        assets['config'], other, '--out', str(tmp_path / 'm.onnx'),
+        '--shape', '64', '96'
+    ]) == 1
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and 'other.pth' in err and 'foo' in err
+    assert 'allow-partial' not in err and 'Traceback' not in err
     assert not osp.exists(tmp_path / 'm.onnx')
+    assert list(tmp_path.iterdir()) == [tmp_path / 'other.pth']
+
+
+@pytest.mark.parametrize('flag,value', [
+    ('--opset', '0'), ('--opset', '-1'), ('--opset', '99'),
+    ('--opset', 'nan'), ('--shape', '0'), ('--shape', '-32'),
+    ('--shape', 'nan'), ('--shape', '99999999999'),
+    ('--calib-frames', '0'), ('--calib-frames', '-1'),
+    ('--calib-frames', 'nan'), ('--calib-frames', '1e30')
+])
+def test_numeric_flags_are_range_checked(assets, capsys, flag, value):
+    tool = _load_tool('deployment', 'export_onnx.py')
+    argv = [assets['config'], assets['checkpoint'], '--out', 'm.onnx']
+    values = [value, '96'] if flag == '--shape' else [value]
+    extra = ['--quantize', 'int8', '--calib', str(assets['root'])] \
+        if flag == '--calib-frames' else []
+    with pytest.raises(SystemExit) as exit_info:
+        tool.parse_args(argv + extra + [flag, *values])
+    assert exit_info.value.code == 2
+    assert flag in capsys.readouterr().err
+
+
+def test_quantize_arguments(assets):
+    tool = _load_tool('deployment', 'export_onnx.py')
+    argv = [assets['config'], assets['checkpoint'], '--out', 'm.onnx']
+    for extra in (['--quantize', 'int8'],  # no calibration data
+                  ['--calib', str(assets['root'])],  # without --quantize
+                  ['--quantize', 'int8', '--calib', 'no/such/dir'],
+                  ['--quantize', 'int8', '--calib', str(assets['root']),
+                   '--opset', '11'],
+                  ['--keep-float', 'reid_feat']):
+        with pytest.raises(SystemExit) as exit_info:
+            tool.parse_args(argv + extra)
+        assert exit_info.value.code == 2, extra
+
+
+def test_static_export_at_another_shape(assets, capsys):
+    """--static at a --shape other than the config's test size."""
+    out = str(assets['root'] / 'static.onnx')
+    tool = _load_tool('deployment', 'export_onnx.py')
+    # the config resizes to 96x64; the graph is fixed at 128x160
+    assert tool.main([
+        assets['config'], assets['checkpoint'], '--out', out, '--shape',
+        '128', '160', '--static'
+    ]) == 0
+    text = capsys.readouterr().out
+    assert 'on a 128x160 synthetic frame' in text
+    import onnx
+    dims = [d.dim_value
+            for d in onnx.load(out).graph.input[0].type.tensor_type.shape.dim]
+    assert dims == [1, 3, 128, 160]
+
+
+def test_nonfinite_checkpoint_is_one_line(assets, tmp_path, capsys):
+    """NaN in the Re-ID conv: refused at load, nothing is written."""
+    state = torch.load(assets['checkpoint'], weights_only=True)
+    key = next(k for k in state['state_dict'] if 'reid' in k and
+               k.endswith('weight'))
+    state['state_dict'][key][0].fill_(float('nan'))
+    ckpt = str(tmp_path / 'nan.pth')
+    torch.save(state, ckpt)
+    out = tmp_path / 'nan.onnx'
+    tool = _load_tool('deployment', 'export_onnx.py')
+    assert tool.main([
+        assets['config'], ckpt, '--out', str(out), '--shape', '64', '96'
+    ]) == 1
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and 'nan.pth' in err and key in err
+    # the exporter has no --allow-nonfinite: no advice to use it
+    assert '--allow-' not in err and 'Traceback' not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['nan.pth']
+
+
+def test_check_fails_on_nonfinite_outputs(assets, tmp_path):
+    """The export's comparison refuses NaN outputs, naming the output."""
+    from mmmtl.apis import init_track_model, onnxruntime_cfg
+    from mmmtl.deploy import export_detector_onnx
+    tool = _load_tool('deployment', 'export_onnx.py')
+    init_default_scope('mmdet')
+    model = init_track_model(assets['config'], assets['checkpoint'])
+    with torch.no_grad():
+        model.detector.bbox_head.reid_embed.weight[0].fill_(float('nan'))
+    onnx_file = str(tmp_path / 'nan.onnx')
+    export_detector_onnx(model.detector, onnx_file, shape=(64, 96))
+    ort_detector = MODELS.build(
+        onnxruntime_cfg(model.cfg, onnx_file).model.detector)
+    with pytest.raises(tool.ExportCheckError,
+                       match='PyTorch output reid_feat_0 holds NaN'):
+        tool.compare(model, ort_detector, (64, 96))
+
+
+def test_quantize_int8_export(assets, tmp_path, capsys):
+    from mmmtl.datasets import write_mot_split
+    from mmmtl.deploy import read_onnx_metadata
+    write_mot_split(str(tmp_path / 'data'), num_seqs=1, num_frames=4,
+                    size=(W, H), seed=2, num_targets=3, workers=1)
+    out = str(tmp_path / 'int8.onnx')
+    tool = _load_tool('deployment', 'export_onnx.py')
+    assert tool.main([
+        assets['config'], assets['checkpoint'], '--out', out, '--shape',
+        '64', '96', '--quantize', 'int8', '--calib',
+        str(tmp_path / 'data' / 'train'), '--calib-frames', '3',
+        '--keep-float', 'reid_feat'
+    ]) == 0
+    text = capsys.readouterr().out
+    assert 'quantised to INT8 (QDQ' in text and '3 frames' in text
+    meta = read_onnx_metadata(out)
+    assert meta['head'] == 'CEHead'
+    assert meta['quantization']['float_kinds'] == ['reid_feat']
+    assert meta['quantization']['calibration']['frames'] == 3
 
 
 def _rows(path):
@@ -152,3 +266,60 @@ def test_demo_backend_arguments(assets):
         assets['video'], assets['config'], '--backend', 'onnxruntime',
         '--onnx', onnx_file, '--out-txt', onnx_file
     ]) == 2
+
+
+def test_int8_accuracy_check_refuses_float_graph(assets, tmp_path, capsys):
+    """check_int8_accuracy.py: an FP32 graph given as --int8 is refused
+    before any test run, and --out may not be an input."""
+    fp32 = str(tmp_path / 'fp32.onnx')
+    assert _load_tool('deployment', 'export_onnx.py').main([
+        assets['config'], assets['checkpoint'], '--out', fp32, '--shape',
+        '64', '96'
+    ]) == 0
+    tool = _load_tool('deployment', 'check_int8_accuracy.py')
+    capsys.readouterr()
+    assert tool.main([
+        assets['config'], '--fp32', fp32, '--int8', fp32, '--out',
+        str(tmp_path / 'acc.json')
+    ]) == 1
+    err = capsys.readouterr().err
+    assert 'fp32.onnx: not a quantised graph' in err
+    assert not (tmp_path / 'acc.json').exists()
+    with pytest.raises(SystemExit) as exit_info:
+        tool.parse_args([
+            assets['config'], '--fp32', fp32, '--int8', fp32, '--out', fp32
+        ])
+    assert exit_info.value.code == 2
+    for value in ('-1', 'nan', '1e30'):
+        with pytest.raises(SystemExit):
+            tool.parse_args([
+                assets['config'], '--fp32', fp32, '--int8', fp32, '--out',
+                'a.json', '--hota-tol', value
+            ])
+
+
+@pytest.mark.parametrize('content', [b'', b'\x08\x07garbage', 'truncated'])
+def test_test_tool_refuses_unreadable_onnx(assets, tmp_path, capsys,
+                                           content):
+    """tools/test.py --onnx of an empty, corrupt or truncated file: exit 2
+    and one line naming the file, before anything is built."""
+    path = str(tmp_path / 'bad.onnx')
+    if content == 'truncated':
+        good = str(tmp_path / 'good.onnx')
+        _load_tool('deployment', 'export_onnx.py').main([
+            assets['config'], assets['checkpoint'], '--out', good,
+            '--shape', '64', '96'
+        ])
+        with open(good, 'rb') as f:
+            content = f.read()[:3000]
+    with open(path, 'wb') as f:
+        f.write(content)
+    capsys.readouterr()
+    tool = _load_tool('test.py')
+    with pytest.raises(SystemExit) as exit_info:
+        tool.parse_args([
+            assets['config'], '--backend', 'onnxruntime', '--onnx', path
+        ])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert 'bad.onnx' in err and 'Traceback' not in err

@@ -18,7 +18,16 @@ Backends (``--backend``, one or more), all built by
   (inductor); the first (warm-up) frame pays for the compilation;
 - ``onnxruntime``: the network exported to ONNX
   (:func:`mmmtl.deploy.export_detector_onnx`) and run by onnxruntime with
-  ``--threads`` intra-op threads.
+  ``--threads`` intra-op threads;
+- ``onnxruntime-int8``: that graph quantised to INT8
+  (:func:`mmmtl.deploy.quantize_detector_onnx`, the settings of
+  ``tools/deployment/export_onnx.py --quantize int8``), calibrated on
+  ``--calib`` frames (default: the benchmark's own synthetic frames),
+  run by the same ``ORTDetector``. A speed ratio of a quantised graph
+  means little without its accuracy: this backend needs the record of
+  ``tools/deployment/check_int8_accuracy.py`` (``--int8-accuracy FILE``,
+  or ``int8_accuracy.json`` beside ``--out``), made with the same
+  ``--keep-float`` kinds, and prints its verdict beside the ratio.
 
 Pre-processing, post-processing (``predict_by_feat``) and the tracker are
 the same PyTorch code for every backend.
@@ -44,6 +53,11 @@ Examples::
         --backend pytorch compile onnxruntime --threads 1 2 \
         --shape 608 1088 --warmup 3 --iters 10 \
         --out benchmarks/results/fps_backends_cpu.json
+    # eager, FP32 and INT8 onnxruntime, 1 thread
+    python tools/analysis_tools/benchmark_fps.py $H/ce-head_$S \
+        --backend pytorch onnxruntime onnxruntime-int8 --threads 1 \
+        --int8-accuracy benchmarks/results/int8_accuracy.json \
+        --out benchmarks/results/fps_int8_cpu.json
 """
 import argparse
 import inspect
@@ -67,12 +81,22 @@ from mmengine.registry import init_default_scope
 
 from mmmtl.apis import (
     BACKENDS,
+    calibration_inputs,
     detect_frame,
     init_mot_model,
+    network_input,
     prepare_frame,
     track_frame,
 )
 from mmmtl.datasets import generate_sequence
+from mmmtl.deploy import DEFAULT_FLOAT_KINDS, FLOAT_KINDS
+from mmmtl.utils.cli import bounded_int, nonnegative_int, positive_int
+
+#: Backends of this benchmark: mmmtl's, and the INT8 graph on onnxruntime.
+BENCH_BACKENDS = tuple(BACKENDS) + ('onnxruntime-int8', )
+#: CPU flags that decide the speed of int8 and bfloat16 kernels.
+ISA_FLAGS = ('avx2', 'avx512f', 'avx512bw', 'avx512_vnni', 'avx_vnni',
+             'avx512_bf16', 'amx_tile', 'amx_int8', 'amx_bf16')
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -87,36 +111,61 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--backend',
         nargs='+',
-        choices=BACKENDS,
+        choices=BENCH_BACKENDS,
         default=['pytorch'],
         help='backends; the first one is the baseline')
     parser.add_argument(
         '--shape',
-        type=int,
+        type=bounded_int(32, 8192),
         nargs=2,
         default=(608, 1088),
         metavar=('HEIGHT', 'WIDTH'),
-        help='network input size')
-    parser.add_argument('--warmup', type=int, default=5)
-    parser.add_argument('--iters', type=int, default=20)
+        help='network input size (32-8192)')
+    parser.add_argument('--warmup', type=bounded_int(0, 10000), default=5,
+                        help='untimed frames first (0-10000)')
+    parser.add_argument('--iters', type=bounded_int(1, 100000), default=20,
+                        help='timed frames (1-100000)')
     parser.add_argument('--device', default='cpu')
     parser.add_argument(
         '--max-boxes',
-        type=int,
+        type=bounded_int(1, 100000),
         default=100,
         help='boxes kept per frame after NMS (every variant)')
     parser.add_argument(
-        '--nms-pre', type=int, default=1000, help='boxes before NMS')
-    parser.add_argument('--num-targets', type=int, default=12,
+        '--nms-pre', type=bounded_int(1, 1000000), default=1000,
+        help='boxes before NMS')
+    parser.add_argument('--num-targets', type=bounded_int(1, 10000),
+                        default=12,
                         help='people in view of the synthetic video')
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--seed', type=nonnegative_int, default=0)
     parser.add_argument(
         '--threads',
-        type=int,
+        type=bounded_int(1, 1024),
         nargs='+',
         default=None,
-        help='CPU threads of torch and onnxruntime; several values '
-        'repeat the measurement for each (default: torch default)')
+        help='CPU threads of torch and onnxruntime (1-1024); several '
+        'values repeat the measurement for each (default: torch default)')
+    parser.add_argument(
+        '--int8-accuracy',
+        metavar='FILE',
+        help='accuracy record of tools/deployment/check_int8_accuracy.py '
+        '(onnxruntime-int8; default: int8_accuracy.json beside --out)')
+    parser.add_argument(
+        '--calib',
+        metavar='DATA_ROOT',
+        help='MOTChallenge folder whose frames calibrate the INT8 graph '
+        '(default: the benchmark\'s synthetic frames)')
+    parser.add_argument(
+        '--calib-frames', type=positive_int, default=8,
+        help='calibration frames of --calib (default 8)')
+    parser.add_argument(
+        '--keep-float',
+        nargs='*',
+        choices=FLOAT_KINDS,
+        default=None,
+        metavar='KIND',
+        help='output kinds kept in float in the INT8 graph (default: '
+        f'{" ".join(DEFAULT_FLOAT_KINDS) or "none"}, as export_onnx.py)')
     parser.add_argument(
         '--fuse-conv-bn',
         action='store_true',
@@ -132,7 +181,76 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if len(set(args.backend)) != len(args.backend):
         parser.error(f'--backend {args.backend}: a backend twice')
+    if args.keep_float is None:
+        args.keep_float = list(DEFAULT_FLOAT_KINDS)
+    if 'onnxruntime-int8' in args.backend:
+        try:
+            args.int8_record = read_int8_accuracy(args)
+        except ValueError as err:
+            parser.error(str(err))
+    elif args.int8_accuracy or args.calib:
+        parser.error('--int8-accuracy and --calib are read with --backend '
+                     'onnxruntime-int8')
+    if args.calib and not osp.isdir(args.calib):
+        parser.error(f'--calib {args.calib}: not a folder')
     return args
+
+
+def read_int8_accuracy(args: argparse.Namespace) -> Dict[str, Any]:
+    """The INT8 accuracy record that must accompany an INT8 ratio.
+
+    ``--int8-accuracy FILE``, else ``int8_accuracy.json`` in the folder of
+    ``--out``.
+
+    Returns:
+        dict: ``file``, ``passed``, ``failed``, ``deltas``, ``metrics``,
+        ``float_kinds`` and ``config`` of the record.
+
+    Raises:
+        ValueError: No record, an unreadable one, or one made with other
+            ``--keep-float`` kinds than this run's (the message names it).
+    """
+    path = args.int8_accuracy
+    if path is None and args.out:
+        path = osp.join(osp.dirname(osp.abspath(args.out)),
+                        'int8_accuracy.json')
+    if path is None or not osp.isfile(path):
+        raise ValueError(
+            'no INT8 ratio without its accuracy: --backend onnxruntime-int8 '
+            'needs the record of tools/deployment/check_int8_accuracy.py '
+            f'(--int8-accuracy FILE, or int8_accuracy.json beside --out); '
+            f'{path or "no --out"} not found')
+    try:
+        with open(path) as f:
+            record = json.load(f)
+        verdict = record['verdict']
+        kinds = record['int8']['quantization']['float_kinds']
+        out = dict(
+            file=path, config=record['config'], passed=verdict['passed'],
+            failed=verdict['failed'], deltas=verdict['deltas'],
+            metrics=record['metrics'], float_kinds=kinds)
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ValueError(f'{path}: not an INT8 accuracy record of '
+                         f'check_int8_accuracy.py ({err!r})') from err
+    if sorted(kinds) != sorted(args.keep_float):
+        raise ValueError(
+            f'{path}: its INT8 graph kept {kinds or "nothing"} in float, '
+            f'this run keeps {args.keep_float or "nothing"} (--keep-float): '
+            'the accuracy would not be that of the graph timed')
+    return out
+
+
+def cpu_flags() -> List[str]:
+    """The CPU's instruction-set flags of :data:`ISA_FLAGS` it has."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('flags'):
+                    have = set(line.split(':', 1)[1].split())
+                    return [f for f in ISA_FLAGS if f in have]
+    except OSError:
+        pass
+    return []
 
 
 def _fix_test_cfgs(node: Any, max_boxes: int, nms_pre: int) -> int:
@@ -254,10 +372,11 @@ def build_variant(cfg: Config, backend: str, checkpoint: str,
                   onnx_file: Optional[str], args: argparse.Namespace,
                   threads: Optional[int]) -> torch.nn.Module:
     """One model through :func:`mmmtl.apis.init_mot_model`."""
-    if backend == 'onnxruntime':
+    if backend.startswith('onnxruntime'):
+        # onnxruntime-int8 is the same detector on the quantised graph
         model = init_mot_model(
             cfg,
-            backend=backend,
+            backend='onnxruntime',
             onnx_file=onnx_file,
             device=args.device,
             num_threads=threads)
@@ -364,6 +483,46 @@ def _write(results: Dict[str, Any], path: Optional[str]) -> None:
     os.replace(tmp, path)
 
 
+def export_graphs(model: torch.nn.Module, cfg: Config,
+                  frames: List[np.ndarray], prefix: str,
+                  args: argparse.Namespace,
+                  record: Dict[str, Any]) -> Dict[str, str]:
+    """The FP32 graph of a random model and, if asked, its INT8 graph.
+
+    Returns:
+        dict: ``{'onnxruntime': FP32 file, 'onnxruntime-int8': INT8 file}``
+        (the second only with that backend); times and the calibration
+        source are added to ``record``.
+    """
+    from mmmtl.deploy import export_detector_onnx, quantize_detector_onnx
+    files = dict(onnxruntime=f'{prefix}.onnx')
+    tic = time.perf_counter()
+    export_detector_onnx(model.detector, files['onnxruntime'], args.shape)
+    record['export_s'] = time.perf_counter() - tic
+    if 'onnxruntime-int8' not in args.backend:
+        return files
+    model.cfg = cfg  # the test pipeline prepares the calibration frames
+    if args.calib:
+        arrays, source = calibration_inputs(model, args.calib,
+                                            args.calib_frames)
+    else:
+        step = max(len(frames) // args.calib_frames, 1)
+        arrays = [
+            network_input(model, f).numpy()
+            for f in frames[::step][:args.calib_frames]
+        ]
+        source = (f'{len(arrays)} frames of the benchmark\'s synthetic video '
+                  '(speed does not depend on the calibration)')
+    files['onnxruntime-int8'] = f'{prefix}_int8.onnx'
+    tic = time.perf_counter()
+    meta = quantize_detector_onnx(
+        files['onnxruntime'], files['onnxruntime-int8'], arrays,
+        keep_float=args.keep_float, calib_source=source)
+    record['quantize_s'] = time.perf_counter() - tic
+    record['quantization'] = meta['quantization']
+    return files
+
+
 def run(args: argparse.Namespace) -> Dict[str, Any]:
     """Measure every variant at every thread count.
 
@@ -392,7 +551,8 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
         f'seed={args.seed}, num_targets={args.num_targets})',
         configs={},
         runs=[])
-    if 'onnxruntime' in args.backend:
+    onnx_backends = [b for b in args.backend if b.startswith('onnxruntime')]
+    if onnx_backends:
         try:
             import onnxruntime
         except ImportError as err:
@@ -400,6 +560,9 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
                 '--backend onnxruntime needs onnxruntime: pip install '
                 '"mmmtl[deploy]"') from err
         results['onnxruntime_version'] = onnxruntime.__version__
+    results['cpu_flags'] = cpu_flags()
+    if 'onnxruntime-int8' in args.backend:
+        results['int8_accuracy'] = args.int8_record
     specs = _variant_names(args)
     with tempfile.TemporaryDirectory(prefix='mmmtl_fps_') as tmp:
         cfgs, ckpts, onnx_files = [], [], []
@@ -407,28 +570,26 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
             cfg = benchmark_cfg(config, args)
             ckpt = osp.join(tmp, f'{i}.pth')
             model = random_checkpoint(cfg, ckpt, args.seed)
-            onnx_file = None
-            if 'onnxruntime' in args.backend:
-                from mmmtl.deploy import export_detector_onnx
-                onnx_file = osp.join(tmp, f'{i}.onnx')
-                tic = time.perf_counter()
-                export_detector_onnx(model.detector, onnx_file, args.shape)
-                results['configs'].setdefault(config, {})['export_s'] = \
-                    time.perf_counter() - tic
+            files = {}
+            if onnx_backends:
+                files = export_graphs(model, cfg, frames, osp.join(
+                    tmp, str(i)), args, results['configs'].setdefault(
+                        config, {}))
             params = sum(p.numel() for p in model.detector.parameters())
             results['configs'].setdefault(config, {})['params_m'] = \
                 params / 1e6
             del model
             cfgs.append(cfg)
             ckpts.append(ckpt)
-            onnx_files.append(onnx_file)
+            onnx_files.append(files)
         for threads in (args.threads or [None]):
             if threads:
                 torch.set_num_threads(threads)
             variants, batches = {}, {}
             for name, i, backend in specs:
-                variants[name] = build_variant(cfgs[i], backend, ckpts[i],
-                                               onnx_files[i], args, threads)
+                variants[name] = build_variant(
+                    cfgs[i], backend, ckpts[i], onnx_files[i].get(backend),
+                    args, threads)
                 # the pipeline is the config's, whatever the backend
                 batches[name] = [
                     prepare_frame(variants[name], f, j, len(frames))
@@ -452,6 +613,17 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
           f'random weights, {args.warmup} warm-up + {args.iters} frames, '
           'interleaved'
           + (', BatchNorm fused into convs' if args.fuse_conv_bn else ''))
+    flags = ' '.join(results['cpu_flags']) or 'none of ' + ' '.join(
+        ISA_FLAGS)
+    print(f'CPU {results["device_name"]}; instruction sets: {flags}')
+    acc = results.get('int8_accuracy')
+    if acc:
+        d = acc['deltas']
+        print(f"INT8 accuracy ({acc['file']}, {acc['config']}): HOTA "
+              f"{d['HOTA']:+.2f}, IDF1 {d['IDF1']:+.2f}, IDSW "
+              f"{d['IDSW_rel']:+.1%} against FP32 onnxruntime: "
+              + ('within tolerance' if acc['passed'] else
+                 f"OUTSIDE tolerance ({', '.join(acc['failed'])})"))
     for run_result in results['runs']:
         print(f"{run_result['threads']} thread(s)")
         print(f"  {'variant':22s}{'det FPS':>9s}{'e2e FPS':>9s}"
@@ -464,7 +636,9 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
                   f"{ratio['detector']:8.3f}{ratio['end_to_end']:8.3f}"
                   f"{r['detector']['boxes_mean']:7.1f}"
                   f"{r['end_to_end']['boxes_mean']:7.1f}"
-                  f"{r['first_frame_s']:8.1f}  {r['config']}")
+                  f"{r['first_frame_s']:8.1f}  {r['config']}"
+                  + (f"  [{' '.join(results['cpu_flags'])}]"
+                     if r['backend'] == 'onnxruntime-int8' else ''))
     if args.out:
         _write(results, args.out)
         print(f'written {args.out}')

@@ -1,0 +1,190 @@
+"""Which convolutions of an INT8 graph to keep in float, by measurement.
+
+For a trained model: export the FP32 graph once, then quantise it
+(:func:`mmmtl.deploy.quantize_detector_onnx`, the settings of
+``tools/deployment/export_onnx.py --quantize int8``) once per choice of
+output kinds kept in float (none; the Re-ID embedding conv; the
+classification convs; the box convs; all three), and measure for each
+
+- the network's error against FP32 onnxruntime on ``--frames`` frames of
+  the test split (relative L2 error per output kind; the lowest cosine
+  similarity of the embedding maps), and
+- the config's test metrics (HOTA, IDF1, MOTA, identity switches) on its
+  test set, the loop of ``tools/test.py --backend onnxruntime``,
+
+with the FP32 graph's metrics as the reference.
+
+Example (the quickstart model)::
+
+    python benchmarks/bench_int8_float_kinds.py \\
+        outputs/quickstart/quickstart_config.py \\
+        outputs/quickstart/work_dir/iter_2400.pth \\
+        --calib outputs/quickstart/data/synthmot-train/train \\
+        --out benchmarks/results/int8_float_kinds.json
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+import tempfile
+import time
+from typing import Dict, List, Optional
+
+import numpy as np
+import torch
+from mmdet.utils import register_all_modules
+from mmengine.config import Config
+
+from mmmtl.apis import (
+    build_test_runner,
+    calibration_frame_paths,
+    calibration_inputs,
+    init_track_model,
+    network_input,
+)
+from mmmtl.deploy import (
+    OUTPUT_KINDS,
+    ORTDetector,
+    export_detector_onnx,
+    int8_accuracy_verdict,
+    quantize_detector_onnx,
+)
+from mmmtl.utils.cli import bounded_int
+
+CHOICES = {
+    'none': [],
+    'reid': ['reid_feat'],
+    'cls': ['cls_score'],
+    'reg': ['bbox_pred'],
+    'all-outputs': ['cls_score', 'bbox_pred', 'reid_feat'],
+}
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    """Parse the command line.
+
+    Args:
+        argv (list[str], optional): Arguments; ``sys.argv[1:]`` when None.
+
+    Returns:
+        argparse.Namespace: The arguments.
+    """
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--calib', required=True, metavar='DATA_ROOT',
+                        help='MOTChallenge folder of calibration frames')
+    parser.add_argument('--calib-frames', type=bounded_int(1, 10000),
+                        default=32)
+    parser.add_argument('--frames', type=bounded_int(1, 10000), default=30,
+                        help='test-split frames for the output errors')
+    parser.add_argument('--choices', nargs='+', choices=list(CHOICES),
+                        default=list(CHOICES))
+    parser.add_argument('--out', required=True)
+    return parser.parse_args(argv)
+
+
+def _ort(cfg: Config, onnx_file: str) -> ORTDetector:
+    return ORTDetector(onnx_file, bbox_head=cfg.model.detector.bbox_head,
+                       test_cfg=cfg.model.detector.test_cfg)
+
+
+def output_errors(ref: ORTDetector, got: ORTDetector,
+                  inputs: List[torch.Tensor]) -> Dict[str, float]:
+    """Relative L2 error per output kind, lowest embedding cosine."""
+    num, den = {k: 0.0 for k in OUTPUT_KINDS}, {k: 0.0 for k in OUTPUT_KINDS}
+    cos_min = 1.0
+    with torch.no_grad():
+        for x in inputs:
+            r_all = ref(x, None, mode='tensor')
+            g_all = got(x, None, mode='tensor')
+            for kind, r_levels, g_levels in zip(OUTPUT_KINDS, r_all, g_all):
+                for r, g in zip(r_levels, g_levels):
+                    num[kind] += float(((r - g)**2).sum())
+                    den[kind] += float((r**2).sum())
+                    if kind == 'reid_feat':
+                        cos = torch.nn.functional.cosine_similarity(
+                            r, g, dim=1)
+                        cos_min = min(cos_min, float(cos.min()))
+    out = {f'{k}_rel_l2': (num[k] / max(den[k], 1e-12))**0.5
+           for k in OUTPUT_KINDS}
+    out['reid_feat_cos_min'] = cos_min
+    return out
+
+
+def test_metrics(cfg: Config, onnx_file: str, work_dir: str) -> Dict:
+    """HOTA, IDF1, MOTA, IDSW of the config's test set on a graph."""
+    cfg = cfg.copy()
+    cfg.work_dir = work_dir
+    metrics = build_test_runner(cfg, onnx_file=onnx_file).test()
+    short = {k.rsplit('/', 1)[-1]: float(v) for k, v in metrics.items()}
+    return dict(HOTA=short['HOTA'], IDF1=short['IDF1'], MOTA=short['MOTA'],
+                IDSW=short['IDS'])
+
+
+def main(argv: Optional[List[str]] = None) -> Dict:
+    args = parse_args(argv)
+    register_all_modules(init_default_scope=True)
+    cfg = Config.fromfile(args.config)
+    model = init_track_model(cfg, args.checkpoint, device='cpu')
+    test_root = cfg.test_dataloader.dataset.data_root
+    test_split = osp.join(test_root,
+                          cfg.test_dataloader.dataset.data_prefix.img_path)
+    results = dict(config=args.config, checkpoint=args.checkpoint,
+                   calib=args.calib, calib_frames=args.calib_frames,
+                   error_frames=args.frames, test_split=test_split,
+                   torch_threads=torch.get_num_threads(), choices={})
+    with tempfile.TemporaryDirectory(prefix='mmmtl_int8_') as tmp:
+        fp32 = osp.join(tmp, 'fp32.onnx')
+        # a dynamic graph: the traced size does not bind the test size
+        export_detector_onnx(model.detector, fp32, shape=(192, 320))
+        arrays, source = calibration_inputs(model, args.calib,
+                                            args.calib_frames)
+        results['calib_source'] = source
+        import mmcv
+        inputs = [
+            network_input(model, mmcv.imread(p))
+            for p in calibration_frame_paths(test_split, args.frames)
+        ]
+        ref = _ort(cfg, fp32)
+        tic = time.perf_counter()
+        results['fp32'] = test_metrics(cfg, fp32, osp.join(tmp, 'w_fp32'))
+        results['fp32']['test_s'] = time.perf_counter() - tic
+        print('fp32', results['fp32'], flush=True)
+        for name in args.choices:
+            int8 = osp.join(tmp, f'{name}.onnx')
+            meta = quantize_detector_onnx(fp32, int8, arrays,
+                                          keep_float=CHOICES[name],
+                                          calib_source=source)
+            row = output_errors(ref, _ort(cfg, int8), inputs)
+            row['float_nodes'] = meta['quantization']['float_nodes']
+            row['metrics'] = test_metrics(cfg, int8, osp.join(tmp, name))
+            row['verdict'] = int8_accuracy_verdict(results['fp32'],
+                                                   row['metrics'])
+            results['choices'][name] = row
+            print(name, {k: v for k, v in row.items()
+                         if k != 'float_nodes'}, flush=True)
+            os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+            with open(args.out, 'w') as f:
+                json.dump(results, f, indent=2)
+    print(f"{'kept in float':14s}{'cls relL2':>10s}{'reg relL2':>10s}"
+          f"{'reid relL2':>11s}{'reid cos':>9s}{'HOTA':>7s}{'IDF1':>7s}"
+          f"{'IDSW':>6s}  verdict")
+    f32 = results['fp32']
+    print(f"{'(FP32)':14s}{'':10s}{'':10s}{'':11s}{'':9s}{f32['HOTA']:7.2f}"
+          f"{f32['IDF1']:7.2f}{f32['IDSW']:6.0f}")
+    for name, r in results['choices'].items():
+        m = r['metrics']
+        print(f"{name:14s}{r['cls_score_rel_l2']:10.4f}"
+              f"{r['bbox_pred_rel_l2']:10.4f}{r['reid_feat_rel_l2']:11.4f}"
+              f"{r['reid_feat_cos_min']:9.4f}{m['HOTA']:7.2f}"
+              f"{m['IDF1']:7.2f}{m['IDSW']:6.0f}  "
+              + ('pass' if r['verdict']['passed'] else
+                 'FAIL ' + ','.join(r['verdict']['failed'])))
+    return results
+
+
+if __name__ == '__main__':
+    np.set_printoptions(precision=4)
+    sys.exit(main() and 0)
