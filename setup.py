@@ -88,6 +88,7 @@ if __name__ == '__main__':
             'deploy': parse_requirements('requirements/deploy.txt'),
             'mim': parse_requirements('requirements/mim.txt'),
             'optional': parse_requirements('requirements/optional.txt'),
+            'tune': parse_requirements('requirements/tune.txt'),
             'mim_requires': parse_requirements('requirements/mminstall.txt'),
         },
         zip_safe=False)

@@ -65,61 +65,28 @@ class Step:
                   flush=True)
 
 
-def make_data(args, data_root: str) -> None:
-    from mmmtl.datasets import convert_mot_to_coco, write_mot_split
-    for name, n_seqs, seed in (('synthmot-train', args.train_seqs,
-                                args.seed),
-                               ('synthmot-test', args.test_seqs,
-                                args.seed + 1000)):
-        root = osp.join(data_root, name)
-        ann = osp.join(root, 'annotations', 'train_cocoformat.json')
-        if osp.isfile(ann) and not args.force:
-            print(f'  {ann} exists, kept')
-            continue
-        # one held-out sequence is filmed by a panning camera (tracking it
-        # with camera-motion compensation: docs/tracker.md)
-        pan = [0.] * n_seqs
-        if name == 'synthmot-test' and n_seqs > 1:
-            pan[-1] = TEST_PAN
-        write_mot_split(
-            root,
-            num_seqs=n_seqs,
-            num_frames=args.frames,
-            size=(320, 192),
-            seed=seed,
-            split='train',
-            name_prefix=name.split('-')[1].upper(),
-            pan=pan)
-        convert_mot_to_coco(root, osp.join(root, 'annotations'),
-                            split_train=False)
+def data_of(args):
+    """The quickstart's data sizes (held-out sequences as long as the
+    training ones; the last one pans)."""
+    from mmmtl.datasets import SynthMOTData
+    return SynthMOTData(
+        train_seqs=args.train_seqs,
+        test_seqs=args.test_seqs,
+        frames=args.frames,
+        test_frames=args.frames,
+        pan=TEST_PAN)
 
 
 def build_cfg(args, data_root: str, work_dir: str):
     from mmengine.config import Config
-    cfg = Config.fromfile(args.config)
-    cfg.work_dir = work_dir
-    cfg.train_dataloader.dataset.data_root = osp.join(
-        data_root, 'synthmot-train') + os.sep
-    cfg.test_dataloader.dataset.data_root = osp.join(
-        data_root, 'synthmot-test') + os.sep
-    cfg.test_evaluator.gt_root = osp.join(data_root, 'synthmot-test',
-                                          'train')
-    # the classifier covers exactly the identities the converter numbered
-    ann = osp.join(data_root, 'synthmot-train', 'annotations',
-                   'train_cocoformat.json')
-    with open(ann) as f:
-        num_ids = int(json.load(f)['num_identities'])
-    cfg.model.detector.bbox_head.num_identities = num_ids
-    if args.iters is not None:
-        cfg.train_cfg.max_iters = args.iters
-        cfg.default_hooks.checkpoint.interval = args.iters
-        warm = min(100, max(1, args.iters // 10))
-        cfg.param_scheduler[0].end = warm
-        cfg.param_scheduler[1].begin = warm
-        cfg.param_scheduler[1].T_max = max(1, args.iters - warm)
-        cfg.param_scheduler[1].end = args.iters
-    cfg.randomness = dict(seed=args.seed)
-    return cfg
+
+    from mmmtl.datasets import configure_synthmot
+    return configure_synthmot(
+        Config.fromfile(args.config),
+        data_root,
+        work_dir,
+        seed=args.seed,
+        iters=args.iters)
 
 
 def train(cfg, work_dir: str, force: bool) -> str:
@@ -184,7 +151,8 @@ def main(argv=None) -> int:
     t0 = time.time()
     total = 5
     with Step(1, total, 'generate and convert synthetic sequences'):
-        make_data(args, data_root)
+        from mmmtl.datasets import make_synthmot_data
+        make_synthmot_data(data_root, data_of(args), args.seed, args.force)
     cfg = build_cfg(args, data_root, work_dir)
     cfg_path = osp.join(out, 'quickstart_config.py')
     cfg.dump(cfg_path)

@@ -13,8 +13,8 @@
 #   4. mmcv 2.1.0 from its sdist with ops, --no-build-isolation (with
 #      isolation it silently builds without ops); pip caches the wheel;
 #      the step then checks that `mmcv.ops` really imports;
-#   5. mmdet 3.3.0, the tracking, test and deploy (onnx, onnxruntime)
-#      requirements, openmim without the openxlab chain, and mmmtl itself
+#   5. mmdet 3.3.0, the tracking, test, deploy (onnx, onnxruntime) and
+#      tune (optuna) requirements, openmim without the openxlab chain, and mmmtl itself
 #      (editable), plus the
 #      `.mim` links that `mim train mmmtl` needs.
 set -euo pipefail
@@ -82,7 +82,7 @@ if [[ ! -f "$STAMP_DIR/reqs-$REQ_HASH" ]] || ! "$PY" -c 'import mmmtl' 2>/dev/nu
     # requirements/mim.txt pins opendatalab 0.0.9: 0.0.10 pulls openxlab,
     # which downgrades setuptools to 60.2 and requests to 2.28.
     "${PIP[@]}" -r requirements/mim.txt -r requirements/tests.txt \
-        -r requirements/deploy.txt
+        -r requirements/deploy.txt -r requirements/tune.txt
     log "installing mmmtl (editable)"
     "${PIP[@]}" --no-build-isolation --no-deps -e . \
         --config-settings editable_mode=compat

@@ -50,6 +50,16 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='graph from tools/deployment/export_onnx.py (onnxruntime; '
         'it holds the weights, so no checkpoint is given)')
     parser.add_argument(
+        '--save-detections', metavar='DIR',
+        help='also write what the network gave each frame (boxes, scores, '
+        'labels, embeddings) as one DIR/<SEQ>.npz per sequence, for '
+        'tools/analysis_tools/replay_tracker.py and tune_tracker.py')
+    parser.add_argument(
+        '--cache-embed-dtype', choices=('float32', 'float16'),
+        default='float32',
+        help='embedding precision in the detection cache (float32: a '
+        'replay gives exactly this run\'s numbers)')
+    parser.add_argument(
         '--work-dir',
         help='the directory to save the file containing evaluation metrics')
     parser.add_argument(
@@ -118,7 +128,9 @@ def main(argv: Optional[List[str]] = None) -> None:
         args.checkpoint,
         allow_partial=args.allow_partial,
         random_weights=args.random_weights,
-        onnx_file=args.onnx)
+        onnx_file=args.onnx,
+        save_detections=args.save_detections,
+        cache_embed_dtype=args.cache_embed_dtype)
     runner.test()
 
 

@@ -19,7 +19,16 @@ from .inference import (
     track_frame,
     track_video,
 )
+from .replay import ReplayResult, load_checked_cache, replay_tracker
 from .test import build_test_runner
+from .tune import (
+    TuneResult,
+    check_search_space,
+    config_snippet,
+    load_search_space,
+    tune_tracker,
+    write_trials,
+)
 from .video_io import (
     CaptureSource,
     FrameSource,
@@ -47,4 +56,9 @@ __all__ += [
 __all__ += [
     'BACKENDS', 'compile_detector', 'detect_frame', 'init_mot_model',
     'onnxruntime_cfg', 'prepare_frame', 'track_frame'
+]
+__all__ += [
+    'ReplayResult', 'TuneResult', 'check_search_space', 'config_snippet',
+    'load_checked_cache', 'load_search_space', 'replay_tracker',
+    'tune_tracker', 'write_trials'
 ]

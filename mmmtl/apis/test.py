@@ -12,7 +12,9 @@ def build_test_runner(cfg: Config,
                       checkpoint: Optional[str] = None,
                       allow_partial: bool = False,
                       random_weights: bool = False,
-                      onnx_file: Optional[str] = None) -> Runner:
+                      onnx_file: Optional[str] = None,
+                      save_detections: Optional[str] = None,
+                      cache_embed_dtype: str = 'float32') -> Runner:
     """The Runner of ``cfg`` that tests ``checkpoint``.
 
     The runner gets a :class:`~mmmtl.engine.CheckpointCheckHook`, so a
@@ -31,6 +33,12 @@ def build_test_runner(cfg: Config,
             exported graph in onnxruntime (:func:`onnxruntime_cfg`); its
             weights are in the graph, so no checkpoint is taken.
             Defaults to None.
+        save_detections (str, optional): Also write the detection cache
+            of every test sequence to this folder
+            (:class:`~mmmtl.engine.DetectionCacheHook`), for replaying and
+            tuning the tracker without the network. Defaults to None.
+        cache_embed_dtype (str): ``'float32'`` (replay equals the test
+            exactly) or ``'float16'``. Defaults to ``'float32'``.
 
     Returns:
         Runner: Call ``.test()`` on it.
@@ -40,6 +48,14 @@ def build_test_runner(cfg: Config,
             or a checkpoint (or ``random_weights``, ``allow_partial``)
             with ``onnx_file``.
     """
+    if save_detections is not None:
+        cfg = cfg.copy()
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+            dict(
+                type='DetectionCacheHook',
+                out_dir=save_detections,
+                embed_dtype=cache_embed_dtype)
+        ]
     if onnx_file is not None:
         if checkpoint is not None or random_weights or allow_partial:
             raise ValueError(

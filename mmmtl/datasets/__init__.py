@@ -13,6 +13,12 @@ from .synthetic import (
     generate_sequence,
     write_mot_split,
 )
+from .synthmot_experiment import (
+    SynthMOTData,
+    configure_synthmot,
+    make_synthmot_data,
+    set_schedule_length,
+)
 from .synthetic_benchmark import (
     profile_summary,
     scaled_size,
@@ -32,4 +38,8 @@ __all__ += [
     'PROFILES', 'BenchmarkProfile', 'DetectorProfile', 'SequenceProfile',
     'get_profile', 'profile_summary', 'scaled_size', 'simulate_detections',
     'write_benchmark', 'write_benchmark_profile'
+]
+__all__ += [
+    'SynthMOTData', 'configure_synthmot', 'make_synthmot_data',
+    'set_schedule_length'
 ]

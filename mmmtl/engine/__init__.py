@@ -1,3 +1,9 @@
-from .hooks import CheckpointCheckHook, IdentityCountCheckHook
+from .hooks import (
+    CheckpointCheckHook,
+    DetectionCacheHook,
+    IdentityCountCheckHook,
+)
 
-__all__ = ['CheckpointCheckHook', 'IdentityCountCheckHook']
+__all__ = [
+    'CheckpointCheckHook', 'DetectionCacheHook', 'IdentityCountCheckHook'
+]

@@ -173,6 +173,7 @@ class MMMTLMOTMetric(BaseVideoMetric):
         self.result_decimals = result_decimals
         # sequences being collected, by name; finished ones go to results
         self._open: Dict[str, dict] = {}
+        self.last_tables: Dict[str, pd.DataFrame] = {}
 
     # ------------------------------------------------------------------
     # collecting
@@ -335,6 +336,9 @@ class MMMTLMOTMetric(BaseVideoMetric):
                 out_dir=self.outfile_prefix or tmp,
                 decimals=self.result_decimals)
         table = tables['trackeval']
+        # per-sequence rows of the last evaluation, for callers that want
+        # more than the combined row (paired comparisons over sequences)
+        self.last_tables = tables
         logger.info('MOTChallenge evaluation (TrackEval):\n' +
                     format_table(table))
         keys = [k for fam in self.metrics for k in _FAMILY_KEYS[fam]]

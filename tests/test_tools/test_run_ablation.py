@@ -1,7 +1,7 @@
-"""tools/analysis_tools/run_ablation.py: tables, resumption, configs."""
+"""tools/analysis_tools/run_ablation.py: the study's runs, resumption,
+statistics and the report regenerated from the stored JSON."""
 import importlib.util
 import json
-import os
 import os.path as osp
 
 import pytest
@@ -19,60 +19,135 @@ def tool():
     return module
 
 
-def fake_result(tool, args, config, seed, mota, weights=None):
-    run_dir = tool.run_dir_of(args, config, seed)
-    os.makedirs(run_dir, exist_ok=True)
-    with open(osp.join(run_dir, 'result.json'), 'w') as f:
-        json.dump(
-            dict(
-                config=config,
-                seed=seed,
-                metrics={
-                    'motchallenge-metric/MOTA': mota,
-                    'motchallenge-metric/IDF1': mota / 2,
-                    'motchallenge-metric/HOTA': 50.0
-                },
-                final_weights=weights or {}), f)
+def fake_run(tool, args, config, seed, metrics, iters=None, every=None):
+    iters = iters or args.iters
+    key = tool.run_key(args, seed, iters, every)
+    points = [
+        dict(iter=it, metrics=dict(metrics), per_sequence={}, weights={})
+        for it in (range(every, iters + 1, every) if every else [iters])
+    ]
+    tool.save_json(
+        tool.store_path(args, config, key),
+        dict(config=config, seed=seed, iters=iters, batch_size=8,
+             data=key, points=points))
 
 
 def test_every_row_is_a_config_that_loads(tool):
     configs = {c for t in tool.TABLES.values() for _, c, _ in t['rows']}
-    assert len(configs) >= 22
+    assert len(configs) >= 23
     for config in configs:
         cfg = Config.fromfile(osp.join(ROOT, config))
         assert cfg.model.type == 'OneShotMOT', config
         assert cfg.train_cfg.type == 'IterBasedTrainLoop', config
+    for _, _, a, b in tool.CLAIMS:
+        assert a in configs and b in configs
 
 
-def test_finished_runs_are_skipped_and_the_table_has_mean_and_spread(
+def test_stored_points_are_skipped_and_missing_ones_run(
         tool, tmp_path, monkeypatch):
-    args = tool.parse_args(['heads', '--out', str(tmp_path), '--iters', '7'])
+    args = tool.parse_args(['heads', '--out', str(tmp_path / 'out'),
+                            '--store', str(tmp_path / 'store'),
+                            '--doc', str(tmp_path / 'doc.md'), '--iters',
+                            '7', '--seeds', '0', '1'])
     rows = tool.TABLES['heads']['rows']
     for i, (_, config, _) in enumerate(rows):
-        fake_result(tool, args, config, 0, 70.0)
-        if i > 0:  # the first row has one seed only
-            fake_result(tool, args, config, 1, 80.0,
-                        dict(cls=1.0, reg=0.5, reid=2.0))
+        fake_run(tool, args, config, 0, dict(MOTA=70., IDF1=60., HOTA=50.,
+                                             IDS=10.))
+        if i > 0:  # the first row misses seed 1
+            fake_run(tool, args, config, 1, dict(MOTA=80., IDF1=60.,
+                                                 HOTA=52., IDS=12.))
     calls = []
-    monkeypatch.setattr(tool, 'make_data', lambda *a: None)
     monkeypatch.setattr(
-        tool, 'run_child',
-        lambda config, seed, *a: calls.append((config, seed)) or 1)
+        'mmmtl.datasets.make_synthmot_data', lambda *a, **k: None)
+    monkeypatch.setattr(
+        tool, 'run_child', lambda out, log, config, seed, *a:
+        calls.append((config, seed)) or 1)
     assert tool.run_tables(args) == 1  # the one missing run failed
-    assert calls == [(rows[0][1], 1)]  # the missing seed of row 1
-    first = tool.run_dir_of(args, rows[0][1], 1)
-    assert osp.isfile(osp.join(first, 'error.txt'))
-    text = open(osp.join(str(tmp_path), 'heads.md')).read()
-    assert '75.0 ± 7.1 [70.0, 80.0]' in text  # sample sd of 70 and 80
-    assert '70.0 (1 seed) [70.0]' in text
-    assert '1.00/0.50/2.00' in text
-    assert 'run_ablation.py heads --seeds 0 1 --iters 7' in text
-    # a second pass with every result present runs nothing
-    fake_result(tool, args, rows[0][1], 1, 80.0)
+    assert calls == [(rows[0][1], 1)]
+    table = '\n'.join(tool.row_table(args, 'heads'))
+    assert '75.0 ± 7.1 [70.0, 80.0]' in table  # sample sd of 70 and 80
+    assert '70.0 [70.0]' in table
+    fake_run(tool, args, rows[0][1], 1, dict(MOTA=80., IDF1=60., HOTA=52.,
+                                             IDS=12.))
     calls.clear()
     assert tool.run_tables(args) == 0 and calls == []
 
 
-def test_unknown_table_is_named(tool):
-    with pytest.raises(SystemExit):
-        tool.parse_args(['nope'])
+def test_a_curve_resumes_at_its_first_missing_point(tool, tmp_path,
+                                                    monkeypatch):
+    args = tool.parse_args(['curve', '--out', str(tmp_path / 'out'),
+                            '--store', str(tmp_path / 'store'),
+                            '--curve-iters', '30', '--eval-every', '10'])
+    config = tool.CURVE_ROWS[0][1]
+    key = tool.run_key(args, 0, 30, 10)
+    tool.save_json(
+        tool.store_path(args, config, key),
+        dict(config=config, seed=0, iters=30, batch_size=8, data=key,
+             points=[dict(iter=10, metrics=dict(HOTA=1.), weights={})]))
+    calls = []
+
+    def fake_child(out_json, log, config, seed, run_dir, data_root, iters,
+                   since, until, batch, cache):
+        calls.append((config, since, until, cache is not None))
+        with open(out_json, 'w') as f:
+            json.dump(dict(iter=until, metrics=dict(HOTA=float(until)),
+                           weights={}), f)
+        return 0
+
+    monkeypatch.setattr(
+        'mmmtl.datasets.make_synthmot_data', lambda *a, **k: None)
+    monkeypatch.setattr(tool, 'run_child', fake_child)
+    assert tool.run_tables(args) == 0
+    first = [c for c in calls if c[0] == config]
+    # resumes after the stored point; only the last point keeps a cache
+    assert first == [(config, 10, 20, False), (config, 20, 30, True)]
+    stored = tool.load_json(tool.store_path(args, config, key))
+    assert [p['iter'] for p in stored['points']] == [10, 20, 30]
+
+
+def test_paired_interval_and_verdicts(tool):
+    m, lo, hi = tool.paired_interval([1.0, 2.0, 3.0])
+    # mean 2, sd 1, t(0.975, 2) = 4.303: 2 -+ 4.303 / sqrt(3)
+    assert m == pytest.approx(2.0)
+    assert lo == pytest.approx(2 - 4.3027 / 3**0.5, abs=1e-3)
+    assert hi == pytest.approx(2 + 4.3027 / 3**0.5, abs=1e-3)
+    assert tool.verdict(lo, hi, 3) == 'inconclusive at n = 3'
+    assert tool.verdict(0.5, 1.0, 3) == 'supported'
+    assert tool.verdict(-1.0, -0.2, 3) == 'contradicted'
+    assert tool.verdict(*tool.paired_interval([1.0])[1:], 1) == \
+        'inconclusive at n = 1'
+
+
+def test_report_rewrites_only_its_part_and_is_deterministic(
+        tool, tmp_path):
+    doc = tmp_path / 'doc.md'
+    doc.write_text('# Title\n\nprose\n\n' + tool.BEGIN + '\nold\n' +
+                   tool.END + '\n\nmore prose\n')
+    args = tool.parse_args(['--report', '--store', str(tmp_path / 's'),
+                            '--doc', str(doc)])
+    for seed, (f, e) in enumerate([(52., 50.), (55., 51.), (50., 50.5)]):
+        fake_run(tool, args, tool.PLAIN, seed, dict(MOTA=70., IDF1=60.,
+                                                   HOTA=f, IDS=5.))
+        fake_run(tool, args, tool.synth('double-branch-reg-head'), seed,
+                 dict(MOTA=69., IDF1=61., HOTA=e, IDS=6.))
+    tool.write_report(args)
+    text = doc.read_text()
+    assert text.startswith('# Title\n\nprose\n\n' + tool.BEGIN)
+    assert text.endswith(tool.END + '\n\nmore prose\n')
+    assert 'old' not in text
+    # (f) - (e) HOTA: 2, 4, -0.5 -> mean 1.8, inconclusive at n = 3
+    assert '| CE module: (f) - (e) | 3 | +1.0 [+1.0, +1.0] |' in text
+    assert 'inconclusive at n = 3' in text
+    tool.write_report(args)
+    assert doc.read_text() == text
+
+
+def test_committed_report_equals_the_stored_results(tool, tmp_path):
+    """docs/replication.md's generated part is what --report makes of the
+    committed JSON, byte for byte."""
+    doc = osp.join(ROOT, tool.DOC)
+    text = open(doc).read()
+    copy = tmp_path / 'replication.md'
+    copy.write_text(text)
+    tool.main(['--report', '--doc', str(copy)])
+    assert copy.read_text() == text

@@ -1,27 +1,36 @@
-"""Run the papers' ablation tables on SynthMOT, resumably.
+"""The SynthMOT replication study of both papers, resumably.
 
     python tools/analysis_tools/run_ablation.py TABLE [TABLE ...]
-        [--seeds 0 1] [--iters 300] [--out outputs/ablation]
+        [--seeds 0 1 2] [--iters N] [--out outputs/replication]
+    python tools/analysis_tools/run_ablation.py curve [--curve-iters 4800]
+        [--eval-every 600]
+    python tools/analysis_tools/run_ablation.py --report
 
-TABLE is one of ``balancers`` (LWF Tables I and VI: HWF rows, peers,
-closed form, LWF safeguarded and literal), ``heads`` (CE Table I),
-``E`` (CE Table III) and ``C`` (LWF Table IV), or ``all``. Every row is a
-config of ``configs/synthmot/`` (the quickstart's CPU-sized model, changed
-in one component), trained from scratch on synthetic sequences of the
-quickstart's generator and tested on held-out synthetic sequences, once
-per seed.
+TABLE is ``heads`` (CE Table I), ``balancers`` (LWF Tables I and VI and
+the later balancers), ``E`` (CE Table III), ``C`` (LWF Table IV), ``all``,
+or ``curve``: the learning curve that sets the study's schedule (the
+quickstart-sized CE+LWF and plain-sum configs trained once, a checkpoint
+evaluated every ``--eval-every`` iterations).
 
-Resumable: each finished run writes ``OUT/runs/<config>/i<iters>_s<seed>/
-result.json``; a rerun skips every run whose result exists and reruns an
-interrupted one from the start. After every run (and at the end) the
-table is rewritten as ``OUT/<TABLE>.md``: mean and sample standard
-deviation over the seeds of MOTA, IDF1 and HOTA, the per-seed values, the
-final loss weights, and the command that reproduces it. Rows without a
-result yet are listed as not run. ``--report`` only rewrites the tables.
+Every row is a config of ``configs/synthmot/`` or the quickstart's,
+trained from scratch on SynthMOT at the quickstart's data size and tested
+on held-out sequences (the last one filmed by a panning camera). The
+design is paired: for seed ``s`` every row trains on the same generated
+data (data seed ``s``) with the same initialisation seed ``s`` and is
+tested on the same held-out sequences, so the differences between rows
+are paired differences.
 
-Each run is a fresh (spawned) process, so a crash
-or a registry clash in one run cannot affect the others; a failed run
-writes ``error.txt`` and is retried on the next invocation.
+Resumable and cheap: each run trains in segments (one per evaluation
+point), resuming from its last checkpoint, in a fresh (spawned) process,
+so an interruption loses at most one segment. Every finished point is
+appended to a small JSON file under ``--store`` (default
+``benchmarks/results/replication/``), which is committed; a rerun skips
+what is stored. Checkpoints, logs and each run's detection cache of the
+held-out sequences stay under ``--out``.
+
+``--report`` rewrites the generated part of ``docs/replication.md``
+(claims with paired 95 % intervals, row tables, the learning curve) from
+the stored JSON alone.
 """
 import argparse
 import json
@@ -29,10 +38,9 @@ import math
 import multiprocessing
 import os
 import os.path as osp
-import shutil
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CFG_DIR = osp.join('configs', 'synthmot')
@@ -40,6 +48,12 @@ SUFFIX = '_retinanet_r18-w32_fpn_1xb8-2400i_synthmot_test-synthmot.py'
 QUICKSTART = osp.join(
     'configs', 'quickstart',
     'ce-lwf_retinanet_r18-w32_fpn_1xb8-2400i_synthmot_test-synthmot.py')
+STORE = osp.join('benchmarks', 'results', 'replication')
+DOC = osp.join('docs', 'replication.md')
+BEGIN, END = '<!-- report:begin -->', '<!-- report:end -->'
+#: The study's schedule (iterations of 8 images); see the learning curve.
+STUDY_ITERS = 2400
+METRICS = ('MOTA', 'IDF1', 'HOTA', 'IDS')
 
 
 def synth(name: str) -> str:
@@ -47,25 +61,42 @@ def synth(name: str) -> str:
     return osp.join(CFG_DIR, name + SUFFIX)
 
 
+PLAIN = synth('ce-head')
 # Each row: (label, config, the paper's numbers as printed). The papers'
 # numbers are on MOT17 half-val (CE paper) / MOT16 val (LWF paper) with
-# ResNet-50 at 100 epochs, never on SynthMOT.
+# ResNet-50 at 100 epochs, never on SynthMOT. Rows that decide the claims
+# come first: they run first.
 TABLES: Dict[str, dict] = {
+    'heads': dict(
+        title='Head structures (CE paper, Table I), losses summed',
+        paper='CE paper, MOT17 half-val: MOTA / IDF1',
+        rows=[
+            ('(f) double branch-reg + CE', PLAIN, '76.1 / 67.3'),
+            ('(e) double branch-reg', synth('double-branch-reg-head'),
+             '75.6 / 66.2'),
+            ('(a) triple branches', synth('triple-branch-head'),
+             '74.9 / 66.6'),
+            ('(b) joint branches, JAM after CTracker',
+             synth('joint-branch-head'), '75.5 / 66.6'),
+            ('(c) shared branches', synth('shared-branch-head'),
+             '75.4 / 67.5'),
+            ('(d) double branch-cls', synth('double-branch-cls-head'),
+             '75.2 / 67.8'),
+        ]),
     'balancers': dict(
-        title='Loss balancers (LWF paper, Tables I and VI)',
+        title='Loss balancers on the CE head (LWF paper, Tables I and VI)',
         paper='LWF paper, MOT16 val: MOTA / IDF1',
         rows=[
             ('LWF, safeguarded (default)', QUICKSTART, '76.2 / 67.0'),
+            ('HWF 1.0 / 1.0 / 1.0 (plain sum)', PLAIN, '73.1 / 63.3'),
             ('closed form GM/L_i (GeometricLossBalance)', synth('ce-gm'),
              '-'),
-            ('LWF literal, printed reading', synth('ce-lwf-literal'), '-'),
-            ('GradNorm, alpha 1.5', synth('ce-gradnorm'), '-'),
-            ('HWF 1.0 / 1.0 / 1.0 (plain sum, = ce-head)', synth('ce-head'),
-             '73.1 / 63.3'),
             ('uncertainty (Kendall, JDE form)', synth('ce-uw'), '-'),
             ('FAMO', synth('ce-famo'), '-'),
             ('DWA', synth('ce-dwa'), '-'),
             ('RLW', synth('ce-rlw'), '-'),
+            ('GradNorm, alpha 1.5', synth('ce-gradnorm'), '-'),
+            ('LWF literal, printed reading', synth('ce-lwf-literal'), '-'),
             ('LWF literal, SENet reading', synth('ce-lwf-literal-senet'),
              '-'),
             ('HWF 0.5 / 1.0 / 1.5', synth('ce-hwf-a05-b10-g15'),
@@ -79,30 +110,13 @@ TABLES: Dict[str, dict] = {
             ('HWF 2.0 / 0.9 / 1.7', synth('ce-hwf-a20-b09-g17'),
              '75.2 / 65.2'),
         ]),
-    'heads': dict(
-        title='Head structures (CE paper, Table I), losses summed',
-        paper='CE paper, MOT17 half-val: MOTA / IDF1',
-        rows=[
-            ('(a) triple branches', synth('triple-branch-head'),
-             '74.9 / 66.6'),
-            ('(b) joint branches, JAM after CTracker',
-             synth('joint-branch-head'),
-             '75.5 / 66.6'),
-            ('(c) shared branches', synth('shared-branch-head'),
-             '75.4 / 67.5'),
-            ('(d) double branch-cls', synth('double-branch-cls-head'),
-             '75.2 / 67.8'),
-            ('(e) double branch-reg', synth('double-branch-reg-head'),
-             '75.6 / 66.2'),
-            ('(f) double branch-reg + CE', synth('ce-head'), '76.1 / 67.3'),
-        ]),
     'E': dict(
         title='CE hidden channels E (CE paper, Table III)',
         paper='CE paper, MOT17 half-val: MOTA / IDF1',
         rows=[
             ('E = 16', synth('ce-head-e16'), '74.3 / 65.8'),
             ('E = 64', synth('ce-head-e64'), '75.7 / 66.3'),
-            ('E = 128', synth('ce-head'), '76.1 / 67.3'),
+            ('E = 128', PLAIN, '76.1 / 67.3'),
             ('E = 256', synth('ce-head-e256'), '74.8 / 66.2'),
         ]),
     'C': dict(
@@ -114,338 +128,433 @@ TABLES: Dict[str, dict] = {
             ('C = 128', synth('ce-lwf-c128'), '75.5 / 67.0'),
         ]),
 }
+#: The learning curve: the two configs whose length decides the study's.
+CURVE_ROWS = (('CE + LWF (quickstart)', QUICKSTART),
+              ('CE + plain sum', PLAIN))
+#: The papers' claims as paired differences: (claim, table, minuend row
+#: config, subtrahend row config).
+CLAIMS = (
+    ('CE module: (f) - (e)', 'heads', PLAIN, synth('double-branch-reg-head')),
+    ('head (f) - (a) triple branches', 'heads', PLAIN,
+     synth('triple-branch-head')),
+    ('LWF - plain sum', 'balancers', QUICKSTART, PLAIN),
+    ('LWF - closed form GM/L_i', 'balancers', QUICKSTART, synth('ce-gm')),
+    ('LWF - uncertainty', 'balancers', QUICKSTART, synth('ce-uw')),
+    ('LWF - FAMO', 'balancers', QUICKSTART, synth('ce-famo')),
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('tables', nargs='*', help=f'{sorted(TABLES)} or all')
-    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
-    p.add_argument('--iters', type=int, default=300,
-                   help='training iterations per run (the configs say '
-                   '2400, the quickstart length)')
-    p.add_argument('--batch-size', type=int, default=4,
-                   help='training images per step (the configs say 8)')
-    p.add_argument('--train-seqs', type=int, default=4)
-    p.add_argument('--test-seqs', type=int, default=2)
-    p.add_argument('--frames', type=int, default=150,
-                   help='frames per training sequence')
-    p.add_argument('--test-frames', type=int, default=100,
-                   help='frames per held-out sequence')
-    p.add_argument('--out', default=osp.join('outputs', 'ablation'))
+    p.add_argument('tables', nargs='*',
+                   help=f'{sorted(TABLES)}, all, or curve')
+    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    p.add_argument('--iters', type=int, default=STUDY_ITERS,
+                   help='training iterations per row run (default: the '
+                   'schedule the learning curve chose)')
+    p.add_argument('--curve-iters', type=int, default=4800)
+    p.add_argument('--eval-every', type=int, default=600,
+                   help='learning curve: iterations between evaluations')
+    p.add_argument('--batch-size', type=int, default=8)
+    p.add_argument('--train-seqs', type=int, default=6)
+    p.add_argument('--test-seqs', type=int, default=3)
+    p.add_argument('--frames', type=int, default=300,
+                   help='frames per training and held-out sequence')
+    p.add_argument('--out', default=osp.join('outputs', 'replication'),
+                   help='checkpoints, logs, data and detection caches')
+    p.add_argument('--store', default=osp.join(ROOT, STORE),
+                   help='the JSON results (committed)')
+    p.add_argument('--doc', default=osp.join(ROOT, DOC),
+                   help='the page whose generated part --report rewrites')
     p.add_argument('--rows', type=int, default=None,
-                   help='run only the first ROWS rows of each table (the '
-                   'table lists every row)')
+                   help='run only the first ROWS rows of each table')
     p.add_argument('--report', action='store_true',
-                   help='only rewrite the tables from stored results')
+                   help='only rewrite the report from the stored JSON')
     args = p.parse_args(argv)
     args.out = osp.abspath(args.out)
-    if not args.tables:
-        p.error('give at least one TABLE')
     if args.tables == ['all']:
         args.tables = list(TABLES)
-    bad = [t for t in args.tables if t not in TABLES]
+    bad = [t for t in args.tables if t not in TABLES and t != 'curve']
     if bad:
-        p.error(f'unknown table(s) {bad}; choose from {sorted(TABLES)}')
+        p.error(f'unknown table(s) {bad}; choose from '
+                f'{sorted(TABLES) + ["all", "curve"]}')
+    if not args.tables and not args.report:
+        p.error('give at least one TABLE, or --report')
+    for key in ('iters', 'curve_iters', 'eval_every', 'batch_size',
+                'train_seqs', 'test_seqs', 'frames'):
+        if getattr(args, key) < 1:
+            p.error(f'--{key.replace("_", "-")} must be >= 1')
+    if args.curve_iters % args.eval_every:
+        p.error('--curve-iters must be a multiple of --eval-every')
     return args
 
 
 # ----------------------------------------------------------------------
-# data and one run (child process)
-def make_data(args, data_root: str) -> None:
-    """Synthetic train and held-out splits, as the quickstart makes them."""
-    from mmmtl.datasets import convert_mot_to_coco, write_mot_split
-    for name, n_seqs, frames, seed in (
-            ('synthmot-train', args.train_seqs, args.frames, 0),
-            ('synthmot-test', args.test_seqs, args.test_frames, 1000)):
-        root = osp.join(data_root, name)
-        ann = osp.join(root, 'annotations', 'train_cocoformat.json')
-        if osp.isfile(ann):
-            continue
-        write_mot_split(
-            root,
-            num_seqs=n_seqs,
-            num_frames=frames,
-            size=(320, 192),
-            seed=seed,
-            split='train',
-            name_prefix=name.split('-')[1].upper())
-        convert_mot_to_coco(
-            root, osp.join(root, 'annotations'), split_train=False)
+# runs
+def data_of(args):
+    from mmmtl.datasets import SynthMOTData
+    return SynthMOTData(
+        train_seqs=args.train_seqs,
+        test_seqs=args.test_seqs,
+        frames=args.frames,
+        test_frames=args.frames)
 
 
-def shorten_schedule(cfg, iters: int) -> None:
-    """Set the quickstart schedule (warm-up + cosine) to ``iters``."""
-    cfg.train_cfg.max_iters = iters
-    cfg.default_hooks.checkpoint.interval = iters
-    cfg.default_hooks.logger.interval = max(1, min(25, iters // 20))
-    warm = min(100, max(1, iters // 10))
-    sched = cfg.param_scheduler
-    sched[0].end = warm
-    sched[1].begin = warm
-    sched[1].T_max = max(1, iters - warm)
-    sched[1].end = iters
+def config_name(config: str) -> str:
+    return osp.splitext(osp.basename(config))[0]
 
 
-def run_one(config: str, seed: int, run_dir: str, data_root: str,
-            iters: int, batch_size: int) -> dict:
-    """Train and test one config; returns the result stored on disk."""
-    from mmengine.config import Config
-    from mmengine.runner import Runner
-
-    from mmmtl.visualization import find_scalar_json, load_weight_series
-    t0 = time.time()
-    cfg = Config.fromfile(osp.join(ROOT, config))
-    cfg.work_dir = osp.join(run_dir, 'work_dir')
-    cfg.train_dataloader.dataset.data_root = osp.join(
-        data_root, 'synthmot-train') + os.sep
-    cfg.test_dataloader.dataset.data_root = osp.join(
-        data_root, 'synthmot-test') + os.sep
-    # the metric reads the held-out ground truth from the converter's files
-    cfg.test_evaluator.gt_root = osp.join(data_root, 'synthmot-test',
-                                          'train')
-    ann = osp.join(data_root, 'synthmot-train', 'annotations',
-                   'train_cocoformat.json')
-    with open(ann) as f:
-        cfg.model.detector.bbox_head.num_identities = int(
-            json.load(f)['num_identities'])
-    shorten_schedule(cfg, iters)
-    cfg.train_dataloader.batch_size = batch_size
-    cfg.randomness = dict(seed=seed)
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    ckpt = osp.join(cfg.work_dir, f'iter_{iters}.pth')
-    train_s = time.time() - t0
-    # the training log (before testing adds a newer one) for the curves
-    train_log = osp.join(run_dir, 'train_log.json')
-    shutil.copyfile(find_scalar_json(cfg.work_dir), train_log)
-    try:
-        weights, _ = load_weight_series(train_log)
-        final_w = {k: v[1][-1] for k, v in weights.items() if v[1]}
-    except ValueError:  # no balancer: no weights logged
-        final_w = {}
-    test_cfg = cfg.copy()
-    test_cfg.load_from = ckpt
-    metrics = Runner.from_cfg(test_cfg).test()
-    os.remove(ckpt)  # keep disk use small; the result is what is kept
-    return dict(
-        config=config,
-        seed=seed,
-        iters=iters,
-        metrics={k: float(v) for k, v in metrics.items()},
-        final_weights=final_w,
-        train_seconds=round(train_s, 1),
-        total_seconds=round(time.time() - t0, 1))
+def run_key(args, seed: int, iters: int, every: Optional[int]) -> str:
+    """Name of a run: everything that sets it."""
+    key = (f'{data_of(args).folder_name(seed)}_i{iters}_b{args.batch_size}')
+    return key + (f'_curve{every}' if every else '')
 
 
-# ----------------------------------------------------------------------
-# tables
-def data_root_of(args) -> str:
-    """The data folder of one data size (kept between invocations)."""
-    return osp.join(
-        args.out, 'data', f'train{args.train_seqs}x{args.frames}_'
-        f'test{args.test_seqs}x{args.test_frames}')
+def store_path(args, config: str, key: str) -> str:
+    return osp.join(args.store, config_name(config), key + '.json')
 
 
-def run_dir_of(args, config: str, seed: int) -> str:
-    """Folder of one run; its name holds everything that sets it."""
-    name = osp.splitext(osp.basename(config))[0]
-    return osp.join(
-        data_root_of(args).replace(osp.join(args.out, 'data'),
-                                   osp.join(args.out, 'runs')), name,
-        f'i{args.iters}_b{args.batch_size}_s{seed}')
-
-
-def load_result(run_dir: str) -> Optional[dict]:
-    path = osp.join(run_dir, 'result.json')
+def load_json(path: str) -> Optional[dict]:
     if not osp.isfile(path):
         return None
     with open(path) as f:
         return json.load(f)
 
 
-def metric(result: dict, name: str) -> Optional[float]:
-    """A metric from the evaluator's keys (``.../MOTA``).
-
-    The SynthMOT configs evaluate with ``MMMTLMOTMetric``, which reports
-    HOTA, MOTA and IDF1 in percent (a fraction would be ambiguous: a MOTA
-    of 0.5 % and of 50 % could not be told apart), so values are taken as
-    they are.
-    """
-    for k, v in result['metrics'].items():
-        if k.split('/')[-1] == name:
-            return float(v)
-    return None
+def save_json(path: str, data: dict) -> None:
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    tmp = path + '.partial'
+    with open(tmp, 'w') as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+        f.write('\n')
+    os.replace(tmp, path)
 
 
-def mean_sd(values: List[float]) -> str:
-    if not values:
-        return 'not run'
-    m = sum(values) / len(values)
-    if len(values) == 1:
-        return f'{m:.1f} (1 seed)'
-    sd = math.sqrt(sum((v - m)**2 for v in values) / (len(values) - 1))
-    return f'{m:.1f} ± {sd:.1f}'
-
-
-def command_of(args, table: str) -> str:
-    seeds = ' '.join(str(s) for s in args.seeds)
-    return (f'python tools/analysis_tools/run_ablation.py {table} --seeds '
-            f'{seeds} --iters {args.iters} --batch-size {args.batch_size} '
-            f'--train-seqs {args.train_seqs} --test-seqs {args.test_seqs} '
-            f'--frames {args.frames} --test-frames {args.test_frames}')
-
-
-def write_table(args, table: str) -> str:
-    spec = TABLES[table]
-    lines = [
-        f'### {spec["title"]}', '',
-        f'Measured on SynthMOT (synthetic data, 320x192: {args.train_seqs} '
-        f'training sequences of {args.frames} frames, {args.test_seqs} '
-        f'held-out sequences of {args.test_frames} frames), '
-        f'{args.iters} training iterations of {args.batch_size} images '
-        'per run (the configs\' 2400 x 8 shortened), seeds '
-        f'{args.seeds}; mean ± sample standard deviation over seeds, '
-        'per-seed values in brackets. The last column is the paper\'s, on '
-        'real data at full length; it is not comparable in absolute terms.',
-        '', '| row | config | MOTA | IDF1 | HOTA | final weights (cls, reg, '
-        f'reid) | {spec["paper"]} (paper) |', '|---|---|---|---|---|---|---|'
-    ]
-    for label, config, paper in spec['rows']:
-        results = [
-            r for s in args.seeds
-            if (r := load_result(run_dir_of(args, config, s))) is not None
-        ]
-        cells = []
-        for name in ('MOTA', 'IDF1', 'HOTA'):
-            vals = [v for r in results if (v := metric(r, name)) is not None]
-            each = ', '.join(f'{v:.1f}' for v in vals)
-            cells.append(mean_sd(vals) + (f' [{each}]' if vals else ''))
-        ws = []
-        for r in results:
-            w = r.get('final_weights') or {}
-            if w:
-                ws.append('/'.join(f'{w[k]:.2f}' for k in sorted(w)))
-        name = osp.splitext(osp.basename(config))[0].split('_')[0]
-        lines.append(f'| {label} | `{name}` | ' + ' | '.join(cells) +
-                     f' | {"; ".join(ws) or "-"} | {paper} |')
-    lines += ['', 'Reproduce (resumable; finished runs are skipped):', '',
-              '```', command_of(args, table), '```', '']
-    text = '\n'.join(lines)
-    os.makedirs(args.out, exist_ok=True)
-    path = osp.join(args.out, f'{table}.md')
-    with open(path, 'w') as f:
-        f.write(text)
-    return path
-
-
-# rows whose weight curves are drawn (Fig. 3 of the LWF paper)
-CURVE_CONFIGS = (QUICKSTART, synth('ce-lwf-literal'),
-                 synth('ce-lwf-literal-senet'), synth('ce-gm'),
-                 synth('ce-gradnorm'))
-
-
-def write_curves(args, seed: int) -> Optional[str]:
-    """One panel of ``w_<task>`` per LWF variant that has a result.
-
-    Each panel's title is the config that was trained (and the seed).
-
-    Returns:
-        str, optional: The PNG path, or None when no such run finished.
-    """
-    from mmmtl.visualization import GREEK, load_weight_series
-    logs = []
-    for config in CURVE_CONFIGS:
-        log = osp.join(run_dir_of(args, config, seed), 'train_log.json')
-        if load_result(run_dir_of(args, config, seed)) and osp.isfile(log):
-            logs.append((config, log))
-    if not logs:
-        return None
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(
-        len(logs), 1, figsize=(7, 2.6 * len(logs)), squeeze=False)
-    for ax, (config, log) in zip(axes[:, 0], logs):
-        weights, _ = load_weight_series(log)
+def _weight_series(work_dir: str, since: int) -> Dict[str, list]:
+    """``w_<task>`` values logged after iteration ``since`` in every log of
+    ``work_dir``, every 100th iteration."""
+    from mmmtl.visualization import load_weight_series
+    series: Dict[str, list] = {}
+    for run in sorted(os.listdir(work_dir)):
+        vis = osp.join(work_dir, run, 'vis_data', 'scalars.json')
+        if not osp.isfile(vis):
+            continue
+        try:
+            weights, _ = load_weight_series(vis)
+        except ValueError:
+            continue
         for task, (xs, ys) in weights.items():
-            ax.plot(xs, ys, label=GREEK.get(task, task))
-        name = osp.splitext(osp.basename(config))[0]
-        ax.set_title(f'{name} (seed {seed})', fontsize=8)
-        ax.set_ylabel('weight')
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    axes[-1, 0].set_xlabel('iteration')
-    fig.tight_layout()
-    path = osp.join(args.out, f'lwf_curves_s{seed}.png')
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+            for x, y in zip(xs, ys):
+                if x > since and x % 100 == 0:
+                    series.setdefault(task, []).append([int(x), float(y)])
+    return {k: sorted(dict(map(tuple, v)).items()) for k, v in series.items()}
 
 
-def _child(config: str, seed: int, run_dir: str, data_root: str,
-           iters: int, batch_size: int) -> None:
-    """Body of a run's process: output to log.txt, result atomically."""
-    log = open(osp.join(run_dir, 'log.txt'), 'w')
+def train_segment(config: str, seed: int, run_dir: str, data_root: str,
+                  iters: int, since: int, until: int, batch_size: int,
+                  cache_dir: Optional[str]) -> dict:
+    """Train ``config`` from iteration ``since`` (resuming from the run's
+    last checkpoint) up to ``until`` of an ``iters`` schedule and test that
+    checkpoint; the loss weights logged in between are kept."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    from mmmtl.apis import build_test_runner
+    from mmmtl.datasets import configure_synthmot
+    t0 = time.time()
+    cfg = configure_synthmot(
+        Config.fromfile(osp.join(ROOT, config)), data_root,
+        osp.join(run_dir, 'work_dir'), seed=seed, iters=iters)
+    cfg.train_cfg.max_iters = until
+    cfg.default_hooks.checkpoint.interval = until
+    cfg.default_hooks.checkpoint.max_keep_ckpts = 1
+    cfg.default_hooks.logger.interval = 25
+    cfg.train_dataloader.batch_size = batch_size
+    cfg.resume = True  # from the work_dir's last checkpoint, if any
+    Runner.from_cfg(cfg).train()
+    ckpt = osp.join(cfg.work_dir, f'iter_{until}.pth')
+    train_s = time.time() - t0
+    tester = build_test_runner(cfg, ckpt, save_detections=cache_dir)
+    metrics = tester.test()
+    per_seq = {}
+    for m in tester.test_evaluator.metrics:
+        table = getattr(m, 'last_tables', {}).get('trackeval')
+        if table is not None:
+            per_seq = {
+                seq: {k: float(table.loc[seq, k]) for k in METRICS}
+                for seq in table.index if seq != 'OVERALL'
+            }
+    return dict(
+        iter=until,
+        metrics={k.split('/')[-1]: float(v) for k, v in metrics.items()},
+        per_sequence=per_seq,
+        weights=_weight_series(cfg.work_dir, since),
+        train_seconds=round(train_s, 1),
+        seconds=round(time.time() - t0, 1))
+
+
+def _child(out_json: str, log_path: str, *args) -> None:
+    """Body of a segment's process: output to a log, result atomically."""
+    log = open(log_path, 'a')
     os.dup2(log.fileno(), 1)
     os.dup2(log.fileno(), 2)
-    result = run_one(config, seed, run_dir, data_root, iters, batch_size)
-    tmp = osp.join(run_dir, 'result.json.tmp')
-    with open(tmp, 'w') as f:
-        json.dump(result, f, indent=2)
-    os.replace(tmp, osp.join(run_dir, 'result.json'))  # atomic
+    point = train_segment(*args)
+    with open(out_json + '.partial', 'w') as f:
+        json.dump(point, f)
+    os.replace(out_json + '.partial', out_json)
 
 
-def run_child(config: str, seed: int, run_dir: str, data_root: str,
-              args) -> int:
-    """Run one config in a fresh (spawned) process; its exit code.
+def run_child(out_json: str, log_path: str, *args) -> int:
+    """Run one segment in a fresh (spawned) process; its exit code.
 
-    A fresh interpreter per run keeps registries, the default scope and
-    memory of one run from reaching the next, and a crash from stopping
-    the table.
+    A fresh interpreter per segment keeps registries, the default scope
+    and memory of one run from reaching the next, and a crash from
+    stopping the study.
     """
     proc = multiprocessing.get_context('spawn').Process(
-        target=_child,
-        args=(config, seed, run_dir, data_root, args.iters,
-              args.batch_size))
+        target=_child, args=(out_json, log_path) + args)
     proc.start()
     proc.join()
     return proc.exitcode
 
 
+def run(args, config: str, seed: int, iters: int,
+        every: Optional[int]) -> bool:
+    """Train and evaluate one run, point by point; False if it failed."""
+    from mmmtl.datasets import make_synthmot_data
+    key = run_key(args, seed, iters, every)
+    path = store_path(args, config, key)
+    record = load_json(path) or dict(
+        config=config, seed=seed, iters=iters, batch_size=args.batch_size,
+        data=data_of(args).folder_name(seed), points=[])
+    points = list(range(every, iters + 1, every)) if every else [iters]
+    done = {p['iter'] for p in record['points']}
+    todo = [p for p in points if p not in done]
+    if not todo:
+        return True
+    data_root = osp.join(args.out, 'data', data_of(args).folder_name(seed))
+    make_synthmot_data(data_root, data_of(args), seed, verbose=False)
+    run_dir = osp.join(args.out, 'runs', config_name(config), key)
+    os.makedirs(run_dir, exist_ok=True)
+    for until in todo:
+        since = max([p for p in done if p < until], default=0)
+        print(f'[study] {config_name(config)} seed {seed}: train to {until}'
+              f' of {iters}', flush=True)
+        t0 = time.time()
+        point_json = osp.join(run_dir, f'point_{until}.json')
+        cache = osp.join(run_dir, 'det_cache') if until == iters else None
+        rc = run_child(point_json, osp.join(run_dir, 'log.txt'), config,
+                       seed, run_dir, data_root, iters, since, until,
+                       args.batch_size, cache)
+        if rc != 0 or not osp.isfile(point_json):
+            print(f'[study]   FAILED (rc {rc}); see '
+                  f'{osp.join(run_dir, "log.txt")}', flush=True)
+            return False
+        point = load_json(point_json)
+        record['points'] = sorted(record['points'] + [point],
+                                  key=lambda p: p['iter'])
+        save_json(path, record)
+        done.add(until)
+        hota = point['metrics'].get('HOTA', float('nan'))
+        print(f'[study]   HOTA {hota:.1f} in {time.time() - t0:.0f} s',
+              flush=True)
+    return True
+
+
 def run_tables(args) -> int:
-    data_root = data_root_of(args)
-    if not args.report:
-        make_data(args, data_root)
     failed = 0
     for table in args.tables:
+        if table == 'curve':
+            for seed in args.seeds[:1]:
+                for _, config in CURVE_ROWS:
+                    failed += not run(args, config, seed, args.curve_iters,
+                                      args.eval_every)
+            continue
         for _, config, _ in TABLES[table]['rows'][:args.rows]:
             for seed in args.seeds:
-                run_dir = run_dir_of(args, config, seed)
-                if args.report or load_result(run_dir) is not None:
-                    continue
-                os.makedirs(run_dir, exist_ok=True)
-                print(f'[ablation] {table}: {config} seed {seed}',
-                      flush=True)
-                t0 = time.time()
-                rc = run_child(config, seed, run_dir, data_root, args)
-                status = 'ok' if rc == 0 else f'FAILED (rc {rc})'
-                print(f'[ablation]   {status} in {time.time() - t0:.0f} s',
-                      flush=True)
-                if rc != 0:
-                    failed += 1
-                    with open(osp.join(run_dir, 'error.txt'), 'w') as f:
-                        f.write(f'exit code {rc}; see log.txt\n')
-                write_table(args, table)
-        print(f'[ablation] wrote {write_table(args, table)}', flush=True)
-    for seed in args.seeds:
-        path = write_curves(args, seed)
-        if path:
-            print(f'[ablation] wrote {path}', flush=True)
+                failed += not run(args, config, seed, args.iters, None)
     return 1 if failed else 0
 
 
+# ----------------------------------------------------------------------
+# statistics and report
+def final_results(args, config: str, iters: int) -> Dict[int, dict]:
+    """Seed -> final metrics of the stored runs of ``config``."""
+    out = {}
+    folder = osp.join(args.store, config_name(config))
+    if not osp.isdir(folder):
+        return out
+    for name in sorted(os.listdir(folder)):
+        rec = load_json(osp.join(folder, name))
+        if rec is None or rec['iters'] != iters or '_curve' in name:
+            continue
+        last = [p for p in rec['points'] if p['iter'] == iters]
+        if last:
+            out[rec['seed']] = last[0]['metrics']
+    return out
+
+
+def t_quantile(df: int) -> float:
+    """The 97.5 % quantile of Student's t with ``df`` degrees."""
+    from scipy.stats import t
+    return float(t.ppf(0.975, df))
+
+
+def paired_interval(diffs: Sequence[float]) -> Tuple[float, float, float]:
+    """Mean and 95 % t-interval of paired differences (nan if n < 2)."""
+    n = len(diffs)
+    m = sum(diffs) / n
+    if n < 2:
+        return m, float('nan'), float('nan')
+    sd = math.sqrt(sum((d - m)**2 for d in diffs) / (n - 1))
+    half = t_quantile(n - 1) * sd / math.sqrt(n)
+    return m, m - half, m + half
+
+
+def verdict(lo: float, hi: float, n: int, higher_better: bool = True) -> str:
+    if math.isnan(lo):
+        return f'inconclusive at n = {n}'
+    if not higher_better:
+        lo, hi = -hi, -lo
+    if lo > 0:
+        return 'supported'
+    if hi < 0:
+        return 'contradicted'
+    return f'inconclusive at n = {n}'
+
+
+def fmt_mean_sd(values: List[float], digits: int = 1) -> str:
+    if not values:
+        return 'not run'
+    m = sum(values) / len(values)
+    each = ', '.join(f'{v:.{digits}f}' for v in values)
+    if len(values) == 1:
+        return f'{m:.{digits}f} [{each}]'
+    sd = math.sqrt(sum((v - m)**2 for v in values) / (len(values) - 1))
+    return f'{m:.{digits}f} ± {sd:.{digits}f} [{each}]'
+
+
+def claims_table(args) -> List[str]:
+    lines = [
+        '| claim | n (seeds) | Δ MOTA [95 % CI] | Δ IDF1 [95 % CI] | '
+        'Δ HOTA [95 % CI] | verdict (HOTA) |', '|---|---|---|---|---|---|'
+    ]
+    for claim, _, a, b in CLAIMS:
+        ra = final_results(args, a, args.iters)
+        rb = final_results(args, b, args.iters)
+        seeds = sorted(set(ra) & set(rb))
+        if not seeds:
+            lines.append(f'| {claim} | 0 | not run | not run | not run | '
+                         'not run |')
+            continue
+        cells, last = [], None
+        for name in ('MOTA', 'IDF1', 'HOTA'):
+            m, lo, hi = paired_interval(
+                [ra[s][name] - rb[s][name] for s in seeds])
+            ci = ('n/a' if math.isnan(lo) else f'{lo:+.1f}, {hi:+.1f}')
+            cells.append(f'{m:+.1f} [{ci}]')
+            last = (lo, hi)
+        lines.append(f'| {claim} | {len(seeds)} | ' + ' | '.join(cells) +
+                     f' | {verdict(*last, len(seeds))} |')
+    return lines
+
+
+def row_table(args, table: str) -> List[str]:
+    spec = TABLES[table]
+    lines = [
+        f'### {spec["title"]}', '',
+        f'| row | config | MOTA | IDF1 | HOTA | IDS | {spec["paper"]} '
+        '(paper) |', '|---|---|---|---|---|---|---|'
+    ]
+    for label, config, paper in spec['rows']:
+        res = final_results(args, config, args.iters)
+        cells = [
+            fmt_mean_sd([res[s][k] for s in sorted(res)],
+                        0 if k == 'IDS' else 1) for k in METRICS
+        ]
+        name = config_name(config).split('_')[0]
+        lines.append(f'| {label} | `{name}` | ' + ' | '.join(cells) +
+                     f' | {paper} |')
+    return lines + ['']
+
+
+def curve_table(args) -> List[str]:
+    lines = ['| iteration | ' + ' | '.join(
+        f'{label}: HOTA / IDF1 / MOTA' for label, _ in CURVE_ROWS) + ' |',
+             '|---|' + '---|' * len(CURVE_ROWS)]
+    recs = []
+    for _, config in CURVE_ROWS:
+        key = run_key(args, args.seeds[0], args.curve_iters, args.eval_every)
+        rec = load_json(store_path(args, config, key)) or dict(points=[])
+        recs.append({p['iter']: p['metrics'] for p in rec['points']})
+    for it in range(args.eval_every, args.curve_iters + 1, args.eval_every):
+        cells = []
+        for points in recs:
+            m = points.get(it)
+            cells.append('not run' if m is None else
+                         f'{m["HOTA"]:.1f} / {m["IDF1"]:.1f} / '
+                         f'{m["MOTA"]:.1f}')
+        lines.append(f'| {it} | ' + ' | '.join(cells) + ' |')
+    return lines
+
+
+def report_text(args) -> str:
+    """The generated part of docs/replication.md (deterministic)."""
+    seeds = ' '.join(map(str, args.seeds))
+    lines = [
+        BEGIN, '',
+        f'Schedule: {args.iters} iterations of {args.batch_size} images; '
+        f'data: {args.train_seqs} training and {args.test_seqs} held-out '
+        f'sequences of {args.frames} frames per seed (the last held-out '
+        f'one pans); seeds {args.seeds}. Differences are paired by seed; '
+        'intervals are 95 % Student-t intervals over seeds.', '',
+        '## The claims', ''
+    ] + claims_table(args) + ['', '## The rows', '']
+    for table in ('heads', 'balancers', 'E', 'C'):
+        lines += row_table(args, table)
+    lines += [
+        '## The learning curve', '',
+        f'Seed {args.seeds[0]}, one run per config with a '
+        f'{args.curve_iters}-iteration schedule, evaluated every '
+        f'{args.eval_every} iterations (HOTA / IDF1 / MOTA on the held-out '
+        'sequences):', ''
+    ] + curve_table(args) + [
+        '', 'Regenerate from the stored results:', '', '```shell',
+        'python tools/analysis_tools/run_ablation.py --report', '```', '',
+        'Continue the study (finished points are skipped):', '',
+        '```shell',
+        f'nice -n 19 python tools/analysis_tools/run_ablation.py curve '
+        f'heads balancers --seeds {seeds}', '```', '', END
+    ]
+    return '\n'.join(lines) + '\n'
+
+
+def write_report(args) -> str:
+    """Replace the generated part of ``args.doc`` (between the report
+    markers) with :func:`report_text`."""
+    text = open(args.doc).read() if osp.isfile(args.doc) else ''
+    new = report_text(args)
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        # the generated part ends with a newline of its own
+        text = head + new + (tail[1:] if tail.startswith('\n') else tail)
+    else:
+        text = text + ('\n' if text else '') + new
+    tmp = args.doc + '.partial'
+    with open(tmp, 'w') as f:
+        f.write(text)
+    os.replace(tmp, args.doc)
+    return args.doc
+
+
 def main(argv=None) -> int:
-    return run_tables(parse_args(argv))
+    args = parse_args(argv)
+    rc = 0
+    if args.tables:
+        rc = run_tables(args)
+    print(f'[study] wrote {write_report(args)}', flush=True)
+    return rc
 
 
 if __name__ == '__main__':

@@ -50,6 +50,8 @@ class OneShotMOT(BaseMOTModel):
         self.tracker = MODELS.build(tracker)
         self.loss_balancer = (
             MODELS.build(loss_balancer) if loss_balancer is not None else None)
+        # set by DetectionCacheHook: pred_det_instances then keep embeds
+        self.keep_det_embeds = False
         # A balancer that reads the model (GradNorm: the shared layer whose
         # gradient norms it equalises) finds what it needs once, here.
         if hasattr(self.loss_balancer, 'bind'):
@@ -109,8 +111,9 @@ class OneShotMOT(BaseMOTModel):
         Returns:
             list[:obj:`TrackDataSample`]: The input sample; each frame gets
             ``pred_track_instances`` (``bboxes``, ``scores``, ``labels``,
-            ``instances_id``) and ``pred_det_instances`` (the detections
-            without embeddings, for visualisation).
+            ``instances_id``) and ``pred_det_instances`` (the detections,
+            for visualisation; with their ``embeds`` (N, D) while
+            ``keep_det_embeds`` is set, for a detection cache).
         """
         if inputs.dim() != 5 or inputs.size(0) != 1 or len(data_samples) != 1:
             raise ValueError(
@@ -131,6 +134,8 @@ class OneShotMOT(BaseMOTModel):
             pred = det_result.pred_instances
             img_data_sample.pred_det_instances = InstanceData(
                 bboxes=pred.bboxes, scores=pred.scores, labels=pred.labels)
+            if self.keep_det_embeds:  # for a DetectionCacheHook
+                img_data_sample.pred_det_instances.embeds = pred.embeds
             # a tracker that compensates camera motion reads the frame
             if getattr(self.tracker, 'with_gmc', False):
                 kwargs['img'] = single_img

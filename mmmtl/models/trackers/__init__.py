@@ -1,7 +1,8 @@
 from .camera_motion import CameraMotionEstimator
-from .jde_tracker import TRACKER_PRESETS, JDETracker, linear_assignment
+from .jde_tracker import JDETracker, linear_assignment
+from .presets import TRACKER_PRESETS, TRACKER_SEARCH_SPACES
 
 __all__ = [
     'CameraMotionEstimator', 'JDETracker', 'TRACKER_PRESETS',
-    'linear_assignment'
+    'TRACKER_SEARCH_SPACES', 'linear_assignment'
 ]

@@ -1,7 +1,7 @@
 """JDE / FairMOT association of detections with appearance embeddings,
 with the optional stages of ByteTrack, BoT-SORT and Deep OC-SORT."""
 import inspect
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import Dict, Optional, Tuple, Union
 
 try:
     import lap
@@ -26,6 +26,7 @@ from .kalman_ops import (
     kf_predict,
     kf_update,
 )
+from .presets import TRACKER_PRESETS
 
 # Stand-in for a forbidden (gated, other-class) pair: far above every
 # threshold, finite so that any assignment solver accepts it.
@@ -211,58 +212,6 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     inter /= union
     return inter
 
-
-#: Named tracker presets: every tuning argument of :class:`JDETracker`. A
-#: preset is data; a config picks one with ``preset=`` and may override any
-#: of its keys. ``'fairmot'`` is FairMOT's association exactly (the papers'
-#: tables are measured with it); ``'robust'`` adds BYTE, lost tracks in
-#: the IoU stage, BoT-SORT's fused cost and an occlusion-safe appearance
-#: memory (see ``docs/tracker.md`` for the benchmark that chose it).
-TRACKER_PRESETS: Dict[str, Dict[str, Any]] = dict(
-    fairmot=dict(
-        obj_score_thr=0.4,
-        init_track_thr=0.4,
-        low_score_thr=None,
-        association='fairmot',
-        appearance_weight=0.98,
-        gating_thr=None,
-        gate_only_position=False,
-        emb_match_thr=0.4,
-        iou_match_thr=0.5,
-        iou_lost_tracks=False,
-        low_iou_match_thr=0.5,
-        appearance_thr=0.25,
-        proximity_thr=0.5,
-        fused_match_thr=0.8,
-        fuse_score=False,
-        appearance_gate='iou',
-        unconfirmed_iou_thr=0.3,
-        duplicate_iou_thr=0.85,
-        embed_momentum=0.9,
-        embed_update_score_thr=None,
-        embed_update_max_iou=None,
-        dynamic_embed_momentum=False,
-        track_buffer=30,
-        frame_rate=30.,
-        assignment='lapjv',
-        activate_first_frame=True,
-        output_bboxes='kalman',
-        min_box_area=0.,
-        max_aspect_ratio=None))
-TRACKER_PRESETS['robust'] = dict(
-    TRACKER_PRESETS['fairmot'],
-    obj_score_thr=0.3,  # BYTE recovers the rest; see docs/tracker.md
-    low_score_thr=0.1,  # ByteTrack
-    association='fused',  # BoT-SORT
-    iou_lost_tracks=True,  # ByteTrack, BoT-SORT
-    appearance_thr=0.2,  # BoT-SORT 0.25; 0.2 on the benchmark
-    fuse_score=True,  # BoT-SORT on MOT17
-    appearance_gate='iou_or_motion',
-    embed_momentum=0.95,  # Deep OC-SORT alpha_fixed_emb
-    embed_update_score_thr=0.5,
-    embed_update_max_iou=0.3,
-    dynamic_embed_momentum=True,  # Deep OC-SORT
-    track_buffer=60)  # the memory is safe for longer; see docs/tracker.md
 
 _ASSOCIATIONS = ('fairmot', 'fused')
 _APPEARANCE_GATES = ('iou', 'iou_or_motion')
