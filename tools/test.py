@@ -21,7 +21,14 @@ from mmengine.config import Config, DictAction
 import mmmtl  # noqa: F401  (registers mmmtl's components and loaders)
 from mmmtl.apis import build_test_runner
 from mmmtl.deploy import read_onnx_metadata
-from mmmtl.utils import init_cpu_dist_if_needed
+from mmmtl.engine.hooks.nonfinite_check_hook import NonFiniteOutputError
+from mmmtl.utils import (
+    NonFiniteWeightsError,
+    OutputClashError,
+    init_cpu_dist_if_needed,
+    nonnegative_int,
+    quiet_third_party_warnings,
+)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -42,6 +49,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--random-weights', action='store_true',
         help='test without a checkpoint (smoke tests only: the metrics of '
         'random weights mean nothing)')
+    parser.add_argument(
+        '--allow-nonfinite', action='store_true',
+        help='load a checkpoint holding NaN or inf weights (a warning names '
+        'them; a frame whose outputs are NaN still stops the test)')
+    parser.add_argument(
+        '--verbose', action='store_true',
+        help='log the whole config at start (it is saved in the work dir '
+        'in any case)')
     parser.add_argument(
         '--backend', choices=('pytorch', 'onnxruntime'), default='pytorch',
         help='where the detector network runs (the tracker is the same)')
@@ -68,7 +83,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none', help='job launcher')
-    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
+    parser.add_argument(
+        '--local-rank', '--local_rank', type=nonnegative_int, default=0)
     args = parser.parse_args(argv)
     if args.ckpt and args.checkpoint:
         parser.error('give the checkpoint once, positionally or with '
@@ -106,6 +122,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
+    quiet_third_party_warnings()
     args = parse_args(argv)
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(args.config)
@@ -128,10 +145,17 @@ def main(argv: Optional[List[str]] = None) -> None:
         args.checkpoint,
         allow_partial=args.allow_partial,
         random_weights=args.random_weights,
+        allow_nonfinite=args.allow_nonfinite,
+        verbose=args.verbose,
         onnx_file=args.onnx,
         save_detections=args.save_detections,
         cache_embed_dtype=args.cache_embed_dtype)
-    runner.test()
+    try:
+        runner.test()
+    except (OutputClashError, NonFiniteWeightsError,
+            NonFiniteOutputError) as e:
+        # an output onto an input, NaN weights or outputs: one line
+        sys.exit(f'error: {e}')
 
 
 if __name__ == '__main__':

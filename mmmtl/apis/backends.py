@@ -84,7 +84,8 @@ def init_mot_model(config: Union[str, Config],
                    onnx_file: Optional[str] = None,
                    num_threads: Optional[int] = None,
                    allow_partial: bool = False,
-                   random_weights: bool = False) -> nn.Module:
+                   random_weights: bool = False,
+                   allow_nonfinite: bool = False) -> nn.Module:
     """Build a MOT model for inference with the detector on a backend.
 
     ``'pytorch'`` and ``'compile'`` load ``checkpoint`` strictly with
@@ -116,6 +117,9 @@ def init_mot_model(config: Union[str, Config],
             fits only in part, with a warning. Defaults to False.
         random_weights (bool): PyTorch backends: allow no checkpoint
             (smoke tests). Defaults to False.
+        allow_nonfinite (bool): PyTorch backends: load a checkpoint holding
+            NaN or inf with a warning instead of an error. Defaults to
+            False.
 
     Returns:
         nn.Module: The model in eval mode, with ``cfg`` and
@@ -157,7 +161,8 @@ def init_mot_model(config: Union[str, Config],
         device=device,
         cfg_options=cfg_options,
         allow_partial=allow_partial,
-        random_weights=random_weights)
+        random_weights=random_weights,
+        allow_nonfinite=allow_nonfinite)
     if backend == 'compile':
         compile_detector(model)
     return model

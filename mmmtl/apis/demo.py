@@ -1,7 +1,12 @@
 """Track a video into an annotated video and a MOTChallenge result file."""
+import contextlib
+import os
+import os.path as osp
+import signal
+import threading
 import time
 from contextlib import ExitStack
-from typing import Optional
+from typing import Iterator, Optional, Sequence
 
 import torch.nn as nn
 from mmdet.registry import VISUALIZERS
@@ -9,6 +14,74 @@ from mmengine.visualization import Visualizer
 
 from .inference import TrackVideoStats, track_video
 from .video_io import FrameSource, MOTTxtWriter, VideoSink, check_outputs
+
+__all__ = [
+    'Terminated', 'build_track_visualizer', 'check_writable',
+    'sigterm_as_interrupt', 'track_to_files'
+]
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM received: handled like Ctrl-C (outputs kept, see
+    :func:`sigterm_as_interrupt`)."""
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C inside the block.
+
+    ``timeout``, ``kill`` and job schedulers stop a process with SIGTERM,
+    whose default action ends it at once: an mp4 whose index was never
+    written cannot be decoded at all. Inside this block SIGTERM raises
+    :class:`Terminated` (a ``KeyboardInterrupt``) in the main thread, so
+    the sinks finish their files as on Ctrl-C. Outside the main thread
+    (where signals cannot be handled) the block changes nothing.
+
+    Yields:
+        None
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame) -> None:
+        raise Terminated('terminated by SIGTERM')
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def check_writable(outputs: Sequence[Optional[str]]) -> None:
+    """Make sure each output's folder exists and takes a new file.
+
+    Called before the model loads, so that a read-only or missing folder
+    costs nothing. A file is created and deleted beside each output.
+
+    Args:
+        outputs (Sequence[str | None]): Output files (None entries are
+            ignored).
+
+    Raises:
+        PermissionError: Naming the output and the reason (read-only
+            folder, a file where a folder should be, ...). A subclass of
+            ``OSError``.
+    """
+    for path in outputs:
+        if path is None:
+            continue
+        parent = osp.dirname(osp.abspath(path))
+        probe = osp.join(parent, f'.{osp.basename(path)}.{os.getpid()}.probe')
+        try:
+            os.makedirs(parent, exist_ok=True)
+            with open(probe, 'w'):
+                pass
+            os.remove(probe)
+        except OSError as e:
+            raise PermissionError(
+                f'cannot write {path}: {e.strerror or e} ({parent})') from None
 
 
 def build_track_visualizer(model: nn.Module,

@@ -1,4 +1,6 @@
 """Run a MOT model over a video, frame by frame."""
+import inspect
+import math
 import time
 import warnings
 from dataclasses import dataclass
@@ -16,9 +18,57 @@ from mmengine.dataset import default_collate
 from mmengine.utils import ProgressBar
 from mmengine.visualization import Visualizer
 
+from mmmtl.engine.hooks.nonfinite_check_hook import (
+    HeadOutputWatch,
+    check_frame_outputs,
+)
 from mmmtl.utils.checkpoint import load_checkpoint_checked
 
 from .video_io import FrameSource, MOTTxtWriter, VideoSink
+
+
+def check_tracker_cfg(config: Config) -> None:
+    """Check the types of the tracker's numeric keys before building it.
+
+    A ``--cfg-options model.tracker.obj_score_thr=abc`` reaches the tracker
+    as the string ``'abc'``, which fails deep inside it with a
+    ``TypeError`` that names no key. Every key of ``model.tracker`` whose
+    default in the tracker's signature is a number must be a finite
+    number.
+
+    Args:
+        config (Config): A MOT config (``model.tracker`` optional).
+
+    Raises:
+        TypeError: Naming the key, its value and the expected type.
+        ValueError: Naming the key whose value is NaN or infinite.
+    """
+    tracker = config.get('model', {}).get('tracker')
+    if not tracker or not isinstance(tracker.get('type'), str):
+        return
+    cls = MODELS.get(tracker['type'])
+    if cls is None:
+        return
+    try:
+        params = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return
+    for key, value in tracker.items():
+        param = params.get(key)
+        if param is None or value is None:
+            continue
+        default = param.default
+        if isinstance(default, bool) or not isinstance(default,
+                                                       (int, float)):
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(
+                f'model.tracker.{key} must be a number (like its default '
+                f'{default!r}), got {value!r} of type '
+                f'{type(value).__name__}')
+        if not math.isfinite(value):
+            raise ValueError(
+                f'model.tracker.{key} must be finite, got {value!r}')
 
 
 def init_track_model(config: Union[str, Config],
@@ -26,7 +76,8 @@ def init_track_model(config: Union[str, Config],
                      device: str = 'cpu',
                      cfg_options: Optional[dict] = None,
                      allow_partial: bool = False,
-                     random_weights: bool = False) -> nn.Module:
+                     random_weights: bool = False,
+                     allow_nonfinite: bool = False) -> nn.Module:
     """Build a MOT model from its config and load its checkpoint strictly.
 
     mmdet's :func:`~mmdet.apis.init_track_model` loads with
@@ -48,6 +99,9 @@ def init_track_model(config: Union[str, Config],
             Defaults to False.
         random_weights (bool): Allow a model without checkpoint (smoke
             tests). Defaults to False.
+        allow_nonfinite (bool): Load a checkpoint holding NaN or infinite
+            weights, with a warning naming them; otherwise that is an
+            error. Defaults to False.
 
     Returns:
         nn.Module: The model in eval mode, with ``cfg`` and
@@ -56,6 +110,8 @@ def init_track_model(config: Union[str, Config],
     Raises:
         ValueError: No checkpoint and ``random_weights`` is False, or both.
         CheckpointMismatchError: The checkpoint does not fit the model.
+        NonFiniteWeightsError: The checkpoint holds NaN or inf and
+            ``allow_nonfinite`` is False.
     """
     if checkpoint is None and not random_weights:
         raise ValueError(
@@ -71,11 +127,13 @@ def init_track_model(config: Union[str, Config],
                         f'but got {type(config)}')
     if cfg_options is not None:
         config.merge_from_dict(cfg_options)
+    check_tracker_cfg(config)
     model = MODELS.build(config.model)
     model.dataset_meta = {'classes': None}
     if checkpoint is not None:
         ckpt = load_checkpoint_checked(
-            model, checkpoint, map_location='cpu', strict=not allow_partial)
+            model, checkpoint, map_location='cpu', strict=not allow_partial,
+            allow_nonfinite=allow_nonfinite)
         meta = ckpt.get('meta', {}).get('dataset_meta')
         if meta:
             meta = dict(meta)
@@ -223,8 +281,12 @@ def track_video(model: nn.Module,
     pipeline and ``test_step``; tracks are reset at frame 0), so boxes come
     back in the input's own pixel coordinates, whatever the detector's
     backend (:func:`init_mot_model`).
-    Tracks scoring at most ``score_thr`` or with non-finite boxes are
-    neither drawn nor written. The model's tracker is given the source's
+    Tracks scoring at most ``score_thr`` are neither drawn nor written. A
+    frame whose model outputs (the head's score, box or embedding maps, or
+    the tracks) hold NaN or inf stops the loop with a
+    :class:`~mmmtl.engine.hooks.nonfinite_check_hook.NonFiniteOutputError`
+    naming the output and the frame (what was written so far is kept by
+    the sinks). The model's tracker is given the source's
     frame rate (``tracker.frame_rate = source.fps``), so that its
     lost-track buffer covers the same time at 12.5 and at 25 fps.
     The sinks are not closed here: open them with ``with`` so a source
@@ -251,7 +313,21 @@ def track_video(model: nn.Module,
 
     Returns:
         TrackVideoStats: Frame count and timings.
+
+    Raises:
+        NonFiniteOutputError: A frame's outputs hold NaN or inf.
     """
+    with HeadOutputWatch(model) as watch:
+        return _track_video(model, source, watch, video_sink, txt_writer,
+                            visualizer, score_thr, show_fps, progress)
+
+
+def _track_video(model: nn.Module, source: FrameSource,
+                 watch: HeadOutputWatch, video_sink: Optional[VideoSink],
+                 txt_writer: Optional[MOTTxtWriter],
+                 visualizer: Optional[Visualizer], score_thr: float,
+                 show_fps: bool, progress: bool) -> TrackVideoStats:
+    """The loop of :func:`track_video`, with the head watched."""
     stats = TrackVideoStats()
     # inference_mot passes no frame rate with the frames: the tracker's
     # lost-track buffer scales with its frame_rate, so give it the source's
@@ -271,12 +347,11 @@ def track_video(model: nn.Module,
         stats.model_time += toc
         running_fps = (1 / max(toc, 1e-9) if frame_id == 0 else
                        0.9 * running_fps + 0.1 / max(toc, 1e-9))
+        # NaN outputs would silently give no tracks or new identities
+        check_frame_outputs(sample,
+                            f'frame {frame_id + 1} of {source.name}', watch)
         tracks = sample.pred_track_instances.cpu()
-        # Untrained models can emit non-finite boxes; neither drawable
-        # nor valid MOT results.
-        keep = (tracks.scores > score_thr) & torch.isfinite(
-            tracks.bboxes).all(dim=1)
-        tracks = tracks[keep]
+        tracks = tracks[tracks.scores > score_thr]
         sample.pred_track_instances = tracks
         if txt_writer is not None:
             txt_writer.write(frame_id + 1, tracks.instances_id.numpy(),

@@ -5,6 +5,8 @@ from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmmtl.engine.quiet_runner import QuietConfigRunner
+
 from .backends import onnxruntime_cfg
 
 
@@ -12,6 +14,8 @@ def build_test_runner(cfg: Config,
                       checkpoint: Optional[str] = None,
                       allow_partial: bool = False,
                       random_weights: bool = False,
+                      allow_nonfinite: bool = False,
+                      verbose: bool = False,
                       onnx_file: Optional[str] = None,
                       save_detections: Optional[str] = None,
                       cache_embed_dtype: str = 'float32') -> Runner:
@@ -19,7 +23,10 @@ def build_test_runner(cfg: Config,
 
     The runner gets a :class:`~mmmtl.engine.CheckpointCheckHook`, so a
     checkpoint whose weights do not fit the model is an error naming the
-    first mismatched keys, and testing without one is an error too.
+    first mismatched keys, and testing without one is an error too; so is
+    a checkpoint holding NaN or inf unless ``allow_nonfinite``. A
+    :class:`~mmmtl.engine.hooks.nonfinite_check_hook.NonFiniteCheckHook`
+    stops the test at the first frame whose outputs are NaN or inf.
 
     Args:
         cfg (Config): The config (not modified).
@@ -29,6 +36,10 @@ def build_test_runner(cfg: Config,
             (a warning lists the rest). Defaults to False.
         random_weights (bool): Accept testing without a checkpoint (smoke
             tests). Defaults to False.
+        allow_nonfinite (bool): Load a checkpoint holding NaN or inf with a
+            warning instead of an error. Defaults to False.
+        verbose (bool): Log the whole config when the runner starts (it is
+            saved beside the logs in any case). Defaults to False.
         onnx_file (str, optional): Run the detector network from this
             exported graph in onnxruntime (:func:`onnxruntime_cfg`); its
             weights are in the graph, so no checkpoint is taken.
@@ -64,8 +75,10 @@ def build_test_runner(cfg: Config,
                 'allow_partial')
         cfg = onnxruntime_cfg(cfg, onnx_file)
         cfg.load_from = None
-        return (Runner.from_cfg(cfg)
-                if 'runner_type' not in cfg else RUNNERS.build(cfg))
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+            dict(type='NonFiniteCheckHook')
+        ]
+        return _build(cfg, verbose)
     if checkpoint is None and not random_weights:
         raise ValueError(
             'no checkpoint given: testing would evaluate random weights '
@@ -79,7 +92,16 @@ def build_test_runner(cfg: Config,
         dict(
             type='CheckpointCheckHook',
             strict=not allow_partial,
-            require_checkpoint=not random_weights)
+            require_checkpoint=not random_weights,
+            allow_nonfinite=allow_nonfinite),
+        dict(type='NonFiniteCheckHook')
     ]
-    return (Runner.from_cfg(cfg)
-            if 'runner_type' not in cfg else RUNNERS.build(cfg))
+    return _build(cfg, verbose)
+
+
+def _build(cfg: Config, verbose: bool) -> Runner:
+    # the config's own runner_type is kept; otherwise, without verbose, a
+    # runner that does not log the whole config
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return (Runner if verbose else QuietConfigRunner).from_cfg(cfg)

@@ -26,6 +26,13 @@ from mmmtl.formats import (
     read_seqinfo_section,
     tracks_to_rows,
 )
+from mmmtl.utils.output_guard import check_outputs, partial_path
+
+__all__ = [
+    'CaptureSource', 'FrameSource', 'ImageFolderSource', 'MOTTxtWriter',
+    'VideoFileSource', 'VideoSink', 'VideoSourceError', 'check_outputs',
+    'open_frame_source', 'partial_path'
+]
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 DEFAULT_FPS = 30.0
@@ -261,7 +268,8 @@ class ImageFolderSource(FrameSource):
     Args:
         folder (str): Folder with the frames.
         fps (float, optional): Frame rate; overrides ``seqinfo.ini``.
-            Defaults to None.
+            Defaults to None. Without it a ``frameRate`` in
+            ``seqinfo.ini`` that is not a positive number is an error.
         extensions (Sequence[str]): Image file extensions.
             Defaults to :data:`IMG_EXTENSIONS`.
 
@@ -279,11 +287,14 @@ class ImageFolderSource(FrameSource):
         if not osp.isdir(folder):
             raise FileNotFoundError(f'frame folder not found: {folder}')
         self.name = folder
+        info_file = osp.join(folder, 'seqinfo.ini')
         info = self._seqinfo(folder)
         if info is not None:
             folder = osp.join(folder, info.get('imDir', 'img1'))
         else:
-            info = self._seqinfo(osp.dirname(osp.abspath(folder)))
+            parent = osp.dirname(osp.abspath(folder))
+            info_file = osp.join(parent, 'seqinfo.ini')
+            info = self._seqinfo(parent)
         self.folder = folder
         exts = tuple(e.lower() for e in extensions)
         names = [n for n in os.listdir(folder) if n.lower().endswith(exts)]
@@ -302,6 +313,11 @@ class ImageFolderSource(FrameSource):
         first = self._read(self.files[0])
         self.height, self.width = first.shape[:2]
         rate = info.get('frameRate') if info is not None else None
+        if fps is None and rate is not None and not _valid_fps(rate):
+            # the converter refuses it too; 30 fps would be a guess
+            raise VideoSourceError(
+                f'{info_file}: frameRate={rate} is not a frame rate (a '
+                'number in (0, 1000)); fix it or give the rate (--fps)')
         self.fps = _choose_fps(fps, rate, folder, warn=False)
 
     @staticmethod
@@ -362,54 +378,18 @@ def open_frame_source(source: Union[str, int],
     return VideoFileSource(source, fps=fps)
 
 
-def partial_path(path: str) -> str:
-    """Where a sink writes until it is closed: ``out.partial.mp4`` for
-    ``out.mp4``."""
-    root, ext = osp.splitext(path)
-    return f'{root}.partial{ext}'
-
-
-def check_outputs(outputs: Sequence[Optional[str]],
-                  inputs: Sequence[str]) -> None:
-    """Refuse output paths that resolve to an input or to each other.
-
-    Args:
-        outputs (Sequence[str | None]): Output files (None entries are
-            ignored).
-        inputs (Sequence[str]): Files that are read.
-
-    Raises:
-        ValueError: Naming the output and the input it would overwrite.
-    """
-    seen = {}
-    for path in inputs:
-        seen[osp.realpath(path)] = f'the input {path}'
-    for path in outputs:
-        if path is None:
-            continue
-        for candidate in (path, partial_path(path)):
-            real = osp.realpath(candidate)
-            clash = seen.get(real)
-            if clash is None and osp.exists(real):
-                clash = next((what for other, what in seen.items()
-                              if osp.exists(other)
-                              and osp.samefile(other, real)), None)
-            if clash is not None:
-                raise ValueError(
-                    f'output {path} would overwrite {clash}; choose '
-                    'another output path')
-        seen[osp.realpath(path)] = f'the output {path}'
-
-
 class _PartialFile:
     """Writes to :func:`partial_path` and renames into place on success.
 
-    An error or interruption inside ``with`` keeps what was written under
-    the partial name, and says so.
+    An error or interruption (Ctrl-C, or SIGTERM inside
+    :func:`~mmmtl.apis.demo.sigterm_as_interrupt`) inside ``with`` keeps
+    what was written under the partial name, finished so that it can be
+    read (a video's index is written), and says so.
     """
 
     path: str
     tmp_path: str
+    num_written: int = 0
 
     def _finish(self) -> bool:
         """Finish writing; False when already finished."""
@@ -423,8 +403,12 @@ class _PartialFile:
     def abort(self) -> None:
         """Finish the file but keep it under its partial name."""
         if self._finish():
-            warnings.warn(f'interrupted: what was written is kept in '
-                          f'{self.tmp_path}')
+            warnings.warn(f'interrupted: {self.describe_written()} kept '
+                          f'in {self.tmp_path}')
+
+    def describe_written(self) -> str:
+        """What the file holds, e.g. ``'37 frames'``."""
+        return f'{self.num_written} frames'
 
     def __exit__(self, exc_type: Any, *exc: Any) -> None:
         if exc_type is None:
@@ -520,6 +504,7 @@ class MOTTxtWriter(_PartialFile):
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
         self.path = path
         self.tmp_path = partial_path(path)
+        self.num_written = 0
         self._file = open(self.tmp_path, 'w')
 
     def write(self, frame: int, ids: np.ndarray, bboxes: np.ndarray,
@@ -537,6 +522,7 @@ class MOTTxtWriter(_PartialFile):
             format_mot_results(
                 tracks_to_rows(frame, ids, bboxes, scores), decimals=3))
         self._file.flush()
+        self.num_written += 1
 
     def _finish(self) -> bool:
         if self._file.closed:

@@ -308,3 +308,161 @@ def test_demo_reports_the_size_it_wrote(assets, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert f'({written[0]}x{written[1]} at' in printed
     assert f'{W + 1}x{H + 1} at' not in printed
+
+
+def _nan_checkpoint(assets, tmp_path, part):
+    """The tiny checkpoint with NaN in the first weight whose name holds
+    ``part``."""
+    state = torch.load(assets['checkpoint'], weights_only=True)
+    sd = dict(state['state_dict'])
+    key = next(k for k in sd if part in k and sd[k].is_floating_point())
+    sd[key] = sd[key].clone()
+    sd[key].view(-1)[0] = float('nan')
+    path = str(tmp_path / f'nan_{part.replace(".", "_")}.pth')
+    torch.save(dict(state_dict=sd, meta=state['meta']), path)
+    return path, key
+
+
+def test_nan_weights_are_refused_naming_the_tensor(assets, tmp_path):
+    from mmmtl.utils import NonFiniteWeightsError
+    ckpt, key = _nan_checkpoint(assets, tmp_path, 'reid')
+    out = str(tmp_path / 'o.txt')
+    with pytest.raises(NonFiniteWeightsError, match=key):
+        _load_tool().main([assets['video'], assets['config'],
+                           '--checkpoint', ckpt, '--out-txt', out,
+                           '--no-progress'])
+    assert not osp.exists(out)
+
+
+@pytest.mark.parametrize('part, output', [('reid', 'embeddings'),
+                                          ('retina_cls', 'scores')])
+def test_nan_outputs_stop_the_demo_naming_output_and_frame(
+        assets, tmp_path, part, output):
+    """NaN in the Re-ID layer used to turn every track into a new
+    identity, NaN scores into an empty result file, both with exit 0."""
+    from mmmtl.engine.hooks.nonfinite_check_hook import NonFiniteOutputError
+    ckpt, _ = _nan_checkpoint(assets, tmp_path, part)
+    out = str(tmp_path / 'o.txt')
+    with pytest.warns(UserWarning, match='non-finite'):
+        with pytest.raises(NonFiniteOutputError) as err:
+            _load_tool().main([
+                assets['video'], assets['config'], '--checkpoint', ckpt,
+                '--allow-nonfinite', '--out-txt', out, '--no-progress'
+            ])
+    msg = str(err.value)
+    assert f'non-finite {output}' in msg
+    assert f'frame 1 of {assets["video"]}' in msg
+    assert not osp.exists(out)  # no result file that looks complete
+
+
+def test_frame_rate_0_in_seqinfo_is_refused_naming_the_file(
+        assets, tmp_path):
+    from mmmtl.apis import VideoSourceError
+    seq = tmp_path / 'SEQ'
+    (seq / 'img1').mkdir(parents=True)
+    for i, f in enumerate(assets['frames'][:2]):
+        cv2.imwrite(str(seq / 'img1' / f'{i + 1:06d}.jpg'), f)
+    (seq / 'seqinfo.ini').write_text(
+        '[Sequence]\nname=SEQ\nimDir=img1\nframeRate=0\nseqLength=2\n'
+        f'imWidth={W}\nimHeight={H}\nimExt=.jpg\n')
+    with pytest.raises(VideoSourceError,
+                       match=r'SEQ/seqinfo.ini: frameRate=0'):
+        _load_tool().main([str(seq), 'no_such_config.py',
+                           '--random-weights', '--out-txt',
+                           str(tmp_path / 'o.txt')])
+    # the frame folder reads its parent's seqinfo.ini: refused too
+    with pytest.raises(VideoSourceError, match='frameRate=0'):
+        open_frame_source(str(seq / 'img1'))
+    # an explicit rate replaces it
+    with open_frame_source(str(seq), fps=25) as src:
+        assert src.fps == 25
+
+
+def test_an_unwritable_output_folder_fails_before_the_model_loads(
+        assets, tmp_path, capsys):
+    blocker = tmp_path / 'file'
+    blocker.write_text('')
+    tool = _load_tool()
+    # a config that does not exist: the model would fail to load
+    rc = tool.main([assets['video'], 'no_such_config.py',
+                    '--random-weights', '--out',
+                    str(blocker / 'sub' / 'o.mp4'), '--no-progress'])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.startswith('error: cannot write') and 'o.mp4' in err
+    assert len(err.strip().splitlines()) == 1 and 'Traceback' not in err
+    if os.geteuid() != 0:  # root writes into read-only folders anyway
+        ro = tmp_path / 'ro'
+        ro.mkdir()
+        ro.chmod(0o500)
+        try:
+            assert tool.main([assets['video'], 'no_such_config.py',
+                              '--random-weights', '--out',
+                              str(ro / 'o.mp4')]) == 2
+        finally:
+            ro.chmod(0o700)
+
+
+def test_a_tracker_key_of_the_wrong_type_is_named(assets, tmp_path):
+    with pytest.raises(TypeError,
+                       match=r"model.tracker.obj_score_thr must be a "
+                       r"number .* got 'abc'"):
+        _load_tool().main([
+            assets['video'], assets['config'], '--checkpoint',
+            assets['checkpoint'], '--out-txt', str(tmp_path / 'o.txt'),
+            '--cfg-options', 'model.tracker.obj_score_thr=abc'
+        ])
+
+
+def test_sigterm_keeps_a_video_readable_to_the_last_frame(assets, tmp_path):
+    """SIGTERM (timeout, kill, schedulers) is handled as Ctrl-C: the
+    partial video is finalised and OpenCV reads every frame written."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    clip = str(tmp_path / 'long.mp4')
+    with VideoSink(clip, FPS, (W, H)) as sink:
+        for _ in range(100):  # 600 frames: longer than the test waits
+            for f in assets['frames']:
+                sink.write(f)
+    out, txt = tmp_path / 'o.mp4', tmp_path / 'o.txt'
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
+    proc = subprocess.Popen([
+        sys.executable, osp.join(ROOT, 'tools', 'demo', 'mot_demo.py'),
+        clip, assets['config'], '--checkpoint', assets['checkpoint'],
+        '--out', str(out), '--out-txt', str(txt), '--score-thr', '0',
+        '--no-progress'
+    ], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    partial_txt = tmp_path / 'o.partial.txt'
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline and proc.poll() is None:
+            if partial_txt.exists() and len(
+                    set(partial_txt.read_text().split('\n'))) > 20:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.communicate()[1][-3000:]
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143, err[-3000:]
+    assert 'terminated by SIGTERM' in err and 'Traceback' not in err
+    assert not out.exists() and not txt.exists()
+    import re
+    kept = re.search(r'interrupted: (\d+) frames kept in \S+o.partial.mp4',
+                     err)
+    assert kept, err[-3000:]
+    written = int(kept.group(1))
+    last = int(_parse_txt(str(partial_txt))[:, 0].max())
+    assert 3 < last < 600
+    # the txt row of a frame is written just before its video frame
+    assert written in (last - 1, last)
+    cap = cv2.VideoCapture(str(tmp_path / 'o.partial.mp4'))
+    read = 0
+    while cap.read()[0]:
+        read += 1
+    cap.release()
+    assert read == written  # decodable to the last frame written

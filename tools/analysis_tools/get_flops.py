@@ -20,7 +20,6 @@ Example (Table I of the CE paper)::
 import argparse
 import glob
 import json
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
@@ -33,6 +32,13 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 from mmengine.utils import import_modules_from_strings
 
+from mmmtl.utils import (
+    atomic_open,
+    bounded_int,
+    check_outputs,
+    quiet_third_party_warnings,
+)
+
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -40,11 +46,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('path', help='a config file or a folder of configs')
     parser.add_argument(
         '--shape',
-        type=int,
+        type=bounded_int(32, 8192, name='side'),
         nargs=2,
         default=(512, 512),
         metavar=('HEIGHT', 'WIDTH'),
-        help='input size (default: 512 512, as in the CE paper)')
+        help='input size, each side in [32, 8192] (default: 512 512, as '
+        'in the CE paper)')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--out', help='write the rows to this JSON file')
     parser.add_argument(
@@ -165,9 +172,17 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
     Returns:
         list[dict]: One row per config (see :func:`format_table`).
     """
+    quiet_third_party_warnings()
     args = parse_args(argv)
+    configs = collect_configs(args.path)
+    if args.out:
+        # before the (slow) analysis: the table never replaces a config
+        try:
+            check_outputs([args.out], configs)
+        except ValueError as e:
+            raise SystemExit(f'error: {e}')
     rows = []
-    for path in collect_configs(args.path):
+    for path in configs:
         cfg = Config.fromfile(path)
         if args.cfg_options:
             cfg.merge_from_dict(args.cfg_options)
@@ -180,9 +195,7 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
         rows.append(row)
     print(format_table(rows, args.shape))
     if args.out:
-        out_dir = osp.dirname(osp.abspath(args.out))
-        os.makedirs(out_dir, exist_ok=True)
-        with open(args.out, 'w') as f:
+        with atomic_open(args.out) as f:
             json.dump(dict(shape=list(args.shape), rows=rows), f, indent=2)
     return rows
 

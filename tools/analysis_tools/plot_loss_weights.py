@@ -9,6 +9,11 @@ Example::
 import argparse
 import sys
 
+from mmmtl.utils import (
+    atomic_path,
+    check_outputs,
+    quiet_third_party_warnings,
+)
 from mmmtl.visualization import find_scalar_json, plot_loss_weights
 
 
@@ -33,15 +38,19 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> int:
+    quiet_third_party_warnings()
     args = parse_args(argv)
     try:
         json_path = args.json or find_scalar_json(args.work_dir)
-        out = plot_loss_weights(
-            json_path, args.out, show_raw=not args.no_raw, title=args.title)
+        check_outputs([args.out], [json_path])
+        # drawn under a temporary name, moved into place when complete
+        with atomic_path(args.out) as tmp:
+            plot_loss_weights(
+                json_path, tmp, show_raw=not args.no_raw, title=args.title)
     except (FileNotFoundError, ValueError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
-    print(f'read {json_path}\nwrote {out}')
+    print(f'read {json_path}\nwrote {args.out}')
     return 0
 
 

@@ -12,9 +12,12 @@ Example::
         -o data/MOT17/annotations --split-train
 """
 import argparse
+import os.path as osp
+import sys
 
 from mmmtl.datasets import convert_mot_to_coco
 from mmmtl.formats import MOT_CLASSES
+from mmmtl.utils import check_output_dir, quiet_third_party_warnings
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -43,8 +46,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
+def main(argv=None) -> int:
+    quiet_third_party_warnings()
     args = parse_args(argv)
+    splits = [
+        osp.join(args.input, s) for s in ('train', 'val', 'test')
+        if osp.isdir(osp.join(args.input, s))
+    ]
+    try:
+        # the json files go beside the sequences, never among them
+        check_output_dir(args.output, splits, '--output',
+                         may_hold_inputs=True)
+    except ValueError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
     summary = convert_mot_to_coco(
         args.input,
         args.output,
@@ -57,7 +72,8 @@ def main(argv=None) -> None:
               f'{info["num_images"]} images, {info["num_annotations"]} '
               f'boxes, {info["num_identities"]} identities -> '
               f'{info["file"]}')
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -23,24 +23,24 @@ from mmmtl.apis import (
     check_outputs,
     init_mot_model,
     open_frame_source,
+    partial_path,
     track_to_files,
 )
+from mmmtl.apis.demo import (
+    Terminated,
+    check_writable,
+    sigterm_as_interrupt,
+)
+from mmmtl.utils import (
+    bounded_float,
+    bounded_int,
+    probability,
+    quiet_third_party_warnings,
+)
 
-
-def _unit_interval(text: str) -> float:
-    value = float(text)
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(
-            f'{text} is not a score between 0 and 1')
-    return value
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0 or value == float('inf'):
-        raise argparse.ArgumentTypeError(
-            f'{text} is not a positive frame rate')
-    return value
+#: Frame rates a video can have (the sources' own bound).
+FPS = bounded_float(0.0, 1000.0, low_open=True, high_open=True,
+                    name='frame rate')
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -59,6 +59,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--random-weights', action='store_true',
         help='run without a checkpoint (smoke tests only)')
     parser.add_argument(
+        '--allow-nonfinite', action='store_true',
+        help='load a checkpoint holding NaN or inf weights (a warning names '
+        'them; a frame whose outputs are NaN still stops the run)')
+    parser.add_argument(
         '--backend',
         choices=('pytorch', 'onnxruntime'),
         default='pytorch',
@@ -70,13 +74,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out-txt', help='tracks in MOTChallenge format')
     parser.add_argument(
         '--score-thr',
-        type=_unit_interval,
+        type=probability,
         default=0.3,
-        help='tracks scoring at most this are not drawn or written')
+        help='tracks scoring at most this (in [0, 1]) are not drawn or '
+        'written')
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
     parser.add_argument(
         '--tail',
-        type=int,
+        type=bounded_int(0, 100000),
         default=30,
         help='trajectory tail length in frames (0: none)')
     parser.add_argument(
@@ -85,10 +90,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='print the model frames per second on the video')
     parser.add_argument(
         '--fps',
-        type=_positive,
+        type=FPS,
         default=None,
-        help='frame rate when the input gives none (frame folders '
-        'without seqinfo.ini, some cameras)')
+        help='frame rate in (0, 1000) when the input gives none (frame '
+        'folders without seqinfo.ini, some cameras)')
     parser.add_argument(
         '--no-progress', action='store_true', help='hide the progress bar')
     parser.add_argument(
@@ -100,15 +105,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not (args.out or args.out_txt):
         parser.error('give --out and/or --out-txt')
-    if args.tail < 0:
-        parser.error(f'--tail {args.tail} is negative')
     if args.backend == 'onnxruntime':
         if not args.onnx:
             parser.error('--backend onnxruntime needs --onnx MODEL.onnx')
-        if args.checkpoint or args.random_weights or args.allow_partial:
+        if (args.checkpoint or args.random_weights or args.allow_partial
+                or args.allow_nonfinite):
             parser.error('--backend onnxruntime takes the weights from '
-                         '--onnx; give no --checkpoint, --random-weights '
-                         'or --allow-partial')
+                         '--onnx; give no --checkpoint, --random-weights, '
+                         '--allow-partial or --allow-nonfinite')
     else:
         if args.onnx:
             parser.error('--onnx is read with --backend onnxruntime')
@@ -123,6 +127,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    quiet_third_party_warnings()
     args = parse_args(argv)
     # Open the input first: a bad input fails before the model loads.
     source = open_frame_source(args.input, fps=args.fps)
@@ -132,7 +137,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         ]
         check_outputs([args.out, args.out_txt],
                       list(source.input_files) + model_files)
-    except ValueError as e:
+        # a read-only or missing folder fails now, not after the model
+        check_writable([args.out, args.out_txt])
+    except (ValueError, OSError) as e:
         source.close()
         print(f'error: {e}', file=sys.stderr)
         return 2
@@ -145,18 +152,27 @@ def main(argv: Optional[List[str]] = None) -> int:
         device=args.device,
         cfg_options=args.cfg_options,
         allow_partial=args.allow_partial,
-        random_weights=args.random_weights)
+        random_weights=args.random_weights,
+        allow_nonfinite=args.allow_nonfinite)
 
     print(f'input: {source}')
-    stats = track_to_files(
-        model,
-        source,
-        out_video=args.out,
-        out_txt=args.out_txt,
-        score_thr=args.score_thr,
-        tail_length=args.tail,
-        show_fps=args.show_fps,
-        progress=not args.no_progress)
+    try:
+        # SIGTERM (timeout, kill, schedulers) finishes the files as Ctrl-C
+        with sigterm_as_interrupt():
+            stats = track_to_files(
+                model,
+                source,
+                out_video=args.out,
+                out_txt=args.out_txt,
+                score_thr=args.score_thr,
+                tail_length=args.tail,
+                show_fps=args.show_fps,
+                progress=not args.no_progress)
+    except KeyboardInterrupt as e:
+        kept = [partial_path(p) for p in (args.out, args.out_txt) if p]
+        print(f'\n{e or "interrupted"}: the frames tracked so far are '
+              f'kept in {" and ".join(kept)}', file=sys.stderr)
+        return 143 if isinstance(e, Terminated) else 130
     print(f'{stats.num_frames} frames: {stats.fps:.2f} FPS overall, '
           f'{stats.model_fps:.2f} FPS model (detection + tracking)')
     if args.out:

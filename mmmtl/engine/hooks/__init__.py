@@ -1,6 +1,7 @@
 from .checkpoint_check_hook import CheckpointCheckHook
 from .detection_cache_hook import DetectionCacheHook
 from .identity_check_hook import IdentityCountCheckHook
+from .nonfinite_check_hook import NonFiniteCheckHook
 
 __all__ = [
     'CheckpointCheckHook', 'DetectionCacheHook', 'IdentityCountCheckHook'

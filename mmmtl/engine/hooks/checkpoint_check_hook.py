@@ -6,7 +6,11 @@ from mmdet.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from mmmtl.utils.checkpoint import check_state_dict, checkpoint_state_dict
+from mmmtl.utils.checkpoint import (
+    check_finite_state_dict,
+    check_state_dict,
+    checkpoint_state_dict,
+)
 
 
 @HOOKS.register_module()
@@ -19,23 +23,31 @@ class CheckpointCheckHook(Hook):
     reaches the model (``after_load_checkpoint``) and raises a
     :class:`~mmmtl.utils.checkpoint.CheckpointMismatchError` naming the
     first missing, unexpected and mis-shaped keys; before the test loop it
-    raises when no checkpoint was loaded at all. ``tools/test.py`` adds it;
-    ``--allow-partial`` and ``--random-weights`` relax it.
+    raises when no checkpoint was loaded at all. Weights holding NaN or
+    inf are named in a warning, or refused with a
+    :class:`~mmmtl.utils.checkpoint.NonFiniteWeightsError`.
+    ``tools/test.py`` adds it; ``--allow-partial``, ``--random-weights``
+    and ``--allow-nonfinite`` relax it.
 
     Args:
         strict (bool): Whether any mismatched key is an error. When False
             only a checkpoint that matches nothing is. Defaults to True.
         require_checkpoint (bool): Whether testing without a checkpoint is
             an error. Defaults to True.
+        allow_nonfinite (bool): Whether weights holding NaN or inf are
+            only warned about (True) or an error (False). Defaults to
+            True.
     """
 
     priority = 'VERY_HIGH'
 
     def __init__(self,
                  strict: bool = True,
-                 require_checkpoint: bool = True) -> None:
+                 require_checkpoint: bool = True,
+                 allow_nonfinite: bool = True) -> None:
         self.strict = strict
         self.require_checkpoint = require_checkpoint
+        self.allow_nonfinite = allow_nonfinite
         self._loaded: Optional[str] = None
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
@@ -43,11 +55,9 @@ class CheckpointCheckHook(Hook):
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         source = str(runner._load_from)
-        check_state_dict(
-            model,
-            checkpoint_state_dict(checkpoint, source),
-            source,
-            strict=self.strict)
+        state_dict = checkpoint_state_dict(checkpoint, source)
+        check_state_dict(model, state_dict, source, strict=self.strict)
+        check_finite_state_dict(state_dict, source, self.allow_nonfinite)
         self._loaded = source
 
     def before_test(self, runner) -> None:
