@@ -22,7 +22,7 @@ from mmmtl.formats import (
     tracks_to_rows,
     write_mot_results,
 )
-from mmmtl.utils import check_output_dir
+from mmmtl.utils import atomic_open, check_output_dir
 
 from .offline_eval import (
     ALL_METRICS,
@@ -350,8 +350,9 @@ class MMMTLMOTMetric(BaseVideoMetric):
                 eval_results[f'mm_{k}'] = float(mm_overall[k])
             self._log_cross_check(tables, logger)
         if self.outfile_prefix is not None:
-            pd.concat(tables, names=['backend']).to_csv(
-                osp.join(self.outfile_prefix, 'mot_metrics.csv'))
+            with atomic_open(
+                    osp.join(self.outfile_prefix, 'mot_metrics.csv')) as f:
+                pd.concat(tables, names=['backend']).to_csv(f)
         return eval_results
 
     @staticmethod

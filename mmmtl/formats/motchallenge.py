@@ -42,11 +42,21 @@ shortest form that reads back as the same float, unless a number of
 decimals is asked for.
 """
 import configparser
+import contextlib
 import os
 import os.path as osp
 import warnings
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import (
+    IO,
+    Any,
+    Dict,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
 import numpy as np
 
@@ -441,10 +451,20 @@ def _check_common(values: np.ndarray, chk: _RowChecker,
                   'identity is 2**53 (9007199254740992) or more; such '
                   'identities cannot be told apart exactly by the '
                   'evaluation (ids are read as floats): renumber them')
+        # beyond 2**53 float64 (and so TrackEval and motmetrics, which
+        # read ids as floats) merges neighbouring identities
+        chk.check(ids >= _MAX_EXACT_ID,
+                  'identity is 2**53 (9007199254740992) or more; such '
+                  'identities cannot be told apart exactly by the '
+                  'evaluation (ids are read as floats): renumber them')
     else:
         chk.check(ids != -1, 'a detection has identity -1')
     chk.check((values[:, 4] <= 0) | (values[:, 5] <= 0),
               'box width and height must be positive')
+
+
+#: Identities from here on are not exact in float64.
+_MAX_EXACT_ID = 2.0**53
 
 
 #: Identities from here on are not exact in float64.
@@ -603,9 +623,31 @@ def _format_rows(rows: np.ndarray, int_cols: Sequence[int],
         for c, v in enumerate(r)) + suffix + '\n' for r in rows)
 
 
+@contextlib.contextmanager
+def _open_new(path: str) -> Iterator[IO[str]]:
+    """Open ``path`` for writing through a temporary name.
+
+    The text goes to ``<root>.partial<ext>`` and replaces ``path`` only when
+    the block ends without error, so an interrupted or failed write never
+    leaves a truncated file under the final name (the rule of
+    :mod:`mmmtl.utils.output_guard`, restated here because this module
+    imports nothing else of mmmtl).
+    """
+    root, ext = osp.splitext(path)
+    tmp = f'{root}.partial{ext}'
+    try:
+        with open(tmp, 'w') as f:
+            yield f
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+    os.replace(tmp, path)
+
+
 def _write_rows(path: str, rows: np.ndarray, int_cols: Sequence[int],
                 decimals: Optional[int], suffix: str = '') -> None:
-    with open(path, 'w') as f:
+    with _open_new(path) as f:
         f.write(_format_rows(rows, int_cols, decimals, suffix))
 
 
@@ -642,7 +684,7 @@ def write_mot_results(path: str,
             to None: exact, so reading the file back gives the same floats.
     """
     rows = _sort_rows(np.asarray(rows, np.float64).reshape(-1, 7))
-    with open(path, 'w') as f:
+    with _open_new(path) as f:
         f.write(format_mot_results(rows, decimals))
 
 
@@ -700,7 +742,7 @@ def write_seqinfo(path: str, info: SeqInfo) -> None:
     if info.im_height is not None:
         lines.append(f'imHeight={int(info.im_height)}')
     lines.append(f'imExt={info.im_ext}')
-    with open(path, 'w') as f:
+    with _open_new(path) as f:
         f.write('\n'.join(lines) + '\n')
 
 
@@ -880,6 +922,6 @@ def write_trackeval_layout(root: str,
         write_mot_results(
             osp.join(layout.results_folder, f'{seq.name}.txt'), res,
             decimals)
-    with open(layout.seqmap_file, 'w') as f:
+    with _open_new(layout.seqmap_file) as f:
         f.write('\n'.join(['name'] + names) + '\n')
     return layout

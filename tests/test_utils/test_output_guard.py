@@ -79,3 +79,23 @@ def test_atomic_writes_appear_only_when_complete(tmp_path):
     with pytest.raises(ValueError, match='mode'):
         with atomic_open(str(out), 'a'):
             pass
+
+
+def test_format_writers_never_leave_a_truncated_file(tmp_path, monkeypatch):
+    """The MOTChallenge writers (results, ground truth, seqinfo.ini) write
+    through a temporary name: a failure half-way keeps the old file."""
+    import numpy as np
+
+    from mmmtl.formats import motchallenge, write_mot_results
+    path = tmp_path / 'S.txt'
+    write_mot_results(str(path), np.array([[1, 1, 0, 0, 10, 20, 1.]]))
+    before = path.read_text()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError('disk full')
+
+    monkeypatch.setattr(motchallenge, 'format_mot_results', broken)
+    with pytest.raises(RuntimeError, match='disk full'):
+        write_mot_results(str(path), np.array([[2, 1, 0, 0, 10, 20, 1.]]))
+    assert path.read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['S.txt']
