@@ -44,7 +44,10 @@ class ORTDetector(BaseDetector):
         onnx_file (str): The exported graph.
         bbox_head (dict): Config of the exported model's head.
         num_threads (int, optional): onnxruntime intra-op threads.
-            Defaults to None (onnxruntime's default: the physical cores).
+            Defaults to None: PyTorch's thread count
+            (``torch.get_num_threads()``, set by ``OMP_NUM_THREADS`` or
+            ``torch.set_num_threads``), so the network and the rest of the
+            model share one setting.
         providers (Sequence[str]): Execution providers, tried in order.
             Defaults to ``('CPUExecutionProvider', )``.
         train_cfg (dict, optional): Unused; accepted so that a detector
@@ -87,9 +90,11 @@ class ORTDetector(BaseDetector):
         self.test_cfg = test_cfg
         self.onnx_file = onnx_file
         options = ort.SessionOptions()
-        if num_threads:
-            options.intra_op_num_threads = num_threads
-            options.inter_op_num_threads = 1
+        # by default as many threads as PyTorch (OMP_NUM_THREADS,
+        # torch.set_num_threads): one setting for the whole model
+        num_threads = num_threads or torch.get_num_threads()
+        options.intra_op_num_threads = num_threads
+        options.inter_op_num_threads = 1
         if osp.getsize(onnx_file) == 0:
             raise ONNXModelError(f'{onnx_file}: empty file, not an ONNX '
                                  'model; export it again')

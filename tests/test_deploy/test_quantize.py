@@ -193,3 +193,19 @@ def test_int8_accuracy_verdict():
         int8_accuracy_verdict(fp32, dict(HOTA=1, IDF1=float('nan'), IDSW=1))
     with pytest.raises(KeyError, match='fp32 metrics have no IDSW'):
         int8_accuracy_verdict(dict(HOTA=1, IDF1=1), fp32)
+
+
+def test_threads_follow_torch_by_default(tiny):
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        det = MODELS.build(
+            onnxruntime_cfg(tiny['cfg'], tiny['fp32']).model.detector)
+        opts = det.session.get_session_options()
+        assert opts.intra_op_num_threads == 1
+        det = MODELS.build(
+            onnxruntime_cfg(tiny['cfg'], tiny['fp32'],
+                            num_threads=2).model.detector)
+        assert det.session.get_session_options().intra_op_num_threads == 2
+    finally:
+        torch.set_num_threads(before)
