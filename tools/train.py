@@ -12,10 +12,11 @@ import sys
 import mmdet
 
 import mmmtl  # noqa: F401  (registers mmmtl's components)
-from mmmtl.utils import init_cpu_dist_if_needed
+from mmmtl.utils import init_cpu_dist_if_needed, quiet_third_party_warnings
 
 
 def main() -> None:
+    quiet_third_party_warnings()
     script = osp.join(osp.dirname(mmdet.__file__), '.mim', 'tools',
                       'train.py')
     if not osp.isfile(script):
