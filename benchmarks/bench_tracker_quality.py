@@ -22,7 +22,8 @@ under conditions of increasing difficulty:
 
 Every tracker sees identical input. Trackers: JDETracker ``fairmot`` and
 ``robust`` presets (``robust`` with camera-motion compensation on the
-``pan`` condition), mmdet's ``ByteTracker`` and ``OCSORTTracker`` (configs
+``pan`` condition, with the estimator's defaults and BoT-SORT's
+settings), mmdet's ``ByteTracker`` and ``OCSORTTracker`` (configs
 of mmdet's MOT17 models), and, where installed
 (``requirements/benchmark.txt``), boxmot's ``ByteTrack``, ``BotSort``
 (embeddings passed in, CMC off) and ``DeepOcSort`` (embeddings passed
@@ -62,6 +63,7 @@ from mmengine.structures import InstanceData
 
 import mmmtl  # noqa: F401  (registers the components)
 from mmmtl.evaluation.offline_eval import MOTSequence, eval_trackeval
+from mmmtl.models.trackers.camera_motion import BOTSORT_GMC
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONDITIONS = ('clean', 'occlusion', 'appearance', 'hard', 'pan')
@@ -408,6 +410,10 @@ def build_runners(gmc_on_pan: bool = True) -> Dict[str, Callable]:
             dict(type='JDETracker', preset='robust')),
         'JDETracker robust + GMC': mmlab_runner(
             dict(type='JDETracker', preset='robust', gmc=gmc),
+            with_frames=True),
+        # the estimator as it was: BoT-SORT's settings, half size
+        'JDETracker robust + GMC (BoT-SORT settings)': mmlab_runner(
+            dict(type='JDETracker', preset='robust', gmc=BOTSORT_GMC),
             with_frames=True),
         'mmdet ByteTracker': mmlab_runner(MMDET_BYTE),
         'mmdet OCSORTTracker': mmlab_runner(MMDET_OCSORT),
