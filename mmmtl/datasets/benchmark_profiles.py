@@ -122,6 +122,8 @@ class BenchmarkProfile:
         scale (float): Default factor from the real image sizes to the
             written ones.
         frames (int): Default frames written per sequence.
+        vehicles_in_view (bool): The vehicles of the first frame are
+            already inside the image (else they drive in from a border).
     """
     benchmark: str
     sequences: Tuple[SequenceProfile, ...]
@@ -134,6 +136,7 @@ class BenchmarkProfile:
     person_height: float = 0.55
     scale: float = 1 / 6
     frames: int = 30
+    vehicles_in_view: bool = False
 
 
 _DPM = DetectorProfile('DPM', recall=0.55, min_visibility=0.4, jitter=0.08,
@@ -215,7 +218,8 @@ PROFILES: Dict[str, BenchmarkProfile] = dict(
                       'false_positives', 'score_mean', 'score_std',
                       'score_gap')
         }), ),
-        vehicles=(3, 1.5), evaluated_classes=(1, 3), scale=1 / 4),
+        vehicles=(3, 1.5), evaluated_classes=(1, 3), scale=1 / 4,
+        vehicles_in_view=True),
 )
 
 

@@ -124,6 +124,8 @@ class _Overlay:
                     direction = rng.choice((-1.0, 1.0))
                     speed = direction * rng.uniform(0.01, 0.02) * self.width
                     start = -bw if direction > 0 else self.width
+                    if t == 0 and profile.vehicles_in_view:
+                        start = rng.uniform(0, max(1, self.width - bw))
                     foot = h * rng.uniform(0.8, 0.95)
                     colour = tuple(int(c) for c in rng.integers(30, 230, 3))
                     self.objects.append(

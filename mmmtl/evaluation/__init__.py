@@ -8,7 +8,12 @@ from .error_analysis import (
     analyse_errors,
 )
 from .mmmtl_mot_metric import MMMTLMOTMetric
-from .multiclass_mot_metric import MultiClassMOTMetric
+from .multiclass_mot_metric import (
+    MultiClassMOTMetric,
+    class_numbers,
+    evaluate_classes,
+    evaluate_multiclass,
+)
 from .offline_eval import (
     AGREEMENT_METRICS,
     ALL_METRICS,
@@ -34,7 +39,8 @@ __all__ = [
     'IDENTITY_METRICS', 'RecordingCLEAR', 'SequenceErrors', 'analyse_errors',
     'TABLE_METRICS', 'compare_backends', 'eval_motmetrics', 'eval_trackeval',
     'evaluate_mot', 'evaluate_sequences', 'format_table', 'load_sequences',
-    'run_motmetrics', 'run_trackeval', 'unexplained_disagreement'
+    'run_motmetrics', 'run_trackeval', 'unexplained_disagreement',
+    'class_numbers', 'evaluate_classes', 'evaluate_multiclass'
 ]
 
 

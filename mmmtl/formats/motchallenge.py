@@ -68,7 +68,8 @@ __all__ = [
     'MOTFormatError', 'MOTSequence', 'SeqInfo', 'TrackEvalLayout',
     'check_benchmark', 'check_mot_gt', 'distractor_classes',
     'format_mot_results', 'format_number', 'frame_file_name',
-    'read_mot_det', 'read_mot_gt', 'read_mot_results', 'read_seqinfo',
+    'read_mot_class_results', 'read_mot_det', 'read_mot_gt',
+    'read_mot_results', 'read_seqinfo', 'write_mot_class_results',
     'read_seqinfo_section', 'tracks_to_rows', 'write_mot_det',
     'write_mot_gt', 'write_mot_results', 'write_seqinfo',
     'write_trackeval_layout'
@@ -451,20 +452,10 @@ def _check_common(values: np.ndarray, chk: _RowChecker,
                   'identity is 2**53 (9007199254740992) or more; such '
                   'identities cannot be told apart exactly by the '
                   'evaluation (ids are read as floats): renumber them')
-        # beyond 2**53 float64 (and so TrackEval and motmetrics, which
-        # read ids as floats) merges neighbouring identities
-        chk.check(ids >= _MAX_EXACT_ID,
-                  'identity is 2**53 (9007199254740992) or more; such '
-                  'identities cannot be told apart exactly by the '
-                  'evaluation (ids are read as floats): renumber them')
     else:
         chk.check(ids != -1, 'a detection has identity -1')
     chk.check((values[:, 4] <= 0) | (values[:, 5] <= 0),
               'box width and height must be positive')
-
-
-#: Identities from here on are not exact in float64.
-_MAX_EXACT_ID = 2.0**53
 
 
 #: Identities from here on are not exact in float64.
@@ -591,6 +582,79 @@ def read_mot_results(path: str,
                   'can be evaluated')
     _check_unique(values, chk)
     return values[chk.keep(), :7]
+
+
+def read_mot_class_results(path: str,
+                           seq_length: Optional[int] = None,
+                           on_invalid: str = 'error'
+                           ) -> Tuple[np.ndarray, np.ndarray]:
+    """Read a multi-class result file (8th column: the class).
+
+    The layout of :func:`write_mot_class_results`: ``frame, id, x, y, w,
+    h, conf, class, -1, -1`` with a class number >= 1 in every row.
+    Identities are per class: one number may be used by a person and by a
+    car (the tracker never links across classes), but not twice in one
+    frame within a class.
+
+    Args:
+        path (str): ``<SEQ>.txt`` with 8 to 10 columns.
+        seq_length (int, optional): Number of frames T. Defaults to None.
+        on_invalid (str): ``'error'`` or ``'warn'``, see
+            :func:`read_mot_gt`. Defaults to ``'error'``.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: ``(N, 7)`` rows in
+        :data:`RESULT_FIELDS` order and their ``(N, )`` int64 classes.
+    """
+    values, line_nos, _ = _read_table(path, (8, 9, 10),
+                                      'multi-class tracking result')
+    chk = _RowChecker(path, line_nos, on_invalid)
+    _check_common(values[:, :7], chk, seq_length)
+    cls = values[:, 7]
+    chk.check((cls < 1) | (cls != np.round(cls)),
+              'class column (8th) must be an integer >= 1')
+    # one identity at most once per frame and class
+    idx = np.flatnonzero(~chk.bad)
+    _, first, inverse = np.unique(values[idx][:, [0, 7, 1]], axis=0,
+                                  return_index=True, return_inverse=True)
+    dup = np.zeros(len(values), bool)
+    dup[idx] = np.arange(len(idx)) != first[inverse.reshape(-1)]
+    chk.check(dup, 'identity appears twice in one frame within its class')
+    keep = chk.keep()
+    return values[keep, :7], values[keep, 7].astype(np.int64)
+
+
+def write_mot_class_results(path: str,
+                            rows: np.ndarray,
+                            classes: np.ndarray,
+                            decimals: Optional[int] = None) -> None:
+    """Write multi-class tracking results, the class in the 8th column.
+
+    ``frame, id, x, y, w, h, conf, class, -1, -1`` sorted by frame, class
+    and identity. The MOTChallenge benchmarks accept class 1 only; this is
+    the one-file form of several classes (TrackEval's multi-class
+    benchmarks, e.g. KITTI, also keep the class in each row), read back by
+    :func:`read_mot_class_results`. For the official MOTChallenge
+    evaluation, each class is written on its own with
+    :func:`write_mot_results`.
+
+    Args:
+        path (str): Output file.
+        rows (np.ndarray): ``(N, 7)`` rows in :data:`RESULT_FIELDS` order.
+        classes (np.ndarray): ``(N, )`` class numbers >= 1.
+        decimals (int, optional): Decimals of boxes and scores. Defaults
+            to None (exact).
+    """
+    rows = np.asarray(rows, np.float64).reshape(-1, 7)
+    classes = np.asarray(classes, np.float64).reshape(-1)
+    if len(classes) != len(rows) or (classes < 1).any() or (
+            classes != np.round(classes)).any():
+        raise ValueError(f'{path}: need one integer class >= 1 per row, '
+                         f'got {len(classes)} for {len(rows)} rows')
+    table = np.concatenate([rows, classes[:, None]], axis=1)
+    table = table[np.lexsort((table[:, 1], table[:, 7], table[:, 0]))]
+    with open(path, 'w') as f:
+        f.write(_format_rows(table, (0, 1, 7), decimals, ',-1,-1'))
 
 
 def read_mot_det(path: str,

@@ -69,3 +69,47 @@ def test_bad_settings():
     metric.process({}, [track.to_dict()])
     with pytest.raises(KeyError, match='bus'):
         metric.evaluate(size=1)
+
+
+def test_class_files_give_the_metrics_numbers(tmp_path):
+    """The class-column files, evaluated offline, equal the metric."""
+    from mmmtl.evaluation import evaluate_multiclass
+    from mmmtl.formats import read_mot_class_results, read_mot_gt
+
+    # a pedestrian and a car, tracked with the same identity number 5 in
+    # their own classes; the car is lost in frame 3 and an FP car
+    # appears beside it
+    metric = METRICS.build(dict(type='MultiClassMOTMetric',
+                                outfile_prefix=str(tmp_path)))
+    metric.dataset_meta = dict(classes=CLASSES)
+    for t in range(1, 5):
+        gt = [(1, 0.0, 0), (2, 100.0, 1)]
+        pred = [(5, 0.0, 0)] + ([(5, 100.0, 1)] if t != 3 else
+                                [(6, 200.0, 1)])
+        track = TrackDataSample()
+        track.video_data_samples = [_frame(t, gt, pred)]
+        metric.process({}, [track.to_dict()])
+    res = {k[len(PREFIX):]: v for k, v in metric.evaluate(size=4).items()}
+    assert (res['FN_car'], res['FP_car'], res['FN_pedestrian']) == (1, 1, 0)
+    rows, classes = read_mot_class_results(str(tmp_path / 'classes' /
+                                               'V.txt'))
+    # one file, both classes, MOTChallenge's numbers (pedestrian 1, car 3)
+    assert sorted(set(classes.tolist())) == [1, 3]
+    assert len(rows) == 8 and (rows[classes == 3, 1] == [5, 5, 6, 5]).all()
+    gt = read_mot_gt(str(tmp_path / 'classes_gt' / 'V' / 'gt' / 'gt.txt'))
+    assert sorted(set(gt[:, 7].astype(int))) == [1, 3]
+    tables = evaluate_multiclass(str(tmp_path / 'classes_gt'),
+                                 str(tmp_path / 'classes'),
+                                 dict(pedestrian=1, car=3))
+    for cls, suffix in (('pedestrian', '_pedestrian'), ('car', '_car'),
+                        ('all', '')):
+        overall = tables[cls].loc['OVERALL']
+        for key in ('HOTA', 'MOTA', 'IDF1', 'FP', 'FN', 'IDS'):
+            assert overall[key] == pytest.approx(res[key + suffix]), (cls,
+                                                                      key)
+
+
+def test_class_numbers_of_other_names():
+    from mmmtl.evaluation import class_numbers
+    assert class_numbers(('pedestrian', 'car')) == dict(pedestrian=1, car=3)
+    assert class_numbers(('player', 'ball')) == dict(player=1, ball=2)
