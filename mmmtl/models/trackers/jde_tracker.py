@@ -24,6 +24,7 @@ from .kalman_ops import (
     kf_initiate,
     kf_pair_gating_distance,
     kf_predict,
+    kf_project,
     kf_update,
 )
 from .presets import TRACKER_PRESETS
@@ -213,7 +214,7 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return inter
 
 
-_ASSOCIATIONS = ('fairmot', 'fused')
+_ASSOCIATIONS = ('fairmot', 'fused', 'adaptive')
 _APPEARANCE_GATES = ('iou', 'iou_or_motion')
 
 
@@ -262,6 +263,31 @@ def pair_iou(a: np.ndarray, b: np.ndarray, rows: np.ndarray,
     union = ((pa[:, 2] - pa[:, 0]) * (pa[:, 3] - pa[:, 1]) +
              (pb[:, 2] - pb[:, 0]) * (pb[:, 3] - pb[:, 1]) - inter)
     return inter / np.maximum(union, np.finfo(np.float64).eps)
+
+
+def _best_other(groups: np.ndarray, values: np.ndarray,
+                num_groups: int) -> np.ndarray:
+    """For each of P entries, the largest value among the other entries
+    of its group (``-inf`` if it is alone).
+
+    Args:
+        groups (np.ndarray): (P,) group index of each entry, in
+            ``[0, num_groups)``.
+        values (np.ndarray): (P,) values.
+        num_groups (int): Number of groups.
+
+    Returns:
+        np.ndarray: (P,) the best value of the rest of the entry's group.
+    """
+    best = np.full(num_groups, -np.inf)
+    np.maximum.at(best, groups, values)
+    is_best = values == best[groups]
+    second = np.full(num_groups, -np.inf)
+    np.maximum.at(second, groups, np.where(is_best, -np.inf, values))
+    # a tie for the best: the rival of each is the other
+    ties = np.bincount(groups[is_best], minlength=num_groups) > 1
+    second = np.where(ties, best, second)
+    return np.where(is_best, second[groups], best[groups])
 
 
 @MODELS.register_module()
@@ -359,7 +385,8 @@ class JDETracker(BaseTracker):
               detections, those scoring in ``(low_score_thr,
               obj_score_thr]`` (none if ``obj_score_thr`` is lower).
               FairMOT: None (off); robust: 0.1 (ByteTrack).
-            - association (str): ``'fairmot'`` or ``'fused'``.
+            - association (str): ``'fairmot'``, ``'fused'`` or
+              ``'adaptive'``.
             - appearance_weight (float): ``lambda`` of the FairMOT cost.
               0.98 (``matching.fuse_motion``).
             - gating_thr (float, optional): Gate on the squared
@@ -378,6 +405,9 @@ class JDETracker(BaseTracker):
             - appearance_thr (float): Fused cost: largest half cosine
               distance that counts. 0.25 (BoT-SORT
               ``appearance_thresh``).
+            - appearance_margin (float): Adaptive cost: how much more
+              similar a pair must be than every other candidate of its
+              track and of its detection for appearance to count. 0.1.
             - proximity_thr (float): Fused cost: largest ``1 - IoU`` at
               which appearance counts. 0.5 (BoT-SORT
               ``proximity_thresh``).
@@ -452,7 +482,7 @@ class JDETracker(BaseTracker):
                     'embed_momentum', 'iou_match_thr',
                     'unconfirmed_iou_thr', 'duplicate_iou_thr',
                     'low_iou_match_thr', 'appearance_thr', 'proximity_thr',
-                    'embed_update_max_iou'):
+                    'embed_update_max_iou', 'appearance_margin'):
             if cfg[key] is not None and not 0 <= cfg[key] <= 1:
                 raise ValueError(
                     f'{name}: {key} must be in [0, 1], got {cfg[key]}')
@@ -666,6 +696,9 @@ class JDETracker(BaseTracker):
         if pool.size and high.any():
             if self.association == 'fused':
                 take(*self._fused_match(pool, np.flatnonzero(high), dets))
+            elif self.association == 'adaptive':
+                take(*self._adaptive_match(pool, np.flatnonzero(high),
+                                           dets))
             else:
                 take(*self._appearance_match(pool, np.flatnonzero(high),
                                              dets))
@@ -789,6 +822,86 @@ class JDETracker(BaseTracker):
         _forbid_other_labels(dense, tracks['labels'][idx],
                              dets['labels'][det_idx])
         r, c = linear_assignment(dense, thr, self.assignment)
+        return idx[r], det_idx[c]
+
+    def _motion_pairs(self, idx: np.ndarray, det_idx: np.ndarray,
+                      dets: dict) -> Tuple[np.ndarray, np.ndarray]:
+        """Pairs of tracks ``idx`` and detections ``det_idx`` inside the
+        tracks' Mahalanobis gate, without the (K, N) distance matrix: the
+        squared distance is at least ``dx^2 / S_xx`` (and ``dy^2 /
+        S_yy``), so only detections whose centre lies in that box around
+        the predicted centre are measured.
+
+        Returns:
+            tuple[np.ndarray, np.ndarray]: Positions in ``idx`` and
+            ``det_idx`` of the gated pairs.
+        """
+        tracks = self._tracks
+        mean, cov = tracks['mean'][idx], tracks['cov'][idx]
+        proj, s = kf_project(self.motion, mean, cov)
+        reach = np.sqrt(self.gating_thr *
+                        np.stack([s[:, 0, 0], s[:, 1, 1]], 1))  # (K, 2)
+        xyah = dets['xyah'][det_idx]
+        near = ((np.abs(xyah[None, :, 0] - proj[:, None, 0]) <=
+                 reach[:, None, 0]) &
+                (np.abs(xyah[None, :, 1] - proj[:, None, 1]) <=
+                 reach[:, None, 1]))
+        rows, cols = np.nonzero(near)
+        maha = kf_pair_gating_distance(self.motion, mean, cov, xyah, rows,
+                                       cols, self.gate_only_position)
+        keep = maha <= self.gating_thr
+        return rows[keep], cols[keep]
+
+    def _adaptive_match(self, idx: np.ndarray, det_idx: np.ndarray,
+                        dets: dict) -> Tuple[np.ndarray, np.ndarray]:
+        """Motion first, appearance where it tells people apart; tracks
+        ``idx`` (K,) vs detections ``det_idx`` (N,).
+
+        Candidates are the pairs whose boxes overlap or that lie inside
+        the track's motion gate (every track, not only lost ones: a person
+        who comes back away from the prediction is re-found by
+        appearance, as in FairMOT's first stage). A pair costs ``1 -
+        IoU`` (times the score with ``fuse_score``; 1 without overlap),
+        or BoT-SORT's half cosine distance when that is lower, below
+        ``appearance_thr``, and the pair's similarity exceeds every other
+        candidate of its track and of its detection by at least
+        ``appearance_margin``. Where people look alike no pair clears the
+        margin and the stage matches by motion alone; where embeddings
+        are distinctive it matches by appearance even without overlap.
+
+        Returns:
+            tuple[np.ndarray, np.ndarray]: Matched track and detection
+            indices.
+        """
+        tracks = self._tracks
+        self._check_embed_size(dets)
+        k, n = idx.size, det_idx.size
+        t_boxes = _xyah_to_xyxy(tracks['mean'][idx, :4])
+        d_boxes = dets['bboxes'][det_idx]
+        o_rows, o_cols = overlapping_pairs(t_boxes, d_boxes)
+        g_rows, g_cols = self._motion_pairs(idx, det_idx, dets)
+        pair = np.unique(np.concatenate([o_rows * n + o_cols,
+                                         g_rows * n + g_cols]))
+        rows, cols = pair // n, pair % n
+        iou = pair_iou(t_boxes, d_boxes, rows, cols)
+        if self.fuse_score:
+            iou = iou * dets['scores'][det_idx][cols]
+        cost = 1. - iou
+        lost = tracks['lost'][idx]
+        if not self.iou_lost_tracks:
+            cost[lost[rows]] = 1.
+        sim = np.einsum('pd,pd->p', tracks['embeds'][idx[rows]],
+                        dets['embeds'][det_idx[cols]])
+        rival = np.maximum(_best_other(rows, sim, k),
+                           _best_other(cols, sim, n))
+        app = np.maximum(1. - sim, 0.) / 2.
+        trusted = (app <= self.appearance_thr) & (
+            sim - rival >= self.appearance_margin)
+        cost = np.where(trusted, np.minimum(cost, app), cost)
+        same = tracks['labels'][idx[rows]] == dets['labels'][det_idx[cols]]
+        thr = self.fused_match_thr
+        ok = same & (cost < thr)
+        r, c = sparse_lapjv(rows[ok], cols[ok], cost[ok], thr)
         return idx[r], det_idx[c]
 
     def _iou_match(self, idx: np.ndarray, det_idx: np.ndarray, dets: dict,

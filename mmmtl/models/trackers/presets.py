@@ -27,6 +27,7 @@ TRACKER_PRESETS: Dict[str, Dict[str, Any]] = dict(
         iou_lost_tracks=False,
         low_iou_match_thr=0.5,
         appearance_thr=0.25,
+        appearance_margin=0.1,
         proximity_thr=0.5,
         fused_match_thr=0.8,
         fuse_score=False,
@@ -59,6 +60,13 @@ TRACKER_PRESETS['robust'] = dict(
     dynamic_embed_momentum=True,  # Deep OC-SORT
     track_buffer=60)  # the memory is safe for longer; see docs/tracker.md
 
+
+#: ``'adaptive'``: ``'robust'`` with the adaptive first stage (motion
+#: first; appearance wherever it separates a pair from its rivals,
+#: inside the motion gate of every track). See ``docs/tracker.md``.
+TRACKER_PRESETS['adaptive'] = dict(
+    TRACKER_PRESETS['robust'],
+    association='adaptive')
 
 #: Default search space of each preset for tune_tracker.py: the keys that
 #: matter most for that association, in ranges seen in the published
