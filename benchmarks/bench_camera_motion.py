@@ -43,9 +43,17 @@ the frame centre ``c``, the zoom error ``|s_E - s_M|`` with ``s =
 sqrt(det A)``, and the corner error, the mean of ``|E(p) - M(p)|`` over
 the four frame corners.
 
+With ``--tracker-pan``, instead: JDETracker ``'robust'`` on the ``pan``
+condition of ``benchmarks/bench_tracker_quality.py`` (same detections,
+same frames), per seed, without compensation, with the estimator's
+defaults, with BoT-SORT's settings, and with the true camera motion (the
+crop offset of each frame in the scene: the most any estimator can give).
+
 Run::
 
     .venv/bin/python benchmarks/bench_camera_motion.py [--frames 61]
+    .venv/bin/python benchmarks/bench_camera_motion.py --tracker-pan \
+        [--seeds 3]
 
 Results go to ``benchmarks/results/camera_motion_cpu.json`` and a
 Markdown table to stdout.
@@ -61,6 +69,7 @@ import json
 import os.path as osp
 import platform
 import statistics
+import sys
 import time
 import warnings
 from typing import Callable, Dict, List, Optional, Tuple
@@ -68,8 +77,10 @@ from typing import Callable, Dict, List, Optional, Tuple
 import cv2
 import numpy as np
 import torch
-from mmdet.registry import TASK_UTILS
+from mmdet.registry import MODELS, TASK_UTILS
+from mmdet.structures import DetDataSample
 from mmengine.registry import init_default_scope
+from mmengine.structures import InstanceData
 
 import mmmtl  # noqa: F401  (registers the components)
 from mmmtl.models.trackers.camera_motion import BOTSORT_GMC, to_grey_uint8
@@ -417,6 +428,85 @@ def markdown_table(results: dict) -> str:
     return '\n'.join(lines)
 
 
+# ------------------------------------------------- the tracker on pan --
+
+
+class TrueCameraMotion:
+    """The camera motion of ``bench_tracker_quality``'s ``pan`` frames,
+    read from the frames themselves: each is a crop ``world[:, x0:x0 +
+    W]`` of one scene, so ``x0`` is its offset in memory."""
+
+    def reset(self) -> None:
+        self._x0: Optional[int] = None
+
+    def apply(self, img: np.ndarray, bboxes=None) -> np.ndarray:
+        if img.base is None:
+            raise RuntimeError(
+                'TrueCameraMotion: the pan frames of bench_tracker_quality '
+                'are no longer crops of one scene; the true motion cannot '
+                'be read from them')
+        x0 = (img.__array_interface__['data'][0] -
+              img.base.__array_interface__['data'][0]) // img.strides[1]
+        prev, self._x0 = self._x0, int(x0)
+        warp = np.eye(2, 3)
+        if prev is not None:
+            warp[0, 2] = -(x0 - prev)  # the camera right, the image left
+        return warp
+
+
+def _track(seq: dict, gmc) -> list:
+    """MOT rows of JDETracker ``'robust'`` on one ``pan`` sequence;
+    ``gmc``: None, an estimator config or ``'true'``."""
+    tracker = MODELS.build(
+        dict(type='JDETracker', preset='robust',
+             gmc=None if gmc in (None, 'true') else gmc))
+    if gmc == 'true':
+        tracker.gmc = TrueCameraMotion()
+    rows = []
+    for f, ((boxes, scores, embeds), img) in enumerate(
+            zip(seq['frames'], seq['images'])):
+        sample = DetDataSample(
+            metainfo=dict(frame_id=f, frame_rate=seq['frame_rate']))
+        sample.pred_instances = InstanceData(
+            bboxes=torch.from_numpy(boxes), scores=torch.from_numpy(scores),
+            labels=torch.zeros(len(scores), dtype=torch.long),
+            embeds=torch.from_numpy(embeds))
+        res = tracker.track(data_sample=sample, img=img)
+        b = res.bboxes.numpy()
+        for k, i in enumerate(res.instances_id.numpy()):
+            rows.append((f + 1, i + 1, b[k, 0], b[k, 1], b[k, 2] - b[k, 0],
+                         b[k, 3] - b[k, 1], 1.))
+    return rows
+
+
+def tracker_pan(seeds: int) -> dict:
+    """HOTA, IDF1, MOTA and IDS per seed and their mean on the ``pan``
+    condition, for each kind of compensation."""
+    sys.path.insert(0, osp.join(ROOT, 'benchmarks'))
+    import bench_tracker_quality as tq
+    kinds = {
+        'none': None,
+        'mmmtl new': dict(type='CameraMotionEstimator'),
+        'mmmtl BoT-SORT settings': BOTSORT_GMC,
+        'true motion': 'true',
+    }
+    sources = tq.tud_sequences() + tq.synthetic_sequences(150)
+    per_seed = {k: [] for k in kinds}
+    for seed in range(seeds):
+        seqs = [tq.make_detections(s, 'pan', seed) for s in sources]
+        for name, gmc in kinds.items():
+            per_seed[name].append(
+                tq.evaluate(seqs, [_track(s, gmc) for s in seqs]))
+        print(seed, {k: v[-1] for k, v in per_seed.items()}, flush=True)
+    return {
+        name: dict(
+            per_seed=runs,
+            **{m: round(statistics.mean(r[m] for r in runs), 2)
+               for m in tq.METRICS})
+        for name, runs in per_seed.items()
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--frames', type=int, default=61,
@@ -431,17 +521,40 @@ def main() -> None:
                         'per 1080p frame)')
     parser.add_argument('--skip', nargs='*', default=[],
                         help='estimators to leave out, e.g. "mmdet ECC"')
-    parser.add_argument(
-        '--out',
-        default=osp.join(ROOT, 'benchmarks', 'results',
-                         'camera_motion_cpu.json'))
+    parser.add_argument('--tracker-pan', action='store_true',
+                        help="JDETracker on bench_tracker_quality's pan "
+                        'condition instead (HOTA per kind of compensation)')
+    parser.add_argument('--seeds', type=int, default=3,
+                        help='seeds of --tracker-pan')
+    parser.add_argument('--out', default=None,
+                        help='results JSON (default: benchmarks/results/'
+                        'camera_motion_cpu.json, or camera_motion_pan.json '
+                        'with --tracker-pan)')
     args = parser.parse_args()
     if args.frames < 2:
         parser.error(f'--frames must be >= 2, got {args.frames}')
+    if args.seeds < 1:
+        parser.error(f'--seeds must be >= 1, got {args.seeds}')
     cv2.setNumThreads(1)
     torch.set_num_threads(1)
     init_default_scope('mmdet')
     warnings.filterwarnings('ignore')
+    if args.out is None:
+        args.out = osp.join(
+            ROOT, 'benchmarks', 'results', 'camera_motion_pan.json'
+            if args.tracker_pan else 'camera_motion_cpu.json')
+    if args.tracker_pan:
+        out = dict(
+            description=tracker_pan.__doc__.split('\n\n')[0],
+            command='benchmarks/bench_camera_motion.py --tracker-pan '
+            f'--seeds {args.seeds}',
+            results=tracker_pan(args.seeds))
+        os.makedirs(osp.dirname(args.out), exist_ok=True)
+        with open(args.out, 'w') as f:
+            json.dump(out, f, indent=2)
+        for name, r in out['results'].items():
+            print(name, {m: r[m] for m in ('HOTA', 'IDF1', 'MOTA', 'IDS')})
+        return
     load_before = os.getloadavg()
     results = {}
     for res in args.resolutions:
