@@ -18,7 +18,13 @@ under conditions of increasing difficulty:
   random embeddings) and 5% missed detections;
 - ``pan``: ``hard`` seen by a camera that pans (speed up to 12 px/frame,
   changing direction); the frames, a textured scene cropped at the
-  camera position, go to the trackers that can compensate.
+  camera position, go to the trackers that can compensate;
+- ``dancetrack``: ``appearance``'s detections of other trajectories: two
+  sequences of mmmtl's ``dancetrack`` profile (dancers who stay on a
+  stage, turn sharply and often, and cross and hide each other), whose
+  look-alike costumes are modelled by embedding prototypes that share
+  most of their direction (cosine ~0.9 between two dancers), so
+  appearance helps little.
 
 Every tracker sees identical input. Trackers: JDETracker ``fairmot`` and
 ``robust`` presets (``robust`` with camera-motion compensation on the
@@ -66,7 +72,8 @@ from mmmtl.evaluation.offline_eval import MOTSequence, eval_trackeval
 from mmmtl.models.trackers.camera_motion import BOTSORT_GMC
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONDITIONS = ('clean', 'occlusion', 'appearance', 'hard', 'pan')
+CONDITIONS = ('clean', 'occlusion', 'appearance', 'hard', 'pan',
+              'dancetrack')
 EMB_DIM = 32
 METRICS = ('HOTA', 'IDF1', 'MOTA', 'IDS')
 
@@ -127,6 +134,23 @@ def synthetic_sequences(num_frames: int) -> List[Sequence]:
         rows = gt[:, :6].copy()
         rows[:, 2:6] *= 2
         seqs.append(Sequence(f'SYN-{k + 1:02d}', rows, 30., (640, 384)))
+    return seqs
+
+
+def dancetrack_sequences(num_frames: int) -> List[Sequence]:
+    """Two sequences of the ``dancetrack`` profile (320x180, 20 fps,
+    seed 3000), scaled 2x like the synthetic ones."""
+    from mmmtl.datasets import profile_ground_truth
+    seqs = []
+    for s in profile_ground_truth('dancetrack',
+                                  ['dancetrack0001', 'dancetrack0002'],
+                                  seed=3000, frames=num_frames,
+                                  camera_noise=False):
+        gt = s.gt[s.gt[:, 8] > 0]
+        rows = gt[:, :6].copy()
+        rows[:, 2:6] *= 2
+        seqs.append(Sequence(s.name, rows, s.frame_rate,
+                             (2 * s.size[0], 2 * s.size[1])))
     return seqs
 
 
@@ -203,11 +227,17 @@ def make_detections(seq: Sequence, condition: str, seed: int) -> dict:
         truth rows (G, 9); ``images``: per frame image or None; ``width``
         and ``height``.
     """
-    level = CONDITIONS.index(condition)
+    # dancetrack: appearance's detections on look-alike dancers
+    level = (CONDITIONS.index('appearance') if condition == 'dancetrack'
+             else CONDITIONS.index(condition))
     rng = np.random.default_rng([seed, sum(map(ord, seq.name))])
     ids = np.unique(seq.gt[:, 1]).astype(int)
-    protos = {i: v / np.linalg.norm(v) for i, v in zip(
-        ids, rng.normal(size=(ids.size, EMB_DIM)))}
+    vectors = rng.normal(size=(ids.size, EMB_DIM))
+    if condition == 'dancetrack':  # one costume: a shared direction
+        common = rng.normal(size=EMB_DIM)
+        vectors = 3 * common / np.linalg.norm(common) + vectors / np.sqrt(
+            EMB_DIM)
+    protos = {i: v / np.linalg.norm(v) for i, v in zip(ids, vectors)}
     emb_noise = 0.08 if level < 2 else 0.22
     # occlusion gaps per identity: frames without detection, and frames
     # around them with a dropping score
@@ -463,10 +493,12 @@ def main() -> None:
         runners = {k: v for k, v in runners.items() if k in args.only}
     results = {}
     for condition in args.conditions:
+        srcs = (dancetrack_sequences(args.synthetic_frames)
+                if condition == 'dancetrack' else sources)
         per_seed = {name: [] for name in runners}
         times = {name: [] for name in runners}
         for seed in range(args.seeds):
-            seqs = [make_detections(s, condition, seed) for s in sources]
+            seqs = [make_detections(s, condition, seed) for s in srcs]
             for name, run in runners.items():
                 if 'GMC' in name and condition != 'pan':
                     continue

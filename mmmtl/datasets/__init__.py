@@ -7,6 +7,7 @@ from .benchmark_profiles import (
 )
 from .converters import convert_mot_to_coco
 from .mot_reid_dataset import MOTReIDDataset
+from .profile_ground_truth import ProfileSequence, profile_ground_truth
 from .synthetic import (
     GT_COLUMNS,
     SyntheticMOTScene,
@@ -37,7 +38,8 @@ __all__ += ['MOTReIDDataset', 'PackReIDDetInputs', 'convert_mot_to_coco']
 __all__ += [
     'PROFILES', 'BenchmarkProfile', 'DetectorProfile', 'SequenceProfile',
     'get_profile', 'profile_summary', 'scaled_size', 'simulate_detections',
-    'write_benchmark', 'write_benchmark_profile'
+    'write_benchmark', 'write_benchmark_profile', 'ProfileSequence',
+    'profile_ground_truth'
 ]
 __all__ += [
     'SynthMOTData', 'configure_synthmot', 'make_synthmot_data',

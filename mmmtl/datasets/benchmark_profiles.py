@@ -19,14 +19,30 @@ like the benchmarks (MOT20's "crowds of 100+"), not measured statistics.
 The ``custom`` profile is not a benchmark: two classes (pedestrians and
 cars, both evaluated), frame rates and sizes no benchmark has, for the
 own-data path of ``docs/custom_dataset.md``.
+
+``dancetrack`` and ``sportsmot`` take the split folders (``train``,
+``val``, ``test``), sequence names and frame rates of DanceTrack and
+SportsMOT (:data:`mmmtl.formats.DANCETRACK_SEQUENCES`,
+:data:`~mmmtl.formats.SPORTSMOT_SEQUENCES`); one class, no distractors, no
+occluders. ``dancetrack``: everyone in one costume, turning often and
+sharply and staying on the stage (so dancers cross and hide each other),
+static camera, DanceTrack's 8-digit frame names; its sizes (1920x1080) and
+lengths (1,050 frames, the mean of 105k frames over 100 videos) are
+nominal, the real ones vary per video. ``sportsmot``: two teams in two
+kits, players 2.5 times as fast as the walkers, turning often, staying on
+the court, a camera that follows the play (pans); sizes and lengths are
+the real ``seqinfo.ini`` values (test clips: none listed).
 """
 from dataclasses import dataclass, field
 from typing import Dict, Tuple
 
 from mmmtl.formats import (
+    BENCHMARK_FRAME_RATES,
     BENCHMARK_SEQUENCES,
     BENCHMARK_TEST_SEQUENCES,
+    DANCETRACK_SEQUENCES,
     MOT17_DETECTORS,
+    SPORTSMOT_SEQUENCES,
 )
 
 
@@ -37,7 +53,8 @@ class SequenceProfile:
     Attributes:
         name (str): Sequence name without a detector suffix, e.g.
             ``'MOT17-05'``.
-        split (str): ``'train'`` (with ``gt/gt.txt``) or ``'test'``.
+        split (str): ``'train'`` or ``'val'`` (with ``gt/gt.txt``) or
+            ``'test'``.
         width (int): ``imWidth`` of the real sequence.
         height (int): ``imHeight`` of the real sequence.
         frame_rate (int): ``frameRate``.
@@ -122,6 +139,14 @@ class BenchmarkProfile:
         scale (float): Default factor from the real image sizes to the
             written ones.
         frames (int): Default frames written per sequence.
+        uniforms (int): Costumes shared by the people: 0 each their own
+            look, 1 one costume for all, 2 two team kits (see
+            :class:`~mmmtl.datasets.SyntheticMOTScene`).
+        turn_prob (float): Chance per frame and person of a sudden turn.
+        speed_scale (float): Factor on the people's speeds.
+        stay_in_view (bool): People turn back at the image borders.
+        frame_digits (int): Digits of the frame file names (DanceTrack:
+            8, ``00000001.jpg``).
         vehicles_in_view (bool): The vehicles of the first frame are
             already inside the image (else they drive in from a border).
     """
@@ -136,6 +161,11 @@ class BenchmarkProfile:
     person_height: float = 0.55
     scale: float = 1 / 6
     frames: int = 30
+    uniforms: int = 0
+    turn_prob: float = 0.01
+    speed_scale: float = 1.0
+    stay_in_view: bool = False
+    frame_digits: int = 6
     vehicles_in_view: bool = False
 
 
@@ -183,6 +213,23 @@ _MOT16, _MOT17, _MOT20 = _rows('MOT16'), _rows('MOT17'), _rows('MOT20')
 # distractors. MOT20 adds the non-MOT vehicle 6 as a distractor.
 _MOT1617_ROLES = {2: 0.04, 7: 0.06, 8: 0.03, 12: 0.03}
 
+# DanceTrack: ~8.4 dancers per frame (877k boxes in 105k frames);
+# SportsMOT: 9 (basketball) to 13 (football) players per frame.
+_DANCETRACK = tuple(
+    SequenceProfile(name, split, 1920, 1080,
+                    int(BENCHMARK_FRAME_RATES['DanceTrack']), 1050, False, 8)
+    for split in ('train', 'val', 'test')
+    for name in DANCETRACK_SEQUENCES[split])
+_SPORTSMOT = tuple(
+    SequenceProfile(s.name, split, s.width, s.height, int(s.frame_rate),
+                    s.seq_length, s.moving_camera, 10)
+    for split in ('train', 'val') for s in SPORTSMOT_SEQUENCES[split])
+_ONE_DETECTOR = (DetectorProfile('', **{
+    k: getattr(_SDP, k)
+    for k in ('recall', 'min_visibility', 'jitter', 'false_positives',
+              'score_mean', 'score_std', 'score_gap')
+}), )
+
 PROFILES: Dict[str, BenchmarkProfile] = dict(
     mot16=BenchmarkProfile(
         'MOT16', tuple(_seq('MOT16', *s) for s in _MOT16), (_DPM, ),
@@ -220,12 +267,18 @@ PROFILES: Dict[str, BenchmarkProfile] = dict(
         }), ),
         vehicles=(3, 1.5), evaluated_classes=(1, 3), scale=1 / 4,
         vehicles_in_view=True),
+    dancetrack=BenchmarkProfile(
+        'DanceTrack', _DANCETRACK, _ONE_DETECTOR, uniforms=1,
+        turn_prob=0.08, stay_in_view=True, frame_digits=8),
+    sportsmot=BenchmarkProfile(
+        'SportsMOT', _SPORTSMOT, _ONE_DETECTOR, uniforms=2, turn_prob=0.04,
+        speed_scale=2.5, stay_in_view=True, scale=1 / 4),
 )
 
 
 def get_profile(name: str) -> BenchmarkProfile:
     """The profile called ``name`` (``mot16``, ``mot17``, ``mot20``,
-    ``custom``).
+    ``custom``, ``dancetrack``, ``sportsmot``).
 
     Args:
         name (str): Profile name, case-insensitive.

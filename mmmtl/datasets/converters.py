@@ -43,6 +43,12 @@ function or would give wrong identities:
 Half split (``split_train=True``): the first ``n // 2 + 1`` frames of each
 training video form ``half-train``, the remaining frames ``half-val``, as
 in mmdet's converter (the split of CenterTrack and ByteTrack).
+
+DanceTrack and SportsMOT ship a third split folder, ``val``, with ground
+truth: it becomes the ``val`` subset (all frames; the folder itself is the
+MOTChallenge-layout ground truth for evaluation, frames already numbered
+from 1). Their frame names (DanceTrack's ``00000001.jpg``) and identities
+starting at 0 (SportsMOT) are taken as they are.
 """
 import os
 import os.path as osp
@@ -65,6 +71,9 @@ from mmmtl.formats import (
 #: Categories of the json files, as in mmdet's converter.
 CATEGORIES = [dict(id=i + 1, name=n) for i, n in enumerate(MOT_CLASSES)]
 TRAIN_SUBSETS = ('train', 'half-train', 'half-val')
+#: Subsets and the split folder each one reads.
+SUBSET_FOLDERS = {'train': 'train', 'half-train': 'train',
+                  'half-val': 'train', 'val': 'val', 'test': 'test'}
 _MOT17_COPY = re.compile(r'^(MOT17-\d+)-(DPM|FRCNN|SDP)$')
 
 
@@ -118,7 +127,7 @@ def _convert_subset(mot_root: str, out_dir: str, subset: str,
     ``gt_cache`` maps a ``gt.txt`` path to its rows and frame index,
     shared by the subsets of one conversion.
     """
-    in_folder = osp.join(mot_root, 'test' if subset == 'test' else 'train')
+    in_folder = osp.join(mot_root, SUBSET_FOLDERS[subset])
     parse_gt = subset != 'test'
     out = dict(categories=CATEGORIES, videos=[], images=[], annotations=[])
     vid_id = img_id = ann_id = 1
@@ -229,10 +238,11 @@ def convert_mot_to_coco(mot_root: str,
                         ) -> Dict[str, dict]:
     """Convert a MOTChallenge-layout folder to CocoVID json files.
 
-    Input layout: ``<mot_root>/{train,test}/<SEQ>/`` with ``seqinfo.ini``,
-    the images in ``imDir`` named by frame number and, for ``train``,
-    ``gt/gt.txt``. Output: ``<out_dir>/<subset>_cocoformat.json`` per
-    subset, and ``<out_dir>/half-val_gt/`` with ``half-val``.
+    Input layout: ``<mot_root>/{train,val,test}/<SEQ>/`` with
+    ``seqinfo.ini``, the images in ``imDir`` named by frame number and, for
+    ``train`` and ``val`` (DanceTrack, SportsMOT), ``gt/gt.txt``. Output:
+    ``<out_dir>/<subset>_cocoformat.json`` per subset, and
+    ``<out_dir>/half-val_gt/`` with ``half-val``.
 
     Args:
         mot_root (str): Dataset root, e.g. ``data/MOT17``.
@@ -244,9 +254,9 @@ def convert_mot_to_coco(mot_root: str,
             keep in the training subsets; None keeps all three.
             Defaults to 'FRCNN'.
         subsets (Sequence[str], optional): Subsets to write, from
-            ``train``, ``test``, ``half-train``, ``half-val``. Defaults to
-            None: those whose input folder exists (the half subsets only
-            with ``split_train``).
+            ``train``, ``val``, ``test``, ``half-train``, ``half-val``.
+            Defaults to None: those whose input folder exists (the half
+            subsets only with ``split_train``).
         reid_classes (Sequence[int]): MOT class numbers whose boxes
             (with ``conf == 1``) get identities, e.g. ``(1, 3)`` for
             pedestrians and cars. Defaults to ``(1, )``.
@@ -258,18 +268,22 @@ def convert_mot_to_coco(mot_root: str,
     if mot17_detector not in (None, 'DPM', 'FRCNN', 'SDP'):
         raise ValueError('mot17_detector must be None, "DPM", "FRCNN" or '
                          f'"SDP", got {mot17_detector!r}')
-    has = {s: osp.isdir(osp.join(mot_root, s)) for s in ('train', 'test')}
+    has = {
+        s: osp.isdir(osp.join(mot_root, s))
+        for s in ('train', 'val', 'test')
+    }
     if subsets is None:
-        subsets = [s for s in ('train', 'test') if has[s]]
+        subsets = [s for s in ('train', 'val', 'test') if has[s]]
         if split_train and has['train']:
             subsets += ['half-train', 'half-val']
     if not subsets:
         raise FileNotFoundError(
-            f'{mot_root} has neither a train nor a test folder')
+            f'{mot_root} has no train, val or test folder')
     for s in subsets:
-        if s not in ('train', 'test', 'half-train', 'half-val'):
-            raise ValueError(f'unknown subset {s!r}')
-        folder = 'test' if s == 'test' else 'train'
+        if s not in SUBSET_FOLDERS:
+            raise ValueError(f'unknown subset {s!r}; choose from '
+                             f'{tuple(SUBSET_FOLDERS)}')
+        folder = SUBSET_FOLDERS[s]
         if not has[folder]:
             raise FileNotFoundError(
                 f'{osp.join(mot_root, folder)} is missing (needed by the '

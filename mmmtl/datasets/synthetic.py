@@ -102,6 +102,17 @@ class SyntheticMOTScene:
             Defaults to 0 (a static camera).
         person_height (float): Body height at the bottom image row as a
             fraction of the image height. Defaults to 0.55.
+        uniforms (int): 0 gives every identity its own look; ``k > 0``
+            dresses identity ``i`` in uniform ``i % k`` (same colours and
+            pattern; only skin, hair and build differ), e.g. 1 for a
+            dance troupe, 2 for two teams. Defaults to 0.
+        turn_prob (float): Chance per frame of a sudden turn by 30-90
+            degrees. Defaults to 0.01.
+        speed_scale (float): Factor on the walking speeds. Defaults to 1.
+        stay_in_view (bool): Targets keep to a stage, the image's width
+            and the nearer half of the ground, turning back at its borders
+            instead of leaving (a stage or a court), so they cross and
+            occlude each other often. Defaults to False.
 
     Attributes:
         background (np.ndarray): The static scene, ``(H + 2m, W + 2m + P,
@@ -120,7 +131,11 @@ class SyntheticMOTScene:
                  num_targets: int = 8,
                  camera_noise: bool = True,
                  pan: float = 0.0,
-                 person_height: float = 0.55) -> None:
+                 person_height: float = 0.55,
+                 uniforms: int = 0,
+                 turn_prob: float = 0.01,
+                 speed_scale: float = 1.0,
+                 stay_in_view: bool = False) -> None:
         width, height = (int(s) for s in size)
         if width < 32 or height < 32:
             raise ValueError(f'size must be at least 32x32, got {size}')
@@ -132,6 +147,10 @@ class SyntheticMOTScene:
         self.num_targets = int(num_targets)
         self.camera_noise = camera_noise
         self.pan = float(pan)
+        self.uniforms = int(uniforms)
+        self.turn_prob = float(turn_prob)
+        self.speed_scale = float(speed_scale)
+        self.stay_in_view = bool(stay_in_view)
         # extra background width the pan scrolls over
         self._pan_width = int(math.ceil(abs(self.pan) * (num_frames - 1)))
         self.id_start = int(id_start)
@@ -224,12 +243,19 @@ class SyntheticMOTScene:
             r, g, b = colorsys.hsv_to_rgb(h % 1.0, s, v)
             return int(b * 255), int(g * 255), int(r * 255)
 
-        primary = hsv(hue, rng.uniform(0.55, 1.0), rng.uniform(0.55, 1.0))
-        if rng.random() < 0.6:
-            secondary = hsv(hue + 0.5, rng.uniform(0.3, 1.0),
-                            rng.uniform(0.4, 1.0))
+        dress = rng
+        if self.uniforms > 0:  # clothes of the identity's uniform
+            team = identity % self.uniforms
+            dress = np.random.default_rng([self.seed, 1 << 20, team])
+            hue = (self._hue0 + team * 0.5) % 1.0
+        primary = hsv(hue, dress.uniform(0.55, 1.0), dress.uniform(0.55,
+                                                                    1.0))
+        if dress.random() < 0.6:
+            secondary = hsv(hue + 0.5, dress.uniform(0.3, 1.0),
+                            dress.uniform(0.4, 1.0))
         else:
-            secondary = (235, 235, 235) if rng.random() < 0.5 else (25, ) * 3
+            secondary = ((235, 235, 235) if dress.random() < 0.5 else
+                         (25, ) * 3)
         skin = _SKIN_TONES[rng.integers(len(_SKIN_TONES))]
         palette = np.array([
             (0, 0, 0),
@@ -238,11 +264,11 @@ class SyntheticMOTScene:
             skin,
             primary,
             secondary,
-            skin if rng.random() < 0.4 else tuple(
+            skin if dress.random() < 0.4 else tuple(
                 int(c * 0.8) for c in primary),  # short or long sleeves
-            hsv(rng.random(), rng.uniform(0.1, 0.7), rng.uniform(0.15,
-                                                                  0.55)),
-            (20, 20, 20) if rng.random() < 0.7 else (225, 225, 225),
+            hsv(dress.random(), dress.uniform(0.1, 0.7),
+                dress.uniform(0.15, 0.55)),
+            (20, 20, 20) if dress.random() < 0.7 else (225, 225, 225),
         ], np.uint8)
         standing = rng.random() < 0.1
         return _Target(
@@ -250,12 +276,13 @@ class SyntheticMOTScene:
             foot_x=foot_x,
             foot_y=foot_y,
             heading=heading,
-            speed=0.002 if standing else rng.uniform(0.01, 0.03),
+            speed=self.speed_scale * (0.002 if standing else rng.uniform(
+                0.01, 0.03)),
             height_factor=rng.uniform(0.85, 1.12),
             aspect=rng.uniform(0.36, 0.44),
             palette=palette,
-            pattern=int(rng.integers(_NUM_PATTERNS)),
-            stripes=int(rng.integers(3, 7)),
+            pattern=int(dress.integers(_NUM_PATTERNS)),
+            stripes=int(dress.integers(3, 7)),
             phase=rng.uniform(0, 2 * math.pi))
 
     def _spawn_at_border(self) -> _Target:
@@ -283,7 +310,7 @@ class SyntheticMOTScene:
     def _step(self, t: _Target) -> None:
         rng = self._tgt_rng
         t.heading += rng.normal(0, 0.04)
-        if rng.random() < 0.01:  # occasional turn
+        if rng.random() < self.turn_prob:  # occasional turn
             t.heading += rng.choice((-1.0, 1.0)) * rng.uniform(
                 math.pi / 6, math.pi / 2)
         h = self.ref_height * max(self._scale(t.foot_y), 0.05)
@@ -295,6 +322,19 @@ class SyntheticMOTScene:
         if t.foot_y < far:  # turn back before vanishing at the horizon
             t.foot_y = far
             t.heading = -t.heading
+        if self.stay_in_view:  # turn back at the borders of the stage
+            # the stage: the nearer half of the ground, one band of depth
+            stage = self.horizon + 0.5 * (self.height - self.horizon)
+            if t.foot_y < stage:
+                t.foot_y = stage
+                t.heading = abs(t.heading)
+            half = 0.5 * h * t.aspect
+            if not half <= t.foot_x <= self.width - half:
+                t.foot_x = min(max(t.foot_x, half), self.width - half)
+                t.heading = math.pi - t.heading
+            if t.foot_y > self.height:
+                t.foot_y = float(self.height)
+                t.heading = -abs(t.heading)
         t.phase += 2 * math.pi * t.speed * 4
 
     def _outside(self, box: Tuple[int, int, int, int]) -> bool:
@@ -384,7 +424,10 @@ class SyntheticMOTScene:
                 targets = [t for t in targets
                            if not self._outside(self._box(t))]
                 busy = len(targets) >= self.num_targets
-                if rng.random() < (0.02 if busy else 0.1):
+                # nobody leaves a stage: no newcomers while it is full
+                spawn = 0.0 if busy and self.stay_in_view else (
+                    0.02 if busy else 0.1)
+                if rng.random() < spawn:
                     targets.append(self._spawn_at_border())
             if self.camera_noise:
                 shake = np.clip(0.85 * shake + cam.normal(0, 0.7, 2), -m, m)

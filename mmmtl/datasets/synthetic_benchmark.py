@@ -356,7 +356,10 @@ def write_benchmark(out_dir: str,
             scene = SyntheticMOTScene(
                 length, size, seed, k, next_id,
                 max(1, int(round(seq.people * people_scale))),
-                camera_noise, pan=pan, person_height=prof.person_height)
+                camera_noise, pan=pan, person_height=prof.person_height,
+                uniforms=prof.uniforms, turn_prob=prof.turn_prob,
+                speed_scale=prof.speed_scale,
+                stay_in_view=prof.stay_in_view)
             overlay = _Overlay(prof, size, length, pan, rng, scene.horizon)
             copies = _folder_names(prof, seq)
             first_dir = osp.join(out_dir, seq.split, copies[0][0])
@@ -367,7 +370,8 @@ def write_benchmark(out_dir: str,
                 cover = overlay.draw(img, t)
                 gts.append(_cover(gt, cover))
                 gts.append(_overlay_rows(overlay, t, size))
-                path = osp.join(img_dir, frame_file_name(t + 1))
+                path = osp.join(img_dir, frame_file_name(
+                    t + 1, digits=prof.frame_digits))
                 jobs.append(pool.submit(cv2.imwrite, path, img, params))
             for job in jobs:
                 if not job.result():
@@ -385,7 +389,7 @@ def write_benchmark(out_dir: str,
                 os.makedirs(osp.join(seq_dir, 'det'), exist_ok=True)
                 write_seqinfo(osp.join(seq_dir, 'seqinfo.ini'),
                               SeqInfo(name=name, **info))
-                if seq.split == 'train':
+                if seq.split != 'test':  # train and val have GT
                     os.makedirs(osp.join(seq_dir, 'gt'), exist_ok=True)
                     write_mot_gt(osp.join(seq_dir, 'gt', 'gt.txt'), gt)
                 dets = simulate_detections(

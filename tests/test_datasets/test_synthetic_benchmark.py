@@ -56,7 +56,8 @@ def test_profiles_are_the_benchmarks():
     mot20 = get_profile('mot20')
     assert max(s.people for s in mot20.sequences) >= 100
     assert mot20.vehicles[0] == 6 and 6 in DISTRACTOR_CLASSES['MOT20']
-    assert set(PROFILES) == {'mot16', 'mot17', 'mot20', 'custom'}
+    assert set(PROFILES) == {'mot16', 'mot17', 'mot20', 'custom', 'dancetrack',
+                             'sportsmot'}
     with pytest.raises(KeyError, match='unknown profile'):
         get_profile('mot18')
 

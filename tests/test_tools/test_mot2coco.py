@@ -248,7 +248,7 @@ def test_bad_layout_errors(mot_root, tmp_path):
     os.remove(osp.join(mot_root, 'train', 'VID-A', 'img1', '000004.jpg'))
     with pytest.raises(ValueError, match='VID-A.*seqLength=4'):
         convert_mot_to_coco(mot_root, out)
-    with pytest.raises(FileNotFoundError, match='neither a train nor'):
+    with pytest.raises(FileNotFoundError, match='no train, val or test'):
         convert_mot_to_coco(str(tmp_path / 'nothing'), out)
     with pytest.raises(FileNotFoundError, match='train is missing'):
         convert_mot_to_coco(
