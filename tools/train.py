@@ -4,6 +4,10 @@ The same as MMDetection's ``tools/train.py`` (which this runs, so options
 such as ``--work-dir``, ``--resume``, ``--amp``, ``--auto-scale-lr``,
 ``--cfg-options`` and ``--launcher`` behave identically), with mmmtl
 imported first. ``mim train mmmtl CONFIG`` runs this file.
+
+``--amp`` on a machine without a GPU trains with bfloat16 autocast on the
+CPU (``CPUAmpOptimWrapper``, no loss scaler) instead of failing in
+mmengine's ``AmpOptimWrapper``; with a GPU it is mmdet's float16 AMP.
 """
 import os.path as osp
 import runpy
@@ -12,6 +16,7 @@ import sys
 import mmdet
 
 import mmmtl  # noqa: F401  (registers mmmtl's components)
+from mmmtl.engine import cpu_amp_argv
 from mmmtl.utils import init_cpu_dist_if_needed, quiet_third_party_warnings
 
 
@@ -22,6 +27,8 @@ def main() -> None:
     if not osp.isfile(script):
         sys.exit(f'mmdet tools not found at {script}; reinstall mmdet 3.x')
     sys.argv[0] = script
+    # without a GPU, --amp becomes bfloat16 autocast on the CPU
+    sys.argv = cpu_amp_argv(sys.argv)
     if init_cpu_dist_if_needed(sys.argv):
         # DDP over CPU modules takes no device_ids
         sys.argv += ['--cfg-options', 'model_wrapper_cfg.device_ids=None',

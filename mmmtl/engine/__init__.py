@@ -3,7 +3,9 @@ from .hooks import (
     DetectionCacheHook,
     IdentityCountCheckHook,
 )
+from .optimizers import CPUAmpOptimWrapper, cpu_amp_argv
 
 __all__ = [
-    'CheckpointCheckHook', 'DetectionCacheHook', 'IdentityCountCheckHook'
+    'CheckpointCheckHook', 'CPUAmpOptimWrapper', 'DetectionCacheHook',
+    'IdentityCountCheckHook', 'cpu_amp_argv'
 ]
