@@ -130,8 +130,8 @@ class CameraMotionEstimator:
             Defaults to 2 (BoT-SORT's ``downscale=2``).
         max_corners (int): Most corners tracked. Defaults to 150.
         min_distance (float, optional): Least distance between corners, in
-            working pixels. None for ``working_size / 24``. Defaults to
-            None.
+            working pixels. None for ``working_size / 24`` (20 without a
+            ``working_size``). Defaults to None.
         quality_level (float): ``goodFeaturesToTrack``'s corner quality,
             relative to the best corner. Defaults to 0.01.
         block_size (int): Corner response window. Defaults to 3.

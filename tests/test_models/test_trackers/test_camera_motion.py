@@ -184,6 +184,15 @@ def test_detector_tensor_input_and_estimate_on_two_frames():
             atol=0.15)
 
 
+def test_ecc_method_at_working_size():
+    world = _texture(800, 384, seed=8)
+    gmc = build(method='ecc')
+    gmc.apply(world[:, 100:740])
+    warp = gmc.apply(world[:, 108:748])
+    np.testing.assert_allclose(warp[:, 2], [-8, 0], atol=0.3)
+    assert gmc._keypoints is None  # no corners for ECC
+
+
 def test_bad_frames_and_settings_are_refused():
     gmc = build()
     with pytest.raises(TypeError, match='uint8 or floating, got dtype int64'):
