@@ -206,3 +206,19 @@ def test_cross_check_names_a_sequence_with_nothing_to_evaluate(
     assert rc == 0
     assert 'nothing to evaluate in D' in out
     assert 'agree on every count and score' in out
+
+
+def test_the_seqs_default_is_what_the_help_says(main, tud, capsys):
+    """Default: every sequence folder with ground truth; a result file
+    without ground truth is then an error naming it (as --help says)."""
+    shutil.copy(tud / 'res' / 'TUD-Campus.txt', tud / 'res' / 'EXTRA.txt')
+    rc = main(['--gt-root', str(tud / 'gt'), '--results', str(tud / 'res'),
+               '--benchmark', 'MOT15'])
+    assert rc == 2
+    assert "no ground truth gt/gt.txt for sequences ['EXTRA']" in \
+        capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(['--help'])
+    help_text = ' '.join(capsys.readouterr().out.split())
+    assert 'a sequence folder or result file without ground truth is ' \
+        'then an error' in help_text
