@@ -60,11 +60,10 @@ model = dict(
             nms_pre=500, nms=dict(iou_threshold=0.3), max_per_img=100)),
     loss_balancer=dict(
         type='LWFLoss', hidden_channels=32, num_hidden_layers=1),
-    # FairMOT's association: on the quickstart's clean, distinctive
-    # embeddings it beats the base's 'robust' preset (docs/tracker.md, "The
-    # quickstart before and after"); thresholds chosen on a held-out
-    # validation split (seed 2000), not the test split
-    tracker=dict(preset='fairmot', obj_score_thr=0.3, init_track_thr=0.6))
+    # the model base's default tracker (docs/tracker.md, "One default
+    # tracker"); the study of the papers' claims tests with FairMOT's
+    # association (tools/analysis_tools/run_ablation.py)
+    tracker=dict(preset='adaptive'))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -20,15 +20,14 @@ def test_paper_configs_use_the_fairmot_preset(path):
     assert tracker.to_dict() == dict(type='JDETracker', preset='fairmot')
 
 
-def test_model_base_uses_the_robust_preset_and_quickstart_fairmot():
+def test_model_base_and_quickstart_use_the_adaptive_preset():
     base = Config.fromfile(
         osp.join(ROOT, 'configs', '_base_', 'models',
                  'oneshot-mot_retinanet_r50_fpn.py'))
     tracker = MODELS.build(base.model.tracker)
-    assert tracker.preset == 'robust' and tracker.low_score_thr == 0.1
-    assert not tracker.with_gmc
+    assert tracker.preset == 'adaptive' and tracker.low_score_thr == 0.1
+    assert tracker.association == 'adaptive' and not tracker.with_gmc
     quick = Config.fromfile(
         glob.glob(osp.join(ROOT, 'configs', 'quickstart', '*.py'))[0])
-    tracker = MODELS.build(quick.model.tracker)
-    assert tracker.preset == 'fairmot' and not tracker.with_gmc
-    assert tracker.obj_score_thr == 0.3 and tracker.init_track_thr == 0.6
+    assert quick.model.tracker.to_dict() == dict(type='JDETracker',
+                                                 preset='adaptive')

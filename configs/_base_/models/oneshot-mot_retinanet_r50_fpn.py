@@ -16,5 +16,7 @@ model = dict(
         use_det_processor=True),
     detector=_base_.detector,
     # BYTE + BoT-SORT fused cost + occlusion-safe appearance memory; the
-    # configs of the papers' tables set preset='fairmot' (docs/tracker.md)
-    tracker=dict(type='JDETracker', preset='robust'))
+    # the default tracker: motion first, appearance where it separates
+    # people (docs/tracker.md); the configs of the papers' tables set
+    # preset='fairmot'
+    tracker=dict(type='JDETracker', preset='adaptive'))

@@ -408,6 +408,10 @@ class JDETracker(BaseTracker):
             - appearance_margin (float): Adaptive cost: how much more
               similar a pair must be than every other candidate of its
               track and of its detection for appearance to count. 0.1.
+            - appearance_separation (float): Adaptive cost: appearance
+              counts only once the video's embeddings separate people by
+              a sensitivity index ``d'`` of at least this (see
+              :meth:`_appearance_earned`); 0 trusts it from the start. 2.
             - proximity_thr (float): Fused cost: largest ``1 - IoU`` at
               which appearance counts. 0.5 (BoT-SORT
               ``proximity_thresh``).
@@ -512,6 +516,9 @@ class JDETracker(BaseTracker):
         self.num_frames = 0  # frames seen since the reset
         self.tracks = dict()  # unused BaseTracker memo, kept empty
         self._prev_grey: Optional[np.ndarray] = None
+        # decaying (count, sum, sum of squares) of the cosine similarity of
+        # one person's two views (row 0) and of two people (row 1)
+        self._sep = np.zeros((2, 3))
         self._tracks: Dict[str, np.ndarray] = dict(
             ids=np.zeros(0, np.int64),
             labels=np.zeros(0, np.int64),
@@ -883,9 +890,9 @@ class JDETracker(BaseTracker):
         pair = np.unique(np.concatenate([o_rows * n + o_cols,
                                          g_rows * n + g_cols]))
         rows, cols = pair // n, pair % n
-        iou = pair_iou(t_boxes, d_boxes, rows, cols)
-        if self.fuse_score:
-            iou = iou * dets['scores'][det_idx][cols]
+        raw_iou = pair_iou(t_boxes, d_boxes, rows, cols)
+        iou = raw_iou * dets['scores'][det_idx][cols] if self.fuse_score \
+            else raw_iou
         cost = 1. - iou
         lost = tracks['lost'][idx]
         if not self.iou_lost_tracks:
@@ -896,13 +903,58 @@ class JDETracker(BaseTracker):
                            _best_other(cols, sim, n))
         app = np.maximum(1. - sim, 0.) / 2.
         trusted = (app <= self.appearance_thr) & (
-            sim - rival >= self.appearance_margin)
+            sim - rival >= self.appearance_margin) & self._appearance_earned()
         cost = np.where(trusted, np.minimum(cost, app), cost)
         same = tracks['labels'][idx[rows]] == dets['labels'][det_idx[cols]]
         thr = self.fused_match_thr
         ok = same & (cost < thr)
         r, c = sparse_lapjv(rows[ok], cols[ok], cost[ok], thr)
+        self._learn_separation(idx, det_idx, dets, rows, cols, raw_iou, r, c)
         return idx[r], det_idx[c]
+
+    def _appearance_earned(self) -> bool:
+        """Whether this video's embeddings separate people well enough
+        to be used: the sensitivity index ``d' = (mu_same - mu_other) /
+        sqrt((var_same + var_other) / 2)`` of the cosine similarities of
+        motion-certain matches (same person) and of the same tracks with
+        the frame's other detections (other people) is at least
+        ``appearance_separation`` (0 trusts appearance from the start)."""
+        if self.appearance_separation <= 0:
+            return True
+        stats = self._sep
+        if min(stats[0, 0], stats[1, 0]) < 5:  # too few samples yet
+            return False
+        mean = stats[:, 1] / stats[:, 0]
+        var = np.maximum(stats[:, 2] / stats[:, 0] - mean**2, 1e-6)
+        return bool((mean[0] - mean[1]) / np.sqrt(var.mean()) >=
+                    self.appearance_separation)
+
+    def _learn_separation(self, idx: np.ndarray, det_idx: np.ndarray,
+                          dets: dict, rows: np.ndarray, cols: np.ndarray,
+                          iou: np.ndarray, r: np.ndarray,
+                          c: np.ndarray) -> None:
+        """Add this frame's similarities to the running (decaying) sums
+        behind :meth:`_appearance_earned`: a match whose boxes overlap by
+        IoU >= 0.5 shows one person twice; its track against the frame's
+        other detections shows different people (at most 64 tracks a
+        frame)."""
+        if self.appearance_separation <= 0 or r.size == 0:
+            return
+        lookup = dict(zip((rows * det_idx.size + cols).tolist(),
+                          iou.tolist()))
+        sure = np.array([lookup.get(a * det_idx.size + b, 0.) >= 0.5
+                         for a, b in zip(r.tolist(), c.tolist())], bool)
+        r, c = r[sure][:64], c[sure][:64]
+        if r.size == 0:
+            return
+        t_emb = self._tracks['embeds'][idx[r]]
+        sims = t_emb @ dets['embeds'][det_idx].T  # (S, N)
+        same = sims[np.arange(r.size), c]
+        other = np.ones_like(sims, bool)
+        other[np.arange(r.size), c] = False
+        self._sep *= 0.98  # forget slowly: the look of a video can change
+        for k, v in enumerate((same, sims[other])):
+            self._sep[k] += (v.size, v.sum(), (v**2).sum())
 
     def _iou_match(self, idx: np.ndarray, det_idx: np.ndarray, dets: dict,
                    iou_thr: float) -> Tuple[np.ndarray, np.ndarray]:

@@ -28,6 +28,7 @@ TRACKER_PRESETS: Dict[str, Dict[str, Any]] = dict(
         low_iou_match_thr=0.5,
         appearance_thr=0.25,
         appearance_margin=0.1,
+        appearance_separation=2.,
         proximity_thr=0.5,
         fused_match_thr=0.8,
         fuse_score=False,
@@ -66,7 +67,10 @@ TRACKER_PRESETS['robust'] = dict(
 #: inside the motion gate of every track). See ``docs/tracker.md``.
 TRACKER_PRESETS['adaptive'] = dict(
     TRACKER_PRESETS['robust'],
-    association='adaptive')
+    association='adaptive',
+    # IoU > 0.1 as Roboflow's ByteTrack: erratic motion (dancers) keeps
+    # little overlap with the prediction
+    fused_match_thr=0.9)
 
 #: Default search space of each preset for tune_tracker.py: the keys that
 #: matter most for that association, in ranges seen in the published
@@ -87,5 +91,15 @@ TRACKER_SEARCH_SPACES: Dict[str, Dict[str, List]] = dict(
         appearance_thr=['float', 0.1, 0.45],
         proximity_thr=['float', 0.3, 0.9],
         fused_match_thr=['float', 0.5, 0.95],
+        embed_momentum=['float', 0.8, 0.99],
+        track_buffer=['int', 15, 120]),
+    adaptive=dict(
+        obj_score_thr=['float', 0.2, 0.7],
+        init_track_thr=['float', 0.2, 0.8],
+        low_score_thr=['float', 0.05, 0.3],
+        appearance_thr=['float', 0.1, 0.45],
+        appearance_margin=['float', 0.0, 0.3],
+        appearance_separation=['float', 0.0, 4.0],
+        fused_match_thr=['float', 0.6, 0.95],
         embed_momentum=['float', 0.8, 0.99],
         track_buffer=['int', 15, 120]))

@@ -73,38 +73,42 @@ def run(tracker, frames):
 
 
 def jump_scene():
-    """Two people far apart; in frame 3 person A's detection jumps 40 px
+    """Two people far apart; in frame 6 person A's detection jumps 40 px
     (a detector stutter or a fast step): no overlap with A's 30 px wide
     prediction, inside its motion gate; A's look is distinctive."""
     rng = np.random.default_rng(0)
     ea, eb = unit(rng.normal(size=(2, DIM)))
     frames = []
-    for t in range(3):
+    for t in range(6):
         frames.append(frame(t, [box(100 + 2 * t, 200, 30, 200),
                                 box(400, 200, 30, 200)], [ea, eb]))
-    frames.append(frame(3, [box(146, 200, 30, 200), box(400, 200, 30, 200)],
+    frames.append(frame(6, [box(152, 200, 30, 200), box(400, 200, 30, 200)],
                         [ea, eb]))
-    return frames, box(146, 200, 30, 200)
+    return frames, box(152, 200, 30, 200)
 
 
 def test_a_distinctive_person_is_refound_away_from_the_prediction():
     frames, jumped = jump_scene()
-    adaptive = MODELS.build(dict(type='JDETracker', preset='adaptive'))
-    robust = MODELS.build(dict(type='JDETracker', preset='robust'))
+    # output the detection boxes: the Kalman box lags behind a jump
+    adaptive = MODELS.build(dict(type='JDETracker', preset='adaptive',
+                                 output_bboxes='detection'))
+    robust = MODELS.build(dict(type='JDETracker', preset='robust',
+                               output_bboxes='detection'))
     out_a, out_r = run(adaptive, frames), run(robust, frames)
     first = id_of(out_a[0], box(100, 200, 30, 200))
-    assert first is not None and id_of(out_a[3], jumped) == first
+    assert first is not None and id_of(out_a[6], jumped) == first
     # the fused cost admits appearance only where the boxes overlap
-    assert id_of(out_r[3], jumped) != id_of(out_r[0], box(100, 200, 30,
+    assert id_of(out_r[6], jumped) != id_of(out_r[0], box(100, 200, 30,
                                                            200))
 
 
 def test_look_alikes_fall_back_to_motion():
     """Two people in identical clothes walk side by side; the detector's
     embeddings of the two are the same up to noise, and in frame 3 they
-    are swapped (noise favours the wrong pairing). The margin keeps
-    appearance out, so motion keeps both identities; trusting appearance
-    (margin 0, within the gate) swaps them."""
+    are swapped (noise favours the wrong pairing). The separation check
+    and the margin each keep appearance out, so motion keeps both
+    identities; trusting appearance (neither, within the gate) swaps
+    them."""
     rng = np.random.default_rng(1)
     e = unit(rng.normal(size=DIM))
     ea = unit(e + 0.02 * rng.normal(size=DIM))
@@ -119,7 +123,38 @@ def test_look_alikes_fall_back_to_motion():
     out = run(tracker, frames)
     assert id_of(out[3], box(115, 200)) == id_of(out[0], box(100, 200))
     assert id_of(out[3], box(145, 200)) == id_of(out[0], box(130, 200))
+    # the margin alone keeps them apart too
+    margin_only = MODELS.build(dict(type='JDETracker', preset='adaptive',
+                                    appearance_separation=0.))
+    out = run(margin_only, frames)
+    assert id_of(out[3], box(115, 200)) == id_of(out[0], box(100, 200))
+    # trusting appearance (no margin, no separation check) swaps them
     naive = MODELS.build(dict(type='JDETracker', preset='adaptive',
-                              appearance_margin=0.))
+                              appearance_margin=0.,
+                              appearance_separation=0.))
     out = run(naive, frames)
     assert id_of(out[3], box(115, 200)) == id_of(out[0], box(130, 200))
+
+
+def test_appearance_is_earned_only_where_it_separates_people():
+    """Ten people walking apart: with distinct looks the separation index
+    passes the bar after a few frames; with one costume (embeddings that
+    differ by noise only) it never does."""
+    rng = np.random.default_rng(2)
+    xs = np.arange(10) * 60. + 50
+
+    def scene(protos):
+        return [frame(t, [box(x + t, 200) for x in xs],
+                      unit(protos + 0.05 * rng.normal(size=protos.shape)))
+                for t in range(12)]
+
+    distinct = MODELS.build(dict(type='JDETracker', preset='adaptive'))
+    run(distinct, scene(unit(rng.normal(size=(10, DIM)))))
+    assert distinct._appearance_earned()
+    alike = MODELS.build(dict(type='JDETracker', preset='adaptive'))
+    run(alike, scene(np.repeat(unit(rng.normal(size=(1, DIM))), 10, 0)))
+    assert not alike._appearance_earned()
+    # 0 switches the check off
+    off = MODELS.build(dict(type='JDETracker', preset='adaptive',
+                            appearance_separation=0.))
+    assert off._appearance_earned()
