@@ -153,4 +153,9 @@ default_hooks = dict(
         type='CheckpointHook', interval=max_iters, by_epoch=False,
         max_keep_ckpts=1))
 log_processor = dict(by_epoch=False)
-custom_hooks = [dict(type='IdentityCountCheckHook')]
+# speed only: on a CPU shared with other work, as many intra-op threads
+# as the other work leaves cores idle (benchmarks/bench_train_speed.py)
+custom_hooks = [
+    dict(type='IdentityCountCheckHook'),
+    dict(type='CPUThreadsHook', num_threads='auto')
+]
