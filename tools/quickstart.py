@@ -31,18 +31,19 @@ TEST_PAN = 1.  # px per frame: the view turns 299 px over 300 frames
 
 
 def parse_args(argv=None):
+    from mmmtl.utils import nonnegative_int, positive_int
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--out', default=osp.join('outputs', 'quickstart'),
                    help='output folder (data, work_dir, video, PNG)')
     p.add_argument('--config', default=CONFIG)
-    p.add_argument('--iters', type=int, default=None,
+    p.add_argument('--iters', type=positive_int, default=None,
                    help='training iterations (default: the config\'s)')
-    p.add_argument('--train-seqs', type=int, default=6)
-    p.add_argument('--test-seqs', type=int, default=3,
+    p.add_argument('--train-seqs', type=positive_int, default=6)
+    p.add_argument('--test-seqs', type=positive_int, default=3,
                    help='held-out sequences; the last one has a panning '
                    'camera')
-    p.add_argument('--frames', type=int, default=300)
-    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--frames', type=positive_int, default=300)
+    p.add_argument('--seed', type=nonnegative_int, default=0)
     p.add_argument('--force', action='store_true',
                    help='redo every step even if its output exists')
     return p.parse_args(argv)

@@ -152,20 +152,22 @@ CLAIMS = (
 
 
 def parse_args(argv=None) -> argparse.Namespace:
+    from mmmtl.utils import nonnegative_int, positive_int
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('tables', nargs='*',
                    help=f'{sorted(TABLES)}, all, or curve')
-    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    p.add_argument('--iters', type=int, default=STUDY_ITERS,
+    p.add_argument('--seeds', type=nonnegative_int, nargs='+',
+                   default=[0, 1, 2])
+    p.add_argument('--iters', type=positive_int, default=STUDY_ITERS,
                    help='training iterations per row run (default: the '
                    'schedule the learning curve chose)')
-    p.add_argument('--curve-iters', type=int, default=4800)
-    p.add_argument('--eval-every', type=int, default=600,
+    p.add_argument('--curve-iters', type=positive_int, default=4800)
+    p.add_argument('--eval-every', type=positive_int, default=600,
                    help='learning curve: iterations between evaluations')
-    p.add_argument('--batch-size', type=int, default=8)
-    p.add_argument('--train-seqs', type=int, default=6)
-    p.add_argument('--test-seqs', type=int, default=3)
-    p.add_argument('--frames', type=int, default=300,
+    p.add_argument('--batch-size', type=positive_int, default=8)
+    p.add_argument('--train-seqs', type=positive_int, default=6)
+    p.add_argument('--test-seqs', type=positive_int, default=3)
+    p.add_argument('--frames', type=positive_int, default=300,
                    help='frames per training and held-out sequence')
     p.add_argument('--out', default=osp.join('outputs', 'replication'),
                    help='checkpoints, logs, data and detection caches')
@@ -173,7 +175,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='the JSON results (committed)')
     p.add_argument('--doc', default=osp.join(ROOT, DOC),
                    help='the page whose generated part --report rewrites')
-    p.add_argument('--rows', type=int, default=None,
+    p.add_argument('--rows', type=positive_int, default=None,
                    help='run only the first ROWS rows of each table')
     p.add_argument('--report', action='store_true',
                    help='only rewrite the report from the stored JSON')
@@ -187,10 +189,6 @@ def parse_args(argv=None) -> argparse.Namespace:
                 f'{sorted(TABLES) + ["all", "curve"]}')
     if not args.tables and not args.report:
         p.error('give at least one TABLE, or --report')
-    for key in ('iters', 'curve_iters', 'eval_every', 'batch_size',
-                'train_seqs', 'test_seqs', 'frames'):
-        if getattr(args, key) < 1:
-            p.error(f'--{key.replace("_", "-")} must be >= 1')
     if args.curve_iters % args.eval_every:
         p.error('--curve-iters must be a multiple of --eval-every')
     return args

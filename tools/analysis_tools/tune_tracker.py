@@ -29,7 +29,12 @@ from mmmtl.apis import (
     tune_tracker,
     write_trials,
 )
-from mmmtl.utils import check_output_dir, check_outputs, positive_int
+from mmmtl.utils import (
+    check_output_dir,
+    check_outputs,
+    nonnegative_int,
+    positive_int,
+)
 
 METRICS = ('HOTA', 'IDF1', 'MOTA', 'AssA', 'DetA')
 
@@ -47,7 +52,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--metric', choices=METRICS, default='HOTA')
     parser.add_argument('--trials', type=positive_int, default=50,
                         help='total trials of the study (default: 50)')
-    parser.add_argument('--seed', type=int, default=0,
+    parser.add_argument('--seed', type=nonnegative_int, default=0,
                         help='sampler seed (default: 0)')
     parser.add_argument('--space', help='search space JSON file')
     parser.add_argument(
