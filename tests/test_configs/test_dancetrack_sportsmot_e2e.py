@@ -9,8 +9,10 @@ model's widths changed, a test on ``val`` through the runner that writes
 MOTChallenge files, and the official TrackEval on those files against
 the ``val`` folder itself: the runner's numbers must equal it.
 """
+import json
 import os
 import os.path as osp
+import runpy
 
 import numpy as np
 import pytest
@@ -90,3 +92,13 @@ def test_profile_end_to_end(profile, tmp_path):
     rows = read_mot_results(osp.join(out, 'default-tracker', files[0]),
                             info.seq_length)
     assert official['TP'] > 0 and len(rows) > 0
+    # the offline evaluator takes the benchmark and its val folder
+    eval_mot = runpy.run_path(osp.join(REPO, 'tools', 'eval_mot.py'))['main']
+    out_json = str(tmp_path / 'metrics.json')
+    assert eval_mot(['--gt-root', root + 'val', '--results',
+                     osp.join(out, 'default-tracker'), '--benchmark',
+                     benchmark, '--json', out_json]) == 0
+    with open(out_json) as f:
+        overall = json.load(f)['tables']['trackeval']['OVERALL']
+    assert (overall['FP'], overall['FN'], overall['IDS']) == (
+        official['FP'], official['FN'], official['IDS'])
