@@ -488,11 +488,7 @@ def curve_table(args) -> List[str]:
     lines = ['| iteration | ' + ' | '.join(
         f'{label}: HOTA / IDF1 / MOTA' for label, _ in CURVE_ROWS) + ' |',
              '|---|' + '---|' * len(CURVE_ROWS)]
-    recs = []
-    for _, config in CURVE_ROWS:
-        key = run_key(args, args.seeds[0], args.curve_iters, args.eval_every)
-        rec = load_json(store_path(args, config, key)) or dict(points=[])
-        recs.append({p['iter']: p['metrics'] for p in rec['points']})
+    recs = [pts for _, pts in curve_points(args)]
     for it in range(args.eval_every, args.curve_iters + 1, args.eval_every):
         cells = []
         for points in recs:
@@ -502,6 +498,73 @@ def curve_table(args) -> List[str]:
                          f'{m["MOTA"]:.1f}')
         lines.append(f'| {it} | ' + ' | '.join(cells) + ' |')
     return lines
+
+
+CURVE_PNG = osp.join('images', 'replication_curve.png')
+WEIGHTS_PNG = osp.join('images', 'replication_lwf_weights.png')
+#: Rows whose loss weights are drawn (the LWF paper's Fig. 3).
+WEIGHT_ROWS = (QUICKSTART, synth('ce-gm'), synth('ce-famo'), synth('ce-uw'),
+               synth('ce-lwf-literal'))
+
+
+def curve_points(args) -> List[Tuple[str, Dict[int, dict]]]:
+    out = []
+    for label, config in CURVE_ROWS:
+        key = run_key(args, args.seeds[0], args.curve_iters, args.eval_every)
+        rec = load_json(store_path(args, config, key)) or dict(points=[])
+        out.append((label, {p['iter']: p['metrics'] for p in rec['points']}))
+    return out
+
+
+def weight_runs(args) -> List[Tuple[str, dict]]:
+    """(config name, weights of seed 0's final point) of the rows drawn."""
+    out = []
+    for config in WEIGHT_ROWS:
+        key = run_key(args, args.seeds[0], args.iters, None)
+        rec = load_json(store_path(args, config, key))
+        if rec and rec['points'] and rec['points'][-1].get('weights'):
+            out.append((config_name(config).split('_')[0],
+                        rec['points'][-1]['weights']))
+    return out
+
+
+def write_figures(args) -> None:
+    """The learning curve and the loss-weight curves as PNGs beside the
+    doc (only what the stored JSON holds)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    base = osp.dirname(args.doc)
+    os.makedirs(osp.join(base, 'images'), exist_ok=True)
+    curves = [(label, pts) for label, pts in curve_points(args) if pts]
+    if curves:
+        fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
+        for ax, name in zip(axes, ('HOTA', 'IDF1', 'MOTA')):
+            for label, pts in curves:
+                its = sorted(pts)
+                ax.plot(its, [pts[i][name] for i in its], 'o-', label=label)
+            ax.set_title(name)
+            ax.set_xlabel('iteration')
+            ax.grid(alpha=0.3)
+        axes[0].legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(osp.join(base, CURVE_PNG), dpi=100)
+        plt.close(fig)
+    runs = weight_runs(args)
+    if runs:
+        fig, axes = plt.subplots(len(runs), 1, figsize=(7, 2.4 * len(runs)),
+                                 squeeze=False)
+        for ax, (name, weights) in zip(axes[:, 0], runs):
+            for task, pts in sorted(weights.items()):
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], label=task)
+            ax.set_title(f'{name} (seed {args.seeds[0]})', fontsize=8)
+            ax.set_ylabel('weight')
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7)
+        axes[-1, 0].set_xlabel('iteration')
+        fig.tight_layout()
+        fig.savefig(osp.join(base, WEIGHTS_PNG), dpi=100)
+        plt.close(fig)
 
 
 def report_text(args) -> str:
@@ -524,7 +587,15 @@ def report_text(args) -> str:
         f'{args.curve_iters}-iteration schedule, evaluated every '
         f'{args.eval_every} iterations (HOTA / IDF1 / MOTA on the held-out '
         'sequences):', ''
-    ] + curve_table(args) + [
+    ] + curve_table(args) + (
+        ['', f'![learning curve]({CURVE_PNG})']
+        if any(p for _, p in curve_points(args)) else []) + [
+        '', '## The loss weights', '',
+        'Weights every 100 iterations of seed '
+        f'{args.seeds[0]} (the LWF paper\'s Fig. 3):' if weight_runs(args)
+        else 'No run with logged weights yet.'] + (
+        ['', f'![loss weights]({WEIGHTS_PNG})'] if weight_runs(args)
+        else []) + [
         '', 'Regenerate from the stored results:', '', '```shell',
         'python tools/analysis_tools/run_ablation.py --report', '```', '',
         'Continue the study (finished points are skipped):', '',
@@ -540,6 +611,7 @@ def write_report(args) -> str:
     markers) with :func:`report_text`."""
     text = open(args.doc).read() if osp.isfile(args.doc) else ''
     new = report_text(args)
+    write_figures(args)
     if BEGIN in text and END in text:
         head, rest = text.split(BEGIN, 1)
         tail = rest.split(END, 1)[1]
