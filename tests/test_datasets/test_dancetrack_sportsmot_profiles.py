@@ -100,3 +100,29 @@ def test_layout_frame_names_and_ground_truth(tmp_path):
     assert [s.name for s in mem] == ['dancetrack0001', 'dancetrack0004',
                                      'dancetrack0003']
     np.testing.assert_array_equal(mem[1].gt, gt)
+
+
+def test_sportsmot_files_convert(tmp_path):
+    """SportsMOT's gt.txt as published: spaces after the commas,
+    identities from 0; its val folder becomes the val subset."""
+    import cv2
+
+    from mmmtl.datasets import convert_mot_to_coco
+    from mmmtl.formats import SeqInfo, write_seqinfo
+    seq = tmp_path / 'SportsMOT' / 'val' / 'v_00HRwkvvjtQ_c001'
+    (seq / 'img1').mkdir(parents=True)
+    (seq / 'gt').mkdir()
+    for f in (1, 2):
+        cv2.imwrite(str(seq / 'img1' / f'{f:06d}.jpg'),
+                    np.zeros((72, 128, 3), np.uint8))
+    write_seqinfo(str(seq), SeqInfo(name=seq.name, seq_length=2,
+                                    frame_rate=25, im_width=128,
+                                    im_height=72))
+    (seq / 'gt' / 'gt.txt').write_text(
+        '1, 0, 10, 20, 8, 30, 1, 1, 1\n1, 7, 60, 20, 8, 30, 1, 1, 1\n'
+        '2, 0, 12, 20, 8, 30, 1, 1, 1\n')
+    summary = convert_mot_to_coco(str(tmp_path / 'SportsMOT'),
+                                  str(tmp_path / 'ann'))
+    assert list(summary) == ['val']
+    assert summary['val']['num_identities'] == 2
+    assert summary['val']['num_annotations'] == 3
