@@ -1,7 +1,8 @@
 # CE head + LWF (C = 32, N = 1) trained on DanceTrack train, evaluated on
 # DanceTrack val (HOTA, DetA, AssA, MOTA, IDF1). Dancers look alike, so
-# appearance helps little; the 'robust' tracker preset (BYTE + fused
-# motion/appearance cost) is kept.
+# appearance helps little; the model base's tracker preset is kept (the
+# 'adaptive' one weighs appearance only where it separates people; see
+# docs/tracker.md).
 _base_ = [
     '../_base_/models/oneshot-mot_retinanet_r50_fpn.py',
     '../_base_/datasets/dancetrack_train_test-dancetrackval.py',

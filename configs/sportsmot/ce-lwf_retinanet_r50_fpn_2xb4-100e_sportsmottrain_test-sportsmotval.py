@@ -1,6 +1,7 @@
 # CE head + LWF (C = 32, N = 1) trained on SportsMOT train, evaluated on
 # SportsMOT val (HOTA, DetA, AssA, MOTA, IDF1). Fast players in two
-# look-alike kits; the 'robust' tracker preset is kept.
+# look-alike kits; the model base's tracker preset is kept (see
+# docs/tracker.md).
 _base_ = [
     '../_base_/models/oneshot-mot_retinanet_r50_fpn.py',
     '../_base_/datasets/sportsmot_train_test-sportsmotval.py',
