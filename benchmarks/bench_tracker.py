@@ -3,7 +3,8 @@
 A synthetic scene of K live targets in a 1920x1080 frame (constant
 velocity plus jitter, about 2% of the targets replaced by new ones each
 frame, 128-d embeddings with noise, scores in [0.75, 1]) is fed to
-``JDETracker`` (presets ``'fairmot'`` and ``'robust'``) and to mmdet's
+``JDETracker`` (presets ``'fairmot'``, ``'robust'`` and ``'adaptive'``)
+and to mmdet's
 ``ByteTracker`` (the config of mmdet's ByteTrack MOT17 model) frame by
 frame, taking turns so that all see the same load. The median update time
 per frame after a warm-up is reported for K = 10, 50, 200 and 500, with
@@ -63,6 +64,7 @@ BYTE_TRACKER = dict(
     num_frames_retain=30)
 JDE_TRACKER = dict(type='JDETracker')  # preset 'fairmot'
 JDE_ROBUST = dict(type='JDETracker', preset='robust')
+JDE_ADAPTIVE = dict(type='JDETracker', preset='adaptive')  # the default
 
 
 def make_scene(num_targets: int, num_frames: int, emb_dim: int = 128,
@@ -114,6 +116,7 @@ def time_trackers(num_targets: int, num_frames: int, warmup: int) -> dict:
     trackers = dict(
         jde=MODELS.build(JDE_TRACKER),
         jde_robust=MODELS.build(JDE_ROBUST),
+        jde_adaptive=MODELS.build(JDE_ADAPTIVE),
         byte=MODELS.build(BYTE_TRACKER))
     wall = {k: [] for k in trackers}
     cpu = {k: [] for k in trackers}
@@ -142,9 +145,15 @@ def time_trackers(num_targets: int, num_frames: int, warmup: int) -> dict:
         row[f'ratio_robust_{clock}'] = round(
             statistics.median(values['jde_robust']) /
             statistics.median(values['byte']), 3)
+        row[f'jde_adaptive_{clock}_ms'] = ms(values['jde_adaptive'])
+        row[f'ratio_adaptive_{clock}'] = round(
+            statistics.median(values['jde_adaptive']) /
+            statistics.median(values['byte']), 3)
     row['mean_output_tracks_jde'] = round(float(np.mean(outputs['jde'])), 1)
     row['mean_output_tracks_jde_robust'] = round(
         float(np.mean(outputs['jde_robust'])), 1)
+    row['mean_output_tracks_jde_adaptive'] = round(
+        float(np.mean(outputs['jde_adaptive'])), 1)
     row['mean_output_tracks_bytetrack'] = round(
         float(np.mean(outputs['byte'])), 1)
     return row

@@ -279,15 +279,24 @@ def _best_other(groups: np.ndarray, values: np.ndarray,
     Returns:
         np.ndarray: (P,) the best value of the rest of the entry's group.
     """
+    out = np.full(values.shape, -np.inf)
+    if values.size == 0:
+        return out
+    order = np.lexsort((-values, groups))  # by group, best first
+    g, v = groups[order], values[order]
+    first = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
     best = np.full(num_groups, -np.inf)
-    np.maximum.at(best, groups, values)
-    is_best = values == best[groups]
+    best[g[first]] = v[first]
+    nxt = np.minimum(first + 1, g.size - 1)
+    has_second = (first + 1 < g.size) & (g[nxt] == g[first])
     second = np.full(num_groups, -np.inf)
-    np.maximum.at(second, groups, np.where(is_best, -np.inf, values))
-    # a tie for the best: the rival of each is the other
-    ties = np.bincount(groups[is_best], minlength=num_groups) > 1
-    second = np.where(ties, best, second)
-    return np.where(is_best, second[groups], best[groups])
+    second[g[first[has_second]]] = v[nxt[has_second]]
+    is_first = np.zeros(g.size, bool)
+    is_first[first] = True
+    # the best entry's rival is the second; every other entry's the best
+    # (a tie for the best gives each the other's value)
+    out[order] = np.where(is_first, second[g], best[g])
+    return out
 
 
 @MODELS.register_module()
@@ -831,33 +840,42 @@ class JDETracker(BaseTracker):
         r, c = linear_assignment(dense, thr, self.assignment)
         return idx[r], det_idx[c]
 
-    def _motion_pairs(self, idx: np.ndarray, det_idx: np.ndarray,
-                      dets: dict) -> Tuple[np.ndarray, np.ndarray]:
-        """Pairs of tracks ``idx`` and detections ``det_idx`` inside the
-        tracks' Mahalanobis gate, without the (K, N) distance matrix: the
-        squared distance is at least ``dx^2 / S_xx`` (and ``dy^2 /
-        S_yy``), so only detections whose centre lies in that box around
-        the predicted centre are measured.
+    def _candidate_pairs(self, idx: np.ndarray, det_idx: np.ndarray,
+                         dets: dict, t_boxes: np.ndarray,
+                         d_boxes: np.ndarray) -> Tuple[np.ndarray, ...]:
+        """Pairs of tracks ``idx`` and detections ``det_idx`` whose boxes
+        overlap or that lie inside the track's Mahalanobis gate, without
+        the (K, N) distance matrix: the squared distance is at least
+        ``dx^2 / S_xx`` (and ``dy^2 / S_yy``), and overlapping boxes have
+        centres closer than their half widths (heights), so only pairs
+        within the larger of the two bounds along x and y are measured.
 
         Returns:
-            tuple[np.ndarray, np.ndarray]: Positions in ``idx`` and
-            ``det_idx`` of the gated pairs.
+            tuple[np.ndarray, ...]: Positions in ``idx`` (P,) and in
+            ``det_idx`` (P,), sorted by track then detection, and the
+            pairs' IoU (P,).
         """
         tracks = self._tracks
         mean, cov = tracks['mean'][idx], tracks['cov'][idx]
         proj, s = kf_project(self.motion, mean, cov)
-        reach = np.sqrt(self.gating_thr *
-                        np.stack([s[:, 0, 0], s[:, 1, 1]], 1))  # (K, 2)
         xyah = dets['xyah'][det_idx]
+        t_half = (t_boxes[:, 2:] - t_boxes[:, :2]) / 2  # (K, 2)
+        d_half = (d_boxes[:, 2:] - d_boxes[:, :2]).max(0) / 2  # (2,)
+        reach = np.maximum(
+            np.sqrt(self.gating_thr * np.stack([s[:, 0, 0], s[:, 1, 1]], 1)),
+            t_half + d_half)
         near = ((np.abs(xyah[None, :, 0] - proj[:, None, 0]) <=
                  reach[:, None, 0]) &
                 (np.abs(xyah[None, :, 1] - proj[:, None, 1]) <=
                  reach[:, None, 1]))
         rows, cols = np.nonzero(near)
-        maha = kf_pair_gating_distance(self.motion, mean, cov, xyah, rows,
-                                       cols, self.gate_only_position)
-        keep = maha <= self.gating_thr
-        return rows[keep], cols[keep]
+        iou = pair_iou(t_boxes, d_boxes, rows, cols)
+        k = 2 if self.gate_only_position else 4
+        inv = np.linalg.inv(s[:, :k, :k])
+        diff = xyah[cols, :k] - proj[rows, :k]
+        maha = np.einsum('pi,pij,pj->p', diff, inv[rows], diff)
+        keep = (iou > 0) | (maha <= self.gating_thr)
+        return rows[keep], cols[keep], iou[keep]
 
     def _adaptive_match(self, idx: np.ndarray, det_idx: np.ndarray,
                         dets: dict) -> Tuple[np.ndarray, np.ndarray]:
@@ -885,12 +903,8 @@ class JDETracker(BaseTracker):
         k, n = idx.size, det_idx.size
         t_boxes = _xyah_to_xyxy(tracks['mean'][idx, :4])
         d_boxes = dets['bboxes'][det_idx]
-        o_rows, o_cols = overlapping_pairs(t_boxes, d_boxes)
-        g_rows, g_cols = self._motion_pairs(idx, det_idx, dets)
-        pair = np.unique(np.concatenate([o_rows * n + o_cols,
-                                         g_rows * n + g_cols]))
-        rows, cols = pair // n, pair % n
-        raw_iou = pair_iou(t_boxes, d_boxes, rows, cols)
+        rows, cols, raw_iou = self._candidate_pairs(idx, det_idx, dets,
+                                                    t_boxes, d_boxes)
         iou = raw_iou * dets['scores'][det_idx][cols] if self.fuse_score \
             else raw_iou
         cost = 1. - iou
@@ -940,10 +954,10 @@ class JDETracker(BaseTracker):
         frame)."""
         if self.appearance_separation <= 0 or r.size == 0:
             return
-        lookup = dict(zip((rows * det_idx.size + cols).tolist(),
-                          iou.tolist()))
-        sure = np.array([lookup.get(a * det_idx.size + b, 0.) >= 0.5
-                         for a, b in zip(r.tolist(), c.tolist())], bool)
+        # the candidates are sorted by (track, detection): find the matches
+        keys = rows * det_idx.size + cols
+        at = np.searchsorted(keys, r * det_idx.size + c)
+        sure = iou[at] >= 0.5
         r, c = r[sure][:64], c[sure][:64]
         if r.size == 0:
             return
