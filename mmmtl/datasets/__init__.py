@@ -14,18 +14,18 @@ from .synthetic import (
     generate_sequence,
     write_mot_split,
 )
-from .synthmot_experiment import (
-    SynthMOTData,
-    configure_synthmot,
-    make_synthmot_data,
-    set_schedule_length,
-)
 from .synthetic_benchmark import (
     profile_summary,
     scaled_size,
     simulate_detections,
     write_benchmark,
     write_benchmark_profile,
+)
+from .synthmot_experiment import (
+    SynthMOTData,
+    configure_synthmot,
+    make_synthmot_data,
+    set_schedule_length,
 )
 from .transforms import *  # noqa: F401,F403
 from .transforms import PackReIDDetInputs
