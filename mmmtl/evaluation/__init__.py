@@ -1,5 +1,3 @@
-import warnings
-
 from .error_analysis import (
     FrameErrors,
     IDSwitch,
@@ -43,13 +41,3 @@ __all__ = [
     'class_numbers', 'evaluate_classes', 'evaluate_multiclass'
 ]
 
-
-def __getattr__(name: str):
-    # The MOTChallenge readers and writers used to be exported here.
-    from mmmtl import formats
-    if name in formats.__all__:
-        warnings.warn(
-            f'mmmtl.evaluation.{name} is deprecated; import it from '
-            'mmmtl.formats', DeprecationWarning, stacklevel=2)
-        return getattr(formats, name)
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

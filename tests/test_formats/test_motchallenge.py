@@ -133,20 +133,16 @@ def test_seqinfo(tmp_path):
         read_seqinfo(str(tmp_path))
 
 
-def test_old_import_paths_warn_and_still_work():
+def test_the_formats_live_in_mmmtl_formats_only():
+    """Version 0.1.0 keeps no re-export of the MOTChallenge readers and
+    writers under their pre-move paths."""
     import importlib
-    import sys
 
     import mmmtl.evaluation as evaluation
-    import mmmtl.formats as formats
-    with pytest.warns(DeprecationWarning, match='mmmtl.formats'):
-        assert evaluation.read_mot_gt is formats.read_mot_gt
-    sys.modules.pop('mmmtl.evaluation.mot_io', None)
-    with pytest.warns(DeprecationWarning, match='mmmtl.formats'):
-        mot_io = importlib.import_module('mmmtl.evaluation.mot_io')
-    assert mot_io.write_seqinfo is formats.write_seqinfo
     with pytest.raises(AttributeError):
-        evaluation.no_such_name
+        evaluation.read_mot_gt
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module('mmmtl.evaluation.mot_io')
 
 
 def test_distractor_table_is_the_official_one():
