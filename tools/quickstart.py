@@ -144,6 +144,8 @@ def print_table(metrics: dict) -> None:
 
 
 def main(argv=None) -> int:
+    from mmmtl.utils import quiet_third_party_warnings
+    quiet_third_party_warnings()
     args = parse_args(argv)
     out = osp.abspath(args.out)
     data_root = osp.join(out, 'data')

@@ -21,7 +21,12 @@ from mmengine.config import Config, DictAction
 
 import mmmtl  # noqa: F401  (registers mmmtl's components)
 from mmmtl.apis import replay_tracker
-from mmmtl.utils import atomic_open, check_output_dir, check_outputs
+from mmmtl.utils import (
+    atomic_open,
+    check_output_dir,
+    check_outputs,
+    quiet_third_party_warnings,
+)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -46,6 +51,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    quiet_third_party_warnings()
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:

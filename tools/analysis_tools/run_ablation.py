@@ -627,6 +627,8 @@ def write_report(args) -> str:
 
 
 def main(argv=None) -> int:
+    from mmmtl.utils import quiet_third_party_warnings
+    quiet_third_party_warnings()
     args = parse_args(argv)
     rc = 0
     if args.tables:

@@ -34,6 +34,7 @@ from mmmtl.utils import (
     check_outputs,
     nonnegative_int,
     positive_int,
+    quiet_third_party_warnings,
 )
 
 METRICS = ('HOTA', 'IDF1', 'MOTA', 'AssA', 'DetA')
@@ -71,6 +72,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    quiet_third_party_warnings()
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
