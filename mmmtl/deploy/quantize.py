@@ -129,7 +129,8 @@ def quantize_detector_onnx(fp32_file: str,
                            keep_float: Sequence[str] = (),
                            calib_source: str = '',
                            per_channel: bool = True,
-                           reduce_range: bool = False) -> Dict:
+                           reduce_range: bool = False,
+                           calib_method: str = 'minmax') -> Dict:
     """Quantise an exported detector graph to INT8 (QDQ, static).
 
     The FP32 graph is first pre-processed as onnxruntime recommends
@@ -152,6 +153,12 @@ def quantize_detector_onnx(fp32_file: str,
             Defaults to True.
         reduce_range (bool): 7-bit weights, for x86 CPUs without VNNI
             (their ``u8s8`` products can saturate). Defaults to False.
+        calib_method (str): Activation ranges from the calibration
+            outputs: ``'minmax'`` (their extremes), ``'percentile'``
+            (the 99.999th percentile of their magnitudes, which clips
+            rare outliers) or ``'entropy'`` (the range minimising the KL
+            divergence of the quantised histogram). Defaults to
+            ``'minmax'``.
 
     Returns:
         dict: The graph's ``mmmtl`` metadata, with ``quantization``.
@@ -166,6 +173,11 @@ def quantize_detector_onnx(fp32_file: str,
     if osp.abspath(out_file) == osp.abspath(fp32_file):
         raise ValueError(f'{out_file}: the INT8 graph would overwrite its '
                          'FP32 input')
+    methods = dict(minmax='MinMax', percentile='Percentile',
+                   entropy='Entropy')
+    if calib_method not in methods:
+        raise ValueError(f'calib_method must be one of {list(methods)}, '
+                         f'got {calib_method!r}')
     if len(calib_inputs) == 0:
         raise ValueError('no calibration input')
     for i, array in enumerate(calib_inputs):
@@ -195,7 +207,8 @@ def quantize_detector_onnx(fp32_file: str,
                 activation_type=q.QuantType.QUInt8,
                 weight_type=q.QuantType.QInt8,
                 nodes_to_exclude=excluded,
-                calibrate_method=q.CalibrationMethod.MinMax,
+                calibrate_method=getattr(q.CalibrationMethod,
+                                         methods[calib_method]),
                 extra_options=dict(ActivationSymmetric=False,
                                    WeightSymmetric=True))
             quant = onnx.load(tmp_file)
@@ -209,7 +222,7 @@ def quantize_detector_onnx(fp32_file: str,
                 activations='uint8, asymmetric, per tensor',
                 reduce_range=bool(reduce_range),
                 calibration=dict(
-                    method='MinMax',
+                    method=methods[calib_method],
                     frames=len(calib_inputs),
                     input_shapes=[list(s) for s in shapes],
                     source=calib_source),

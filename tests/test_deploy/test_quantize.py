@@ -209,3 +209,12 @@ def test_threads_follow_torch_by_default(tiny):
         assert det.session.get_session_options().intra_op_num_threads == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_calibration_method_is_checked(tiny, tmp_path):
+    from mmmtl.deploy import quantize_detector_onnx
+    arrays, _ = calibration_inputs(tiny['model'], tiny['data'], 1)
+    with pytest.raises(ValueError, match="calib_method must be one of"):
+        quantize_detector_onnx(tiny['fp32'], str(tmp_path / 'q.onnx'),
+                               arrays, calib_method='kl')
+    assert not (tmp_path / 'q.onnx').exists()

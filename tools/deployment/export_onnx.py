@@ -133,6 +133,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='calibration frames, evenly spaced over the sequences '
         '(default 32)')
     parser.add_argument(
+        '--calib-method',
+        choices=('minmax', 'percentile', 'entropy'),
+        default='minmax',
+        help='activation ranges from the calibration outputs: their '
+        'extremes (minmax), the 99.999th percentile (percentile) or the '
+        'KL-optimal range (entropy); default minmax')
+    parser.add_argument(
         '--keep-float',
         nargs='*',
         choices=FLOAT_KINDS,
@@ -168,8 +175,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         if args.opset < MIN_QUANT_OPSET:
             parser.error(f'--opset {args.opset}: --quantize needs opset >= '
                          f'{MIN_QUANT_OPSET} (per-channel QuantizeLinear)')
-    elif args.calib or args.keep_float is not None:
-        parser.error('--calib and --keep-float are read with --quantize')
+    elif args.calib or args.keep_float is not None or \
+            args.calib_method != 'minmax':
+        parser.error('--calib, --calib-method and --keep-float are read '
+                     'with --quantize')
     if args.keep_float is None:
         args.keep_float = list(DEFAULT_FLOAT_KINDS)
     return args
@@ -302,11 +311,12 @@ def export(args: argparse.Namespace) -> int:
             final = osp.join(work, 'int8.onnx')
             meta = quantize_detector_onnx(
                 fp32_file, final, arrays, keep_float=args.keep_float,
-                calib_source=source)
+                calib_source=source, calib_method=args.calib_method)
             quant = meta['quantization']
             print(f'quantised to INT8 ({quant["format"]}; weights '
                   f'{quant["weights"]}; activations '
-                  f'{quant["activations"]}); calibrated on {source}; in '
+                  f'{quant["activations"]}); calibrated '
+                  f'({quant["calibration"]["method"]}) on {source}; in '
                   f'float: {", ".join(quant["float_nodes"]) or "nothing"}')
         ort_cfg = onnxruntime_cfg(cfg, final)
         ort_detector = MODELS.build(ort_cfg.model.detector)
