@@ -171,7 +171,6 @@ def test_int8_ratio_needs_its_accuracy_record(tmp_path, capsys):
     base = [config, '--backend', 'pytorch', 'onnxruntime-int8']
     for extra, message in (
             ([], 'no INT8 ratio without its accuracy'),
-            (['--out', str(tmp_path / 'fps.json')], 'int8_accuracy.json'),
             (['--int8-accuracy', _int8_record(
                 str(tmp_path / 'acc.json'), ['reid_feat'])],
              "kept ['reid_feat'] in float")):
@@ -228,3 +227,26 @@ def test_benchmark_int8_beside_fp32(tmp_path, capsys):
     text = capsys.readouterr().out
     assert 'instruction sets:' in text
     assert 'HOTA -0.50, IDF1 +0.20, IDSW +2.5% against FP32' in text
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec('onnxruntime') is None
+    or importlib.util.find_spec('onnx') is None,
+    reason='onnx/onnxruntime not installed (pip install "mmmtl[deploy]")')
+def test_int8_ratio_withheld_without_record(tmp_path, capsys):
+    """No record beside --out when the ratios are reported: the INT8
+    variant is left out of the results and the file."""
+    config = _write_config(str(tmp_path / 'b.py'), 'CEHead')
+    out = str(tmp_path / 'fps.json')
+    results = _load_tool().main([
+        config, '--backend', 'pytorch', 'onnxruntime-int8', '--threads', '1',
+        '--shape', '64', '96', '--warmup', '0', '--iters', '1',
+        '--max-boxes', '5', '--num-targets', '3', '--out', out
+    ])
+    assert 'int8_accuracy.json' in results['int8_withheld']
+    with open(out) as f:
+        saved = json.load(f)
+    for res in (results, saved):
+        assert list(res['runs'][0]['variants']) == ['A:pytorch']
+        assert list(res['runs'][0]['ratio_over_baseline']) == ['A:pytorch']
+    assert 'INT8 ratios withheld' in capsys.readouterr().out

@@ -60,6 +60,7 @@ Examples::
         --out benchmarks/results/fps_int8_cpu.json
 """
 import argparse
+import copy
 import inspect
 import json
 import logging
@@ -183,11 +184,20 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         parser.error(f'--backend {args.backend}: a backend twice')
     if args.keep_float is None:
         args.keep_float = list(DEFAULT_FLOAT_KINDS)
+    args.int8_record = None
     if 'onnxruntime-int8' in args.backend:
-        try:
-            args.int8_record = read_int8_accuracy(args)
-        except ValueError as err:
-            parser.error(str(err))
+        path = int8_record_path(args)
+        if path is None:
+            parser.error(
+                'no INT8 ratio without its accuracy: --backend '
+                'onnxruntime-int8 needs the record of '
+                'tools/deployment/check_int8_accuracy.py (--int8-accuracy '
+                'FILE, or int8_accuracy.json beside --out)')
+        if osp.isfile(path):  # else read when the ratios are reported
+            try:
+                args.int8_record = read_int8_accuracy(args)
+            except ValueError as err:
+                parser.error(str(err))
     elif args.int8_accuracy or args.calib:
         parser.error('--int8-accuracy and --calib are read with --backend '
                      'onnxruntime-int8')
@@ -196,11 +206,22 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
+def int8_record_path(args: argparse.Namespace) -> Optional[str]:
+    """``--int8-accuracy``, else ``int8_accuracy.json`` beside ``--out``."""
+    if args.int8_accuracy:
+        return args.int8_accuracy
+    if args.out:
+        return osp.join(osp.dirname(osp.abspath(args.out)),
+                        'int8_accuracy.json')
+    return None
+
+
 def read_int8_accuracy(args: argparse.Namespace) -> Dict[str, Any]:
     """The INT8 accuracy record that must accompany an INT8 ratio.
 
     ``--int8-accuracy FILE``, else ``int8_accuracy.json`` in the folder of
-    ``--out``.
+    ``--out``. It is read before the measurement if it exists, else when
+    the ratios are reported (the accuracy check may run meanwhile).
 
     Returns:
         dict: ``file``, ``passed``, ``failed``, ``deltas``, ``metrics``,
@@ -210,10 +231,7 @@ def read_int8_accuracy(args: argparse.Namespace) -> Dict[str, Any]:
         ValueError: No record, an unreadable one, or one made with other
             ``--keep-float`` kinds than this run's (the message names it).
     """
-    path = args.int8_accuracy
-    if path is None and args.out:
-        path = osp.join(osp.dirname(osp.abspath(args.out)),
-                        'int8_accuracy.json')
+    path = int8_record_path(args)
     if path is None or not osp.isfile(path):
         raise ValueError(
             'no INT8 ratio without its accuracy: --backend onnxruntime-int8 '
@@ -561,8 +579,6 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
                 '"mmmtl[deploy]"') from err
         results['onnxruntime_version'] = onnxruntime.__version__
     results['cpu_flags'] = cpu_flags()
-    if 'onnxruntime-int8' in args.backend:
-        results['int8_accuracy'] = args.int8_record
     specs = _variant_names(args)
     with tempfile.TemporaryDirectory(prefix='mmmtl_fps_') as tmp:
         cfgs, ckpts, onnx_files = [], [], []
@@ -601,14 +617,37 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
                 run_result['variants'][name].update(
                     config=args.configs[i], backend=backend)
             results['runs'].append(run_result)
-            _write(results, args.out)
+            # what is written so far follows the same INT8 rule
+            snapshot = copy.deepcopy(results)
+            attach_int8_accuracy(snapshot, args)
+            _write(snapshot, args.out)
             del variants, batches
     return results
+
+
+def attach_int8_accuracy(results: Dict[str, Any],
+                         args: argparse.Namespace) -> None:
+    """Put the INT8 accuracy record beside the INT8 ratios, or withhold
+    the ratios (removed from ``results``) when there is no valid record."""
+    if 'onnxruntime-int8' not in args.backend:
+        return
+    try:
+        record = args.int8_record or read_int8_accuracy(args)
+    except ValueError as err:
+        results['int8_withheld'] = str(err)
+        for run_result in results['runs']:
+            for name in [n for n, r in run_result['variants'].items()
+                         if r['backend'] == 'onnxruntime-int8']:
+                del run_result['variants'][name]
+                del run_result['ratio_over_baseline'][name]
+        return
+    results['int8_accuracy'] = record
 
 
 def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     args = parse_args(argv)
     results = run(args)
+    attach_int8_accuracy(results, args)
     print(f"input {args.shape[0]}x{args.shape[1]} on {results['device']}, "
           f'random weights, {args.warmup} warm-up + {args.iters} frames, '
           'interleaved'
@@ -617,6 +656,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
         ISA_FLAGS)
     print(f'CPU {results["device_name"]}; instruction sets: {flags}')
     acc = results.get('int8_accuracy')
+    if 'int8_withheld' in results:
+        print(f"INT8 ratios withheld: {results['int8_withheld']}")
     if acc:
         d = acc['deltas']
         print(f"INT8 accuracy ({acc['file']}, {acc['config']}): HOTA "
