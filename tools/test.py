@@ -20,7 +20,7 @@ from mmengine.config import Config, DictAction
 
 import mmmtl  # noqa: F401  (registers mmmtl's components and loaders)
 from mmmtl.apis import build_test_runner
-from mmmtl.deploy import read_onnx_metadata
+from mmmtl.deploy import ONNXModelError, read_onnx_metadata
 from mmmtl.engine.hooks.nonfinite_check_hook import NonFiniteOutputError
 from mmmtl.utils import (
     NonFiniteWeightsError,
@@ -153,7 +153,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     try:
         runner.test()
     except (OutputClashError, NonFiniteWeightsError,
-            NonFiniteOutputError) as e:
+            NonFiniteOutputError, ONNXModelError) as e:
         # an output onto an input, NaN weights or outputs: one line
         sys.exit(f'error: {e}')
 
