@@ -516,15 +516,18 @@ def curve_points(args) -> List[Tuple[str, Dict[int, dict]]]:
     return out
 
 
-def weight_runs(args) -> List[Tuple[str, dict]]:
-    """(config name, weights of seed 0's final point) of the rows drawn."""
+def weight_runs(args) -> List[Tuple[str, int, dict]]:
+    """(config name, seed, weights of the final point) of the rows drawn,
+    each from the first of ``args.seeds`` that has them."""
     out = []
     for config in WEIGHT_ROWS:
-        key = run_key(args, args.seeds[0], args.iters, None)
-        rec = load_json(store_path(args, config, key))
-        if rec and rec['points'] and rec['points'][-1].get('weights'):
-            out.append((config_name(config).split('_')[0],
-                        rec['points'][-1]['weights']))
+        for seed in args.seeds:
+            key = run_key(args, seed, args.iters, None)
+            rec = load_json(store_path(args, config, key))
+            if rec and rec['points'] and rec['points'][-1].get('weights'):
+                out.append((config_name(config).split('_')[0], seed,
+                            rec['points'][-1]['weights']))
+                break
     return out
 
 
@@ -554,10 +557,10 @@ def write_figures(args) -> None:
     if runs:
         fig, axes = plt.subplots(len(runs), 1, figsize=(7, 2.4 * len(runs)),
                                  squeeze=False)
-        for ax, (name, weights) in zip(axes[:, 0], runs):
+        for ax, (name, seed, weights) in zip(axes[:, 0], runs):
             for task, pts in sorted(weights.items()):
                 ax.plot([p[0] for p in pts], [p[1] for p in pts], label=task)
-            ax.set_title(f'{name} (seed {args.seeds[0]})', fontsize=8)
+            ax.set_title(f'{name} (seed {seed})', fontsize=8)
             ax.set_ylabel('weight')
             ax.grid(alpha=0.3)
             ax.legend(fontsize=7)
@@ -591,9 +594,10 @@ def report_text(args) -> str:
         ['', f'![learning curve]({CURVE_PNG})']
         if any(p for _, p in curve_points(args)) else []) + [
         '', '## The loss weights', '',
-        'Weights every 100 iterations of seed '
-        f'{args.seeds[0]} (the LWF paper\'s Fig. 3):' if weight_runs(args)
-        else 'No run with logged weights yet.'] + (
+        'Weights every 100 iterations of each drawn row\'s first seed '
+        'with a finished run (the LWF paper\'s Fig. 3): ' + ', '.join(
+            f'`{n}` seed {s}' for n, s, _ in weight_runs(args)) + '.'
+        if weight_runs(args) else 'No run with logged weights yet.'] + (
         ['', f'![loss weights]({WEIGHTS_PNG})'] if weight_runs(args)
         else []) + [
         '', 'Regenerate from the stored results:', '', '```shell',
