@@ -154,6 +154,50 @@ def dancetrack_sequences(num_frames: int) -> List[Sequence]:
     return seqs
 
 
+class _LazyFrames:
+    """The frames a detection cache references, read when iterated (only
+    trackers with camera-motion compensation look at them)."""
+
+    def __init__(self, paths: List[str]):
+        self.paths = paths
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __iter__(self):
+        for p in self.paths:
+            yield cv2.imread(p)
+
+
+def learned_sequences(cache_dir: str) -> List[dict]:
+    """The held-out sequences of a detection cache (``tools/test.py ...
+    --save-detections``): what a trained network gave each frame, with the
+    ground truth the cache was written against."""
+    from mmmtl.formats import load_detection_cache, read_mot_gt
+    seqs = []
+    for det in load_detection_cache(cache_dir):
+        gt_root = det.meta.get('gt_root')
+        if not gt_root:
+            raise ValueError(f'{cache_dir}: the cache of {det.name} names no '
+                             'gt_root')
+        frames = []
+        for t in range(det.num_frames):
+            boxes, scores, _, embeds = det.frame(t)
+            embeds = embeds.astype(np.float32)
+            embeds /= np.linalg.norm(embeds, axis=1, keepdims=True) + 1e-12
+            frames.append((boxes.astype(np.float32), scores.astype(
+                np.float32), embeds))
+        width, height = det.meta['frame_size']
+        seqs.append(dict(
+            frames=frames,
+            gt=read_mot_gt(osp.join(gt_root, det.name, 'gt', 'gt.txt'),
+                           det.num_frames),
+            images=_LazyFrames(det.meta['img_paths']),
+            width=width, height=height,
+            frame_rate=det.meta.get('frame_rate') or 30.))
+    return seqs
+
+
 def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """IoU of (M, 4) and (N, 4) x1y1x2y2 boxes."""
     lt = np.maximum(a[:, None, :2], b[None, :, :2])
@@ -337,8 +381,10 @@ def mmlab_runner(cfg: dict, with_frames: bool = False) -> Callable:
     def run(seq: dict) -> tuple:
         tracker = MODELS.build(cfg)
         rows, times = [], []
+        images = seq['images'] if with_frames else [None] * len(
+            seq['frames'])
         for f, ((boxes, scores, embeds), img) in enumerate(
-                zip(seq['frames'], seq['images'])):
+                zip(seq['frames'], images)):
             sample = _sample(f, boxes, scores, embeds, seq['frame_rate'])
             kwargs = dict(img=img) if with_frames and img is not None \
                 else {}
@@ -436,8 +482,14 @@ def build_runners(gmc_on_pan: bool = True) -> Dict[str, Callable]:
     gmc = dict(type='CameraMotionEstimator')
     runners = {
         'JDETracker fairmot': mmlab_runner(dict(type='JDETracker')),
+        # the quickstart config's thresholds (picked on its validation
+        # split)
+        'JDETracker fairmot 0.3/0.6': mmlab_runner(
+            dict(type='JDETracker', obj_score_thr=0.3, init_track_thr=0.6)),
         'JDETracker robust': mmlab_runner(
             dict(type='JDETracker', preset='robust')),
+        'JDETracker adaptive': mmlab_runner(
+            dict(type='JDETracker', preset='adaptive')),
         'JDETracker robust + GMC': mmlab_runner(
             dict(type='JDETracker', preset='robust', gmc=gmc),
             with_frames=True),
@@ -475,10 +527,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--seeds', type=int, default=3)
     parser.add_argument('--synthetic-frames', type=int, default=150)
-    parser.add_argument('--conditions', nargs='+', default=CONDITIONS,
+    parser.add_argument('--conditions', nargs='*', default=CONDITIONS,
                         choices=CONDITIONS)
     parser.add_argument('--only', nargs='*', default=None,
                         help='tracker names to run (default: all)')
+    parser.add_argument(
+        '--learned', nargs='*', default=[], metavar='CACHE_DIR',
+        help='detection caches of trained models (tools/test.py '
+        '--save-detections): the "learned" condition, one model per '
+        'cache in place of the seeds')
     parser.add_argument(
         '--out',
         default=osp.join(ROOT, 'benchmarks', 'results',
@@ -491,16 +548,28 @@ def main() -> None:
     runners = build_runners()
     if args.only:
         runners = {k: v for k, v in runners.items() if k in args.only}
-    results = {}
-    for condition in args.conditions:
+    # conditions run before (e.g. the learned one, run on its own) are
+    # kept: each run replaces only the conditions it ran
+    results, learned = {}, list(args.learned)
+    if osp.isfile(args.out):
+        with open(args.out) as f:
+            before = json.load(f)
+        results = before.get('results', {})
+        learned = learned or before.get('learned', [])
+    conditions = list(args.conditions) + (['learned'] if args.learned
+                                          else [])
+    for condition in conditions:
         srcs = (dancetrack_sequences(args.synthetic_frames)
                 if condition == 'dancetrack' else sources)
         per_seed = {name: [] for name in runners}
         times = {name: [] for name in runners}
-        for seed in range(args.seeds):
-            seqs = [make_detections(s, condition, seed) for s in srcs]
+        # the learned condition: one trained model's cache per "seed"
+        runs = args.learned if condition == 'learned' else range(args.seeds)
+        for seed in runs:
+            seqs = (learned_sequences(seed) if condition == 'learned' else
+                    [make_detections(s, condition, seed) for s in srcs])
             for name, run in runners.items():
-                if 'GMC' in name and condition != 'pan':
+                if 'GMC' in name and condition not in ('pan', 'learned'):
                     continue
                 try:
                     out = [run(s) for s in seqs]
@@ -528,6 +597,7 @@ def main() -> None:
         out = dict(
             description=__doc__.split('\n\n')[0],
             sequences=[s.name for s in sources],
+            learned=learned,
             synthetic_frames=args.synthetic_frames,
             seeds=args.seeds,
             results=results)
