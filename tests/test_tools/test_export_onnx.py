@@ -34,8 +34,11 @@ def _load_tool(*parts):
 def assets(tmp_path_factory):
     """Config, random-init checkpoint and a short synthetic clip."""
     root = tmp_path_factory.mktemp('export')
+    # 'robust': every random box of a frame keeps a track, so the clip
+    # yields at least T rows to compare
     cfg = tiny_mot_cfg(
-        'CEHead', scale=(96, 64), obj_score_thr=0.0, init_track_thr=0.0)
+        'CEHead', scale=(96, 64), preset='robust', obj_score_thr=0.0,
+        init_track_thr=0.0)
     cfg['model']['detector']['test_cfg'].update(score_thr=0.0, max_per_img=4)
     cfg = Config(cfg)
     config = str(root / 'tiny_oneshot_mot.py')

@@ -78,8 +78,18 @@ def test_outfile_prefix_holding_gt_root_is_refused(setup, capfd):
     assert msg.startswith('error: outfile_prefix') and 'holds the input ' \
         'folder' in msg
     assert (_sha(seqinfo), _sha(gt)) == before
-    # the config is not printed without --verbose
+    # the config is not logged without --verbose
     assert 'Config:' not in capfd.readouterr().out
+    assert 'Config:' not in _run_log(setup['tmp'] / 'wd')
+
+
+def _run_log(work_dir) -> str:
+    """The runner's log file in ``work_dir`` (a stream handler may be
+    bound to another test's stdout, the file is this run's)."""
+    import glob
+    logs = sorted(glob.glob(str(work_dir / '*' / '*.log')))
+    assert logs, f'no runner log in {work_dir}'
+    return open(logs[-1]).read()
 
 
 def test_the_config_is_printed_with_verbose(setup, capfd):
@@ -87,11 +97,11 @@ def test_the_config_is_printed_with_verbose(setup, capfd):
     with pytest.raises(SystemExit):
         _tool().main([
             setup['cfg'], setup['ckpt'], '--verbose', '--work-dir',
-            str(setup['tmp'] / 'wd'), '--cfg-options',
+            str(setup['tmp'] / 'wd_verbose'), '--cfg-options',
             f'test_evaluator.outfile_prefix={prefix}',
             f'test_evaluator.gt_root={prefix}'
         ])
-    assert 'Config:' in capfd.readouterr().out
+    assert 'Config:' in _run_log(setup['tmp'] / 'wd_verbose')
 
 
 def _nan_ckpt(setup, part):

@@ -322,7 +322,8 @@ def _drop_pretrained(node: Any) -> int:
 
 
 def _open_tracker_gates(tracker_cfg: dict) -> List[str]:
-    """Set the tracker's score thresholds to 0 so every box is tracked."""
+    """Set the tracker's score thresholds to 0 (and stop scores weighting
+    the IoU) so every box is tracked."""
     cls = MODELS.get(tracker_cfg['type'])
     params = inspect.signature(cls.__init__).parameters if cls else {}
     keys = [k for k in ('obj_score_thr', 'init_track_thr') if k in params]
@@ -331,6 +332,10 @@ def _open_tracker_gates(tracker_cfg: dict) -> List[str]:
     if 'obj_score_thrs' in params:  # ByteTrack-style trackers
         tracker_cfg['obj_score_thrs'] = dict(high=0.0, low=0.0)
         keys.append('obj_score_thrs')
+    if 'fuse_score' in params:
+        # IoU times a random-weight score (~0.01) would veto every match
+        tracker_cfg['fuse_score'] = False
+        keys.append('fuse_score')
     return keys
 
 
