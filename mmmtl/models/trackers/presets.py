@@ -92,14 +92,12 @@ TRACKER_SEARCH_SPACES: Dict[str, Dict[str, List]] = dict(
         proximity_thr=['float', 0.3, 0.9],
         fused_match_thr=['float', 0.5, 0.95],
         embed_momentum=['float', 0.8, 0.99],
-        track_buffer=['int', 15, 120]),
-    adaptive=dict(
-        obj_score_thr=['float', 0.2, 0.7],
-        init_track_thr=['float', 0.2, 0.8],
-        low_score_thr=['float', 0.05, 0.3],
-        appearance_thr=['float', 0.1, 0.45],
-        appearance_margin=['float', 0.0, 0.3],
-        appearance_separation=['float', 0.0, 4.0],
-        fused_match_thr=['float', 0.6, 0.95],
-        embed_momentum=['float', 0.8, 0.99],
         track_buffer=['int', 15, 120]))
+# 'robust''s keys but proximity_thr (unused by the adaptive stage), and its
+# own
+TRACKER_SEARCH_SPACES['adaptive'] = dict(
+    {k: v for k, v in TRACKER_SEARCH_SPACES['robust'].items()
+     if k != 'proximity_thr'},
+    appearance_margin=['float', 0.0, 0.3],
+    appearance_separation=['float', 0.0, 4.0],
+    fused_match_thr=['float', 0.6, 0.95])
