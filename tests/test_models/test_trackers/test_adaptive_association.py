@@ -158,3 +158,12 @@ def test_appearance_is_earned_only_where_it_separates_people():
     off = MODELS.build(dict(type='JDETracker', preset='adaptive',
                             appearance_separation=0.))
     assert off._appearance_earned()
+
+
+def test_every_preset_has_a_valid_search_space_over_its_keys():
+    from mmmtl.apis import check_search_space
+    from mmmtl.models.trackers import TRACKER_SEARCH_SPACES
+    assert set(TRACKER_SEARCH_SPACES) == set(TRACKER_PRESETS)
+    for preset, space in TRACKER_SEARCH_SPACES.items():
+        check_search_space(space, preset)
+        assert set(space) <= set(TRACKER_PRESETS[preset]), preset
