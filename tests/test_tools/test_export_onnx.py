@@ -326,3 +326,26 @@ def test_test_tool_refuses_unreadable_onnx(assets, tmp_path, capsys,
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert 'bad.onnx' in err and 'Traceback' not in err
+
+
+def test_demo_refuses_a_corrupt_graph_in_one_line(assets, tmp_path, capsys):
+    """A truncated .onnx used to end the demo with onnxruntime's
+    traceback."""
+    good = str(tmp_path / 'good.onnx')
+    assert _load_tool('deployment', 'export_onnx.py').main([
+        assets['config'], assets['checkpoint'], '--out', good, '--shape',
+        '64', '96'
+    ]) in (0, None)
+    bad = tmp_path / 'bad.onnx'
+    bad.write_bytes(open(good, 'rb').read()[:200])
+    capsys.readouterr()
+    rc = _load_tool('demo', 'mot_demo.py').main([
+        assets['video'], assets['config'], '--backend', 'onnxruntime',
+        '--onnx', str(bad), '--out-txt', str(tmp_path / 'o.txt'),
+        '--no-progress'
+    ])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert 'bad.onnx' in err and 'Traceback' not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / 'o.txt').exists()

@@ -31,6 +31,7 @@ from mmmtl.apis.demo import (
     check_writable,
     sigterm_as_interrupt,
 )
+from mmmtl.deploy import ONNXModelError
 from mmmtl.utils import (
     bounded_float,
     bounded_int,
@@ -144,16 +145,21 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f'error: {e}', file=sys.stderr)
         return 2
     init_default_scope('mmdet')
-    model = init_mot_model(
-        args.config,
-        args.checkpoint,
-        backend=args.backend,
-        onnx_file=args.onnx,
-        device=args.device,
-        cfg_options=args.cfg_options,
-        allow_partial=args.allow_partial,
-        random_weights=args.random_weights,
-        allow_nonfinite=args.allow_nonfinite)
+    try:
+        model = init_mot_model(
+            args.config,
+            args.checkpoint,
+            backend=args.backend,
+            onnx_file=args.onnx,
+            device=args.device,
+            cfg_options=args.cfg_options,
+            allow_partial=args.allow_partial,
+            random_weights=args.random_weights,
+            allow_nonfinite=args.allow_nonfinite)
+    except ONNXModelError as e:  # an empty, truncated or corrupt graph
+        source.close()
+        print(f'error: {e}', file=sys.stderr)
+        return 1
 
     print(f'input: {source}')
     try:
@@ -168,6 +174,11 @@ def main(argv: Optional[List[str]] = None) -> int:
                 tail_length=args.tail,
                 show_fps=args.show_fps,
                 progress=not args.no_progress)
+    except ONNXModelError as e:  # e.g. a static graph fed another size
+        kept = [partial_path(p) for p in (args.out, args.out_txt) if p]
+        print(f'error: {e} (the frames tracked so far are kept in '
+              f'{" and ".join(kept)})', file=sys.stderr)
+        return 1
     except KeyboardInterrupt as e:
         kept = [partial_path(p) for p in (args.out, args.out_txt) if p]
         print(f'\n{e or "interrupted"}: the frames tracked so far are '
