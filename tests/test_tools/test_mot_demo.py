@@ -465,4 +465,6 @@ def test_sigterm_keeps_a_video_readable_to_the_last_frame(assets, tmp_path):
     while cap.read()[0]:
         read += 1
     cap.release()
-    assert read == written  # decodable to the last frame written
+    # decodable to the last frame written; the signal may land between a
+    # frame's write and the count the message reports
+    assert written <= read <= written + 1
