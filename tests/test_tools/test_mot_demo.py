@@ -458,13 +458,13 @@ def test_sigterm_keeps_a_video_readable_to_the_last_frame(assets, tmp_path):
     written = int(kept.group(1))
     last = int(_parse_txt(str(partial_txt))[:, 0].max())
     assert 3 < last < 600
-    # the txt row of a frame is written just before its video frame
-    assert written in (last - 1, last)
+    # the txt row of a frame is written just before its video frame; the
+    # signal may land between the two writes and the reported count
+    assert last - 1 <= written <= last + 1
     cap = cv2.VideoCapture(str(tmp_path / 'o.partial.mp4'))
     read = 0
     while cap.read()[0]:
         read += 1
     cap.release()
-    # decodable to the last frame written; the signal may land between a
-    # frame's write and the count the message reports
-    assert written <= read <= written + 1
+    # decodable to the last frame written (within the same race)
+    assert written - 1 <= read <= written + 1 and read > 3
