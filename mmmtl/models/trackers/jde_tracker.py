@@ -911,14 +911,17 @@ class JDETracker(BaseTracker):
         lost = tracks['lost'][idx]
         if not self.iou_lost_tracks:
             cost[lost[rows]] = 1.
-        sim = np.einsum('pd,pd->p', tracks['embeds'][idx[rows]],
-                        dets['embeds'][det_idx[cols]])
-        rival = np.maximum(_best_other(rows, sim, k),
-                           _best_other(cols, sim, n))
-        app = np.maximum(1. - sim, 0.) / 2.
-        trusted = (app <= self.appearance_thr) & (
-            sim - rival >= self.appearance_margin) & self._appearance_earned()
-        cost = np.where(trusted, np.minimum(cost, app), cost)
+        # until the video's embeddings separate people, skip the per-pair
+        # appearance work: it could not change any cost
+        if self._appearance_earned():
+            sim = np.einsum('pd,pd->p', tracks['embeds'][idx[rows]],
+                            dets['embeds'][det_idx[cols]])
+            rival = np.maximum(_best_other(rows, sim, k),
+                               _best_other(cols, sim, n))
+            app = np.maximum(1. - sim, 0.) / 2.
+            trusted = (app <= self.appearance_thr) & (
+                sim - rival >= self.appearance_margin)
+            cost = np.where(trusted, np.minimum(cost, app), cost)
         same = tracks['labels'][idx[rows]] == dets['labels'][det_idx[cols]]
         thr = self.fused_match_thr
         ok = same & (cost < thr)
