@@ -37,7 +37,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .motchallenge import read_seqinfo
+from .seqinfo import read_seqinfo
 
 __all__ = [
     'CACHE_FORMAT', 'CACHE_VERSION', 'SequenceDetections', 'cache_path',
@@ -155,13 +155,9 @@ def write_detection_cache(path: str, seq: SequenceDetections) -> None:
         seq (SequenceDetections): The detections.
     """
     _check_arrays(seq, path)
-    meta = dict(
-        seq.meta,
-        format=CACHE_FORMAT,
-        version=CACHE_VERSION,
-        sequence=seq.name,
-        num_frames=seq.num_frames,
-        embed_dim=seq.embed_dim)
+    meta = dict(seq.meta, format=CACHE_FORMAT, version=CACHE_VERSION,
+                sequence=seq.name, num_frames=seq.num_frames,
+                embed_dim=seq.embed_dim)
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     tmp = path + '.partial.npz'
     np.savez(

@@ -1,8 +1,11 @@
-"""The MOTChallenge file formats: the one module that reads and writes them.
+"""The MOTChallenge row files: the one module that parses and formats them.
 
 Every other part of mmmtl (the converter, the synthetic generator, the video
 sinks, the metric and the offline evaluator) goes through this module; none
-formats or parses a row itself.
+formats or parses a row itself. The benchmarks' classes and sequences are in
+:mod:`mmmtl.formats.benchmarks`, ``seqinfo.ini`` in
+:mod:`mmmtl.formats.seqinfo` and TrackEval's folder layout in
+:mod:`mmmtl.formats.trackeval_layout`.
 
 Formats (one row per box, comma separated, 1-based frame numbers, boxes as
 top-left corner, width and height in pixels):
@@ -10,8 +13,9 @@ top-left corner, width and height in pixels):
 * ground truth ``gt/gt.txt`` of MOT16/17/20, 9 columns
   ``frame, id, x, y, w, h, conf, class, visibility``; ``conf`` is 1 for
   boxes that count and 0 for boxes to ignore ("zero-marked"), ``class``
-  one of the 13 MOT classes (:data:`MOT_CLASSES`; the distractors of each
-  benchmark are in :data:`DISTRACTOR_CLASSES`) and ``visibility`` in
+  one of the 13 MOT classes (:data:`~mmmtl.formats.MOT_CLASSES`; the
+  distractors of each benchmark are in
+  :data:`~mmmtl.formats.DISTRACTOR_CLASSES`) and ``visibility`` in
   ``[0, 1]``;
 * ground truth of MOT15 (2D), 10 columns
   ``frame, id, x, y, w, h, conf, wx, wy, wz``; read as pedestrians with
@@ -21,10 +25,7 @@ top-left corner, width and height in pixels):
   e.g. DPM's);
 * tracking results, 7 to 10 columns ``frame, id, x, y, w, h, conf[, class,
   -1, -1]``; an 8th column, when present, is the class and may not exceed
-  1 (TrackEval rejects non-pedestrian predictions);
-* ``seqinfo.ini`` with a ``[Sequence]`` section;
-* the folder layout TrackEval's ``MotChallenge2DBox`` reads
-  (:func:`write_trackeval_layout`).
+  1 (TrackEval rejects non-pedestrian predictions).
 
 Every malformed row raises :class:`MOTFormatError` naming the file and the
 line: wrong column count, text in a number column, NaN or infinity, a
@@ -41,40 +42,23 @@ Numbers are written exactly: integral values as integers, others in the
 shortest form that reads back as the same float, unless a number of
 decimals is asked for.
 """
-import configparser
 import contextlib
 import os
 import os.path as osp
 import warnings
 from dataclasses import dataclass
-from typing import (
-    IO,
-    Any,
-    Dict,
-    Iterator,
-    List,
-    Optional,
-    Sequence,
-    Tuple,
-)
+from typing import IO, Any, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .benchmarks import MOT_CLASSES, check_benchmark
+
 __all__ = [
-    'BENCHMARK_FRAME_RATES', 'BENCHMARK_SEQUENCES',
-    'BENCHMARK_TEST_SEQUENCES', 'BenchmarkSequence', 'DANCETRACK_SEQUENCES',
-    'MOT_FORMAT_SPLITS', 'SPORTSMOT_SEQUENCES',
-    'MOT17_DETECTORS',
-    'BENCHMARKS', 'DET_FIELDS', 'DISTRACTOR_CLASSES', 'DISTRACTOR_NAMES',
-    'GT_FIELDS', 'MOT_CLASSES', 'PEDESTRIAN', 'RESULT_FIELDS',
-    'MOTFormatError', 'MOTSequence', 'SeqInfo', 'TrackEvalLayout',
-    'check_benchmark', 'check_mot_gt', 'distractor_classes',
-    'format_mot_results', 'format_number', 'frame_file_name',
+    'DET_FIELDS', 'GT_FIELDS', 'RESULT_FIELDS', 'MOTFormatError',
+    'MOTSequence', 'check_mot_gt', 'format_mot_results', 'format_number',
     'read_mot_class_results', 'read_mot_det', 'read_mot_gt',
-    'read_mot_results', 'read_seqinfo', 'write_mot_class_results',
-    'read_seqinfo_section', 'tracks_to_rows', 'write_mot_det',
-    'write_mot_gt', 'write_mot_results', 'write_seqinfo',
-    'write_trackeval_layout'
+    'read_mot_results', 'tracks_to_rows', 'write_mot_class_results',
+    'write_mot_det', 'write_mot_gt', 'write_mot_results'
 ]
 
 #: Columns of the canonical ground-truth array returned by
@@ -87,222 +71,6 @@ RESULT_FIELDS = ('frame', 'id', 'x', 'y', 'w', 'h', 'conf')
 #: Columns of the canonical detection array returned by
 #: :func:`read_mot_det` (``id`` is -1).
 DET_FIELDS = RESULT_FIELDS
-#: The 13 MOTChallenge classes, numbered from 1.
-MOT_CLASSES = ('pedestrian', 'person_on_vehicle', 'car', 'bicycle',
-               'motorbike', 'non_mot_vehicle', 'static_person',
-               'distractor', 'occluder', 'occluder_on_ground',
-               'occluder_full', 'reflection', 'crowd')
-
-#: Benchmarks whose ground-truth conventions are known. DanceTrack and
-#: SportsMOT use the MOT17 layout with one class (1) and no distractors.
-BENCHMARKS = ('MOT15', 'MOT16', 'MOT17', 'MOT20', 'DanceTrack', 'SportsMOT')
-
-#: Per benchmark, the classes whose matched predictions the official
-#: evaluation drops instead of counting them as false positives
-#: (TrackEval's ``MotChallenge2DBox``): person on vehicle, static person,
-#: distractor and reflection; MOT20 adds the non-MOT vehicle. MOT15 has no
-#: classes.
-DISTRACTOR_NAMES: Dict[str, Tuple[str, ...]] = dict(
-    MOT15=(),
-    MOT16=('person_on_vehicle', 'static_person', 'distractor',
-           'reflection'),
-    MOT17=('person_on_vehicle', 'static_person', 'distractor',
-           'reflection'),
-    MOT20=('person_on_vehicle', 'non_mot_vehicle', 'static_person',
-           'distractor', 'reflection'),
-    DanceTrack=(),
-    SportsMOT=())
-#: :data:`DISTRACTOR_NAMES` as 1-based class numbers.
-DISTRACTOR_CLASSES: Dict[str, Tuple[int, ...]] = {
-    b: tuple(sorted(MOT_CLASSES.index(n) + 1 for n in names))
-    for b, names in DISTRACTOR_NAMES.items()
-}
-#: Class number of the pedestrian, the one class the MOTChallenge
-#: benchmarks evaluate.
-PEDESTRIAN = 1
-
-
-@dataclass(frozen=True)
-class BenchmarkSequence:
-    """A training sequence of a MOTChallenge benchmark, from its
-    ``seqinfo.ini`` (and, for the camera, the benchmark's description).
-
-    Attributes:
-        name (str): Sequence name without detector suffix.
-        frame_rate (float): Frames per second.
-        width (int): Image width.
-        height (int): Image height.
-        seq_length (int): Number of frames.
-        moving_camera (bool): Whether the camera moves.
-    """
-    name: str
-    frame_rate: float
-    width: int
-    height: int
-    seq_length: int
-    moving_camera: bool
-
-
-def _seqs(prefix: str, rows) -> Tuple[BenchmarkSequence, ...]:
-    return tuple(
-        BenchmarkSequence(f'{prefix}-{n:02d}', *r) for n, *r in rows)
-
-
-_MOT17_TRAIN = ((2, 30, 1920, 1080, 600, False),
-                (4, 30, 1920, 1080, 1050, False),
-                (5, 14, 640, 480, 837, True),
-                (9, 30, 1920, 1080, 525, False),
-                (10, 30, 1920, 1080, 654, True),
-                (11, 30, 1920, 1080, 900, True),
-                (13, 25, 1920, 1080, 750, True))
-#: The training sequences of MOT16, MOT17 (the same videos) and MOT20.
-BENCHMARK_SEQUENCES: Dict[str, Tuple[BenchmarkSequence, ...]] = dict(
-    MOT16=_seqs('MOT16', _MOT17_TRAIN),
-    MOT17=_seqs('MOT17', _MOT17_TRAIN),
-    MOT20=_seqs('MOT20', ((1, 25, 1920, 1080, 429, False),
-                          (2, 25, 1920, 1080, 2782, False),
-                          (3, 25, 1173, 880, 2405, False),
-                          (5, 25, 1654, 1080, 3315, False))))
-_MOT17_TEST = ((1, 30, 1920, 1080, 450, False),
-               (3, 30, 1920, 1080, 1500, False),
-               (6, 14, 640, 480, 1194, True),
-               (7, 30, 1920, 1080, 500, True),
-               (8, 30, 1920, 1080, 625, False),
-               (12, 30, 1920, 1080, 900, True),
-               (14, 25, 1920, 1080, 750, True))
-#: The test sequences (no ground truth) of MOT16, MOT17 and MOT20.
-BENCHMARK_TEST_SEQUENCES: Dict[str, Tuple[BenchmarkSequence, ...]] = dict(
-    MOT16=_seqs('MOT16', _MOT17_TEST),
-    MOT17=_seqs('MOT17', _MOT17_TEST),
-    MOT20=_seqs('MOT20', ((4, 25, 1545, 1080, 2080, False),
-                          (6, 25, 1920, 734, 1008, False),
-                          (7, 25, 1920, 1080, 585, False),
-                          (8, 25, 1920, 734, 806, False))))
-#: MOT17's three copies of every video, one per public detector.
-MOT17_DETECTORS = ('DPM', 'FRCNN', 'SDP')
-
-
-# DanceTrack (Sun et al., CVPR 2022) and SportsMOT (Cui et al., ICCV 2023):
-# MOT17's folder layout and gt.txt columns (``frame, id, x, y, w, h, 1, 1,
-# 1``: one class, no distractors, no zero-marked rows), split folders
-# ``train``, ``val`` and ``test`` (no ground truth). DanceTrack's frames are
-# ``%08d.jpg`` (``imExt`` .jpg), SportsMOT's ``%06d.jpg``; SportsMOT's
-# identities start at 0.
-#: Split folders of DanceTrack and SportsMOT (``val`` has ground truth).
-MOT_FORMAT_SPLITS = ('train', 'val', 'test')
-#: ``frameRate`` of every ``seqinfo.ini`` of the benchmark (DanceTrack: 20
-#: fps for all 100 videos; SportsMOT: 720p clips at 25 fps).
-BENCHMARK_FRAME_RATES: Dict[str, float] = dict(
-    MOT16=30, MOT17=30, MOT20=25, DanceTrack=20, SportsMOT=25)
-_DANCETRACK_SPLITS = dict(
-    train=(
-        1, 2, 6, 8, 12, 15, 16, 20, 23, 24, 27, 29, 32, 33, 37, 39, 44, 45, 49,
-        51, 52, 53, 55, 57, 61, 62, 66, 68, 69, 72, 74, 75, 80, 82, 83, 86, 87,
-        96, 98, 99),
-    val=(
-        4, 5, 7, 10, 14, 18, 19, 25, 26, 30, 34, 35, 41, 43, 47, 58, 63, 65,
-        73, 77, 79, 81, 90, 94, 97))
-_DANCETRACK_SPLITS['test'] = tuple(
-    sorted(set(range(1, 101)) - set(_DANCETRACK_SPLITS['train']) -
-           set(_DANCETRACK_SPLITS['val'])))
-#: DanceTrack's sequence names per split (its ``*_seqmap.txt``): 40
-#: training, 25 validation and 35 test videos ``dancetrack0001`` ..
-#: ``dancetrack0100``. Image sizes and lengths differ between videos and
-#: are read from each ``seqinfo.ini``.
-DANCETRACK_SEQUENCES: Dict[str, Tuple[str, ...]] = {
-    split: tuple(f'dancetrack{n:04d}' for n in numbers)
-    for split, numbers in _DANCETRACK_SPLITS.items()
-}
-_SPORTSMOT = dict(
-    train=(
-        ('-6Os86HzwCs_c001', 825), ('-6Os86HzwCs_c003', 403),
-        ('-6Os86HzwCs_c007', 550), ('-6Os86HzwCs_c009', 500),
-        ('1LwtoLPw2TU_c006', 286), ('1LwtoLPw2TU_c012', 250),
-        ('1LwtoLPw2TU_c014', 544), ('1LwtoLPw2TU_c016', 295),
-        ('1yHWGw8DH4A_c029', 725), ('1yHWGw8DH4A_c047', 537),
-        ('1yHWGw8DH4A_c077', 1197), ('1yHWGw8DH4A_c601', 552),
-        ('1yHWGw8DH4A_c609', 500), ('1yHWGw8DH4A_c610', 535),
-        ('2j7kLB-vEEk_c001', 826), ('2j7kLB-vEEk_c002', 1176),
-        ('2j7kLB-vEEk_c005', 1197), ('2j7kLB-vEEk_c007', 726),
-        ('2j7kLB-vEEk_c009', 1825), ('2j7kLB-vEEk_c010', 651),
-        ('4LXTUim5anY_c002', 876), ('4LXTUim5anY_c003', 702),
-        ('4LXTUim5anY_c010', 526), ('4LXTUim5anY_c012', 875),
-        ('4LXTUim5anY_c013', 726), ('ApPxnw_Jffg_c001', 235),
-        ('ApPxnw_Jffg_c002', 250), ('ApPxnw_Jffg_c009', 575),
-        ('ApPxnw_Jffg_c015', 246), ('ApPxnw_Jffg_c016', 352),
-        ('CW0mQbgYIF4_c004', 383), ('CW0mQbgYIF4_c005', 465),
-        ('CW0mQbgYIF4_c006', 243), ('Dk3EpDDa3o0_c002', 239),
-        ('Dk3EpDDa3o0_c007', 442), ('HdiyOtliFiw_c003', 775),
-        ('HdiyOtliFiw_c004', 1025), ('HdiyOtliFiw_c008', 549),
-        ('HdiyOtliFiw_c010', 892), ('HdiyOtliFiw_c602', 475),
-        ('dChHNGIfm4Y_c003', 272), ('gQNyhv8y0QY_c003', 700),
-        ('gQNyhv8y0QY_c012', 1325), ('gQNyhv8y0QY_c013', 875),
-        ('iIxMOsCGH58_c013', 451)),
-    val=(
-        ('00HRwkvvjtQ_c001', 1162), ('00HRwkvvjtQ_c003', 1161),
-        ('00HRwkvvjtQ_c005', 594), ('00HRwkvvjtQ_c007', 707),
-        ('00HRwkvvjtQ_c008', 972), ('00HRwkvvjtQ_c011', 734),
-        ('0kUtTtmLaJA_c004', 542), ('0kUtTtmLaJA_c005', 349),
-        ('0kUtTtmLaJA_c006', 346), ('0kUtTtmLaJA_c007', 271),
-        ('0kUtTtmLaJA_c008', 266), ('0kUtTtmLaJA_c010', 270),
-        ('2QhNRucNC7E_c017', 450), ('4-EmEtrturE_c009', 250),
-        ('4r8QL_wglzQ_c001', 886), ('5ekaksddqrc_c001', 550),
-        ('5ekaksddqrc_c002', 632), ('5ekaksddqrc_c003', 1215),
-        ('5ekaksddqrc_c004', 824), ('5ekaksddqrc_c005', 1000),
-        ('9MHDmAMxO5I_c002', 239), ('9MHDmAMxO5I_c003', 226),
-        ('9MHDmAMxO5I_c004', 455), ('9MHDmAMxO5I_c006', 269),
-        ('9MHDmAMxO5I_c009', 507), ('BgwzTUxJaeU_c008', 500),
-        ('BgwzTUxJaeU_c012', 620), ('BgwzTUxJaeU_c014', 1000),
-        ('G-vNjfx1GGc_c004', 675), ('G-vNjfx1GGc_c008', 480),
-        ('G-vNjfx1GGc_c600', 500), ('G-vNjfx1GGc_c601', 481),
-        ('ITo3sCnpw_k_c007', 701), ('ITo3sCnpw_k_c010', 560),
-        ('ITo3sCnpw_k_c011', 776), ('ITo3sCnpw_k_c012', 850),
-        ('cC2mHWqMcjk_c007', 681), ('cC2mHWqMcjk_c008', 259),
-        ('cC2mHWqMcjk_c009', 425), ('dw7LOz17Omg_c053', 550),
-        ('dw7LOz17Omg_c067', 450), ('i2_L4qquVg0_c006', 888),
-        ('i2_L4qquVg0_c007', 451), ('i2_L4qquVg0_c009', 488),
-        ('i2_L4qquVg0_c010', 758)))
-#: SportsMOT's training and validation sequences with their
-#: ``seqinfo.ini`` (every one 1280x720 at 25 fps; the 150 test clips are
-#: listed in the download's ``splits_txt/test.txt``). Camera: the clips
-#: follow the play (broadcast footage), so all count as moving.
-SPORTSMOT_SEQUENCES: Dict[str, Tuple[BenchmarkSequence, ...]] = {
-    split: tuple(
-        BenchmarkSequence(f'v_{name}', 25, 1280, 720, length, True)
-        for name, length in rows)
-    for split, rows in _SPORTSMOT.items()
-}
-
-
-def check_benchmark(benchmark: str) -> None:
-    """Raise ``ValueError`` unless ``benchmark`` is in :data:`BENCHMARKS`.
-
-    Args:
-        benchmark (str): Benchmark name.
-    """
-    if benchmark not in BENCHMARKS:
-        raise ValueError(
-            f'benchmark must be one of {BENCHMARKS}, got {benchmark!r}')
-
-
-def distractor_classes(benchmark: str) -> List[int]:
-    """Classes whose matched predictions the official evaluation drops.
-
-    Args:
-        benchmark (str): Benchmark name.
-
-    Returns:
-        list[int]: Class numbers (1-based) of
-        :data:`DISTRACTOR_CLASSES`; empty for MOT15 (no classes).
-    """
-    check_benchmark(benchmark)
-    return list(DISTRACTOR_CLASSES[benchmark])
-
-
-def frame_file_name(frame: int, ext: str = '.jpg', digits: int = 6) -> str:
-    """Image file name of a 1-based frame number: ``000001.jpg``
-    (DanceTrack: ``digits=8``, ``00000001.jpg``)."""
-    return f'{int(frame):0{int(digits)}d}{ext}'
 
 
 def format_number(value: float, decimals: Optional[int] = None) -> str:
@@ -327,119 +95,6 @@ def format_number(value: float, decimals: Optional[int] = None) -> str:
 
 class MOTFormatError(ValueError):
     """A MOTChallenge file that cannot be read without guessing."""
-
-
-@dataclass(frozen=True)
-class SeqInfo:
-    """The ``[Sequence]`` section of a MOTChallenge ``seqinfo.ini``.
-
-    Attributes:
-        name (str): Sequence name.
-        im_dir (str): Image folder inside the sequence folder.
-        frame_rate (float): Frames per second.
-        seq_length (int): Number of frames T.
-        im_width (int, optional): Image width.
-        im_height (int, optional): Image height.
-        im_ext (str): Image file extension, e.g. ``'.jpg'``.
-    """
-    name: str
-    seq_length: int
-    im_dir: str = 'img1'
-    frame_rate: float = 30.0
-    im_width: Optional[int] = None
-    im_height: Optional[int] = None
-    im_ext: str = '.jpg'
-
-
-def read_seqinfo_section(path: str) -> Dict[str, str]:
-    """The raw ``[Sequence]`` section of a ``seqinfo.ini``.
-
-    For readers that need only some keys (e.g. the frame rate of a frame
-    folder); :func:`read_seqinfo` checks the whole section.
-
-    Args:
-        path (str): The file, or the sequence folder that holds it.
-
-    Returns:
-        dict[str, str]: The section's keys (camelCase) and values.
-
-    Raises:
-        MOTFormatError: If the file is missing, is not an ini file or has
-            no ``[Sequence]`` section.
-    """
-    if osp.isdir(path):
-        path = osp.join(path, 'seqinfo.ini')
-    if not osp.isfile(path):
-        raise MOTFormatError(f'{path}: seqinfo.ini not found')
-    parser = configparser.ConfigParser()
-    parser.optionxform = str  # MOT's keys are camelCase
-    try:
-        parser.read(path, encoding='utf-8')
-    except configparser.Error as e:
-        raise MOTFormatError(f'{path}: not an ini file ({e})') from e
-    if 'Sequence' not in parser:
-        raise MOTFormatError(f'{path}: no [Sequence] section')
-    return {k: v.strip() for k, v in parser['Sequence'].items()}
-
-
-def read_seqinfo(path: str, expected_name: Optional[str] = None) -> SeqInfo:
-    """Read and check a ``seqinfo.ini``.
-
-    ``name``, ``imDir``, ``frameRate`` and ``seqLength`` are required;
-    ``imWidth`` and ``imHeight`` may be missing (None), ``imExt``
-    defaults to ``'.jpg'``.
-
-    Args:
-        path (str): The file, or the sequence folder that holds it.
-        expected_name (str, optional): If given, ``name`` must equal it
-            (the sequence folder's name). Defaults to None.
-
-    Returns:
-        SeqInfo: The parsed section.
-
-    Raises:
-        MOTFormatError: If the file is missing, has no ``[Sequence]``
-            section, misses a key or holds a value of the wrong type.
-    """
-    sec = read_seqinfo_section(path)
-    if osp.isdir(path):
-        path = osp.join(path, 'seqinfo.ini')
-
-    required = object()
-
-    def get(key: str, cast, default=required):
-        if key not in sec:
-            if default is not required:
-                return default
-            raise MOTFormatError(f'{path}: [Sequence] has no key {key!r}')
-        try:
-            value = cast(sec[key])
-        except ValueError as e:
-            raise MOTFormatError(
-                f'{path}: [Sequence] {key}={sec[key]!r} is not a valid '
-                f'{cast.__name__}') from e
-        return value
-
-    info = SeqInfo(
-        name=get('name', str),
-        im_dir=get('imDir', str),
-        frame_rate=get('frameRate', float),
-        seq_length=get('seqLength', int),
-        im_width=get('imWidth', int, None),
-        im_height=get('imHeight', int, None),
-        im_ext=get('imExt', str, '.jpg'))
-    for key, value in (('seqLength', info.seq_length),
-                       ('imWidth', info.im_width),
-                       ('imHeight', info.im_height),
-                       ('frameRate', info.frame_rate)):
-        if value is not None and not value > 0:
-            raise MOTFormatError(
-                f'{path}: [Sequence] {key}={value} must be positive')
-    if expected_name is not None and info.name != expected_name:
-        raise MOTFormatError(
-            f'{path}: [Sequence] name={info.name!r} differs from the '
-            f'sequence folder {expected_name!r}')
-    return info
 
 
 def _read_table(path: str, ncols: Tuple[int, ...],
@@ -560,15 +215,18 @@ def _check_common(values: np.ndarray, chk: _RowChecker,
 _MAX_EXACT_ID = 2.0**53
 
 
-def _check_unique(values: np.ndarray, chk: _RowChecker) -> None:
-    """One identity may appear at most once per frame."""
-    ok = ~chk.bad
-    idx = np.flatnonzero(ok)
+def _check_unique(values: np.ndarray,
+                  chk: _RowChecker,
+                  cols: Sequence[int] = (0, 1),
+                  scope: str = '') -> None:
+    """One identity may appear at most once per frame (per key ``cols``:
+    frame and identity, plus the class of a multi-class file)."""
+    idx = np.flatnonzero(~chk.bad)
     if len(idx) == 0:
         return
     # exact integer keys: frame * 2**32 + id in float64 rounds large ids
     # together and reported duplicates that were not in the file
-    keys = values[idx, :2].astype(np.int64)
+    keys = values[idx][:, list(cols)].astype(np.int64)
     _, first, inverse = np.unique(
         keys, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
@@ -579,7 +237,7 @@ def _check_unique(values: np.ndarray, chk: _RowChecker) -> None:
         j = int(idx[first[inverse[np.searchsorted(idx, i)]]])
         chk.check(
             dup, f'identity {int(values[i, 1])} appears twice in frame '
-            f'{int(values[i, 0])} (first at line {chk.line_nos[j]})')
+            f'{int(values[i, 0])}{scope} (first at line {chk.line_nos[j]})')
 
 
 def read_mot_gt(path: str,
@@ -711,13 +369,7 @@ def read_mot_class_results(path: str,
     cls = values[:, 7]
     chk.check((cls < 1) | (cls != np.round(cls)),
               'class column (8th) must be an integer >= 1')
-    # one identity at most once per frame and class
-    idx = np.flatnonzero(~chk.bad)
-    _, first, inverse = np.unique(values[idx][:, [0, 7, 1]], axis=0,
-                                  return_index=True, return_inverse=True)
-    dup = np.zeros(len(values), bool)
-    dup[idx] = np.arange(len(idx)) != first[inverse.reshape(-1)]
-    chk.check(dup, 'identity appears twice in one frame within its class')
+    _check_unique(values, chk, (0, 7, 1), ' within its class')
     keep = chk.keep()
     return values[keep, :7], values[keep, 7].astype(np.int64)
 
@@ -786,7 +438,7 @@ def _format_rows(rows: np.ndarray, int_cols: Sequence[int],
 
 
 @contextlib.contextmanager
-def _open_new(path: str) -> Iterator[IO[str]]:
+def open_new(path: str) -> Iterator[IO[str]]:
     """Open ``path`` for writing through a temporary name.
 
     The text goes to ``<root>.partial<ext>`` and replaces ``path`` only when
@@ -809,7 +461,7 @@ def _open_new(path: str) -> Iterator[IO[str]]:
 
 def _write_rows(path: str, rows: np.ndarray, int_cols: Sequence[int],
                 decimals: Optional[int], suffix: str = '') -> None:
-    with _open_new(path) as f:
+    with open_new(path) as f:
         f.write(_format_rows(rows, int_cols, decimals, suffix))
 
 
@@ -846,7 +498,7 @@ def write_mot_results(path: str,
             to None: exact, so reading the file back gives the same floats.
     """
     rows = _sort_rows(np.asarray(rows, np.float64).reshape(-1, 7))
-    with _open_new(path) as f:
+    with open_new(path) as f:
         f.write(format_mot_results(rows, decimals))
 
 
@@ -882,30 +534,6 @@ def write_mot_gt(path: str, rows: np.ndarray) -> None:
     rows = np.asarray(rows, np.float64).reshape(-1, 9)
     _write_rows(path, rows, (0, 1, 6, 7), None)
 
-
-def write_seqinfo(path: str, info: SeqInfo) -> None:
-    """Write a ``seqinfo.ini`` that :func:`read_seqinfo` reads back.
-
-    Keys are written in MOT17's order (mmdet's ``mot2coco.py`` reads them
-    by line position).
-
-    Args:
-        path (str): Output file, or the sequence folder to write it into.
-        info (SeqInfo): Section to write; image sizes that are None are
-            left out.
-    """
-    if osp.isdir(path):
-        path = osp.join(path, 'seqinfo.ini')
-    lines = ['[Sequence]', f'name={info.name}', f'imDir={info.im_dir}',
-             f'frameRate={info.frame_rate:g}',
-             f'seqLength={int(info.seq_length)}']
-    if info.im_width is not None:
-        lines.append(f'imWidth={int(info.im_width)}')
-    if info.im_height is not None:
-        lines.append(f'imHeight={int(info.im_height)}')
-    lines.append(f'imExt={info.im_ext}')
-    with _open_new(path) as f:
-        f.write('\n'.join(lines) + '\n')
 
 
 def tracks_to_rows(frame: int, ids: Any, bboxes: Any,
@@ -949,141 +577,3 @@ class MOTSequence:
     gt: np.ndarray
     results: np.ndarray
 
-
-@dataclass(frozen=True)
-class TrackEvalLayout:
-    """Folders and files of :func:`write_trackeval_layout`.
-
-    TrackEval's ``MotChallenge2DBox`` reads them with ``GT_FOLDER``,
-    ``TRACKERS_FOLDER``, ``TRACKERS_TO_EVAL=[tracker]``,
-    ``TRACKER_SUB_FOLDER=''``, ``SKIP_SPLIT_FOL=True`` and
-    ``SEQMAP_FILE`` (see :meth:`dataset_config`).
-
-    Attributes:
-        root (str): The output folder.
-        gt_folder (str): ``<root>/gt``, one ``<SEQ>/gt/gt.txt`` and
-            ``<SEQ>/seqinfo.ini`` per sequence.
-        trackers_folder (str): ``<root>``.
-        tracker (str): Name of the result folder ``<root>/<tracker>``.
-        seqmap_file (str): ``<root>/seqmap.txt``.
-    """
-    root: str
-    gt_folder: str
-    trackers_folder: str
-    tracker: str
-    seqmap_file: str
-
-    @property
-    def results_folder(self) -> str:
-        """``<root>/<tracker>``, one ``<SEQ>.txt`` per sequence."""
-        return osp.join(self.trackers_folder, self.tracker)
-
-    def dataset_config(self) -> Dict[str, Any]:
-        """The keys of TrackEval's dataset config that locate the files."""
-        return dict(
-            GT_FOLDER=self.gt_folder,
-            TRACKERS_FOLDER=self.trackers_folder,
-            TRACKERS_TO_EVAL=[self.tracker],
-            TRACKER_SUB_FOLDER='',
-            SKIP_SPLIT_FOL=True,
-            SEQMAP_FILE=self.seqmap_file,
-            GT_LOC_FORMAT='{gt_folder}/{seq}/gt/gt.txt')
-
-
-def _relabel(rows: np.ndarray) -> np.ndarray:
-    """Copy with identities renumbered 1..K in order of first number."""
-    rows = rows.copy()
-    if len(rows):
-        _, inverse = np.unique(rows[:, 1], return_inverse=True)
-        rows[:, 1] = inverse + 1
-    return rows
-
-
-#: Identities above this are renumbered when written for TrackEval, which
-#: allocates arrays as long as the largest identity.
-MAX_TRACKEVAL_ID = 10**6
-
-
-def _check_replaceable(folder: str, is_gt: bool) -> None:
-    """Refuse to replace a folder this module did not write."""
-    for name in os.listdir(folder):
-        path = osp.join(folder, name)
-        if is_gt:
-            ours = (osp.isdir(path) and sorted(os.listdir(path))
-                    == ['gt', 'seqinfo.ini']
-                    and os.listdir(osp.join(path, 'gt')) == ['gt.txt'])
-        else:
-            ours = osp.isfile(path) and name.endswith('.txt')
-        if not ours:
-            raise FileExistsError(
-                f'{folder} holds {name!r}, which was not written by an '
-                'earlier evaluation; choose another output folder')
-
-
-def write_trackeval_layout(root: str,
-                           sequences: Sequence[MOTSequence],
-                           benchmark: str = 'MOT17',
-                           tracker: str = 'default-tracker',
-                           decimals: Optional[int] = None) -> TrackEvalLayout:
-    """Write sequences in the folder layout of TrackEval's MOTChallenge.
-
-    ``<root>/gt/<SEQ>/{gt/gt.txt, seqinfo.ini}``, ``<root>/<tracker>/
-    <SEQ>.txt`` and ``<root>/seqmap.txt``. The official evaluation runs on
-    these files as they are (``trackeval/scripts/run_mot_challenge.py``
-    with the arguments of :meth:`TrackEvalLayout.dataset_config`). An
-    earlier ``<root>/<tracker>`` and ``<root>/gt`` are replaced, so no
-    sequence of an earlier run is left beside the new ones.
-
-    Args:
-        root (str): Output folder.
-        sequences (Sequence[MOTSequence]): Validated sequences, with
-            distinct names.
-        benchmark (str): Benchmark name; MOT15 ground truth is written
-            with class and visibility -1 (it has no classes).
-            Defaults to ``'MOT17'``.
-        tracker (str): Name of the result folder.
-            Defaults to ``'default-tracker'``.
-        decimals (int, optional): Decimals of result boxes and scores.
-            Defaults to None (exact).
-
-    Returns:
-        TrackEvalLayout: Where the files are.
-    """
-    import shutil
-
-    check_benchmark(benchmark)
-    names = [s.name for s in sequences]
-    if len(set(names)) != len(names):
-        raise ValueError(f'sequence names are not unique: {names}')
-    layout = TrackEvalLayout(
-        root=root,
-        gt_folder=osp.join(root, 'gt'),
-        trackers_folder=root,
-        tracker=tracker,
-        seqmap_file=osp.join(root, 'seqmap.txt'))
-    for folder in (layout.gt_folder, layout.results_folder):
-        if osp.isdir(folder):
-            _check_replaceable(folder, folder == layout.gt_folder)
-            shutil.rmtree(folder)
-        os.makedirs(folder)
-    for seq in sequences:
-        gt, res = seq.gt, seq.results
-        if len(gt) and gt[:, 1].max() > MAX_TRACKEVAL_ID:
-            gt = _relabel(gt)
-        if len(res) and res[:, 1].max() > MAX_TRACKEVAL_ID:
-            res = _relabel(res)
-        if benchmark == 'MOT15':
-            gt = gt.copy()
-            gt[:, 7:9] = -1
-        seq_dir = osp.join(layout.gt_folder, seq.name)
-        os.makedirs(osp.join(seq_dir, 'gt'))
-        write_seqinfo(
-            osp.join(seq_dir, 'seqinfo.ini'),
-            SeqInfo(name=seq.name, seq_length=seq.seq_length))
-        write_mot_gt(osp.join(seq_dir, 'gt', 'gt.txt'), gt)
-        write_mot_results(
-            osp.join(layout.results_folder, f'{seq.name}.txt'), res,
-            decimals)
-    with _open_new(layout.seqmap_file) as f:
-        f.write('\n'.join(['name'] + names) + '\n')
-    return layout
