@@ -68,7 +68,8 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
 import mmmtl  # noqa: F401  (registers the components)
-from mmmtl.evaluation.offline_eval import MOTSequence, eval_trackeval
+from mmmtl.evaluation import evaluate_sequences
+from mmmtl.formats import MOTSequence
 from mmmtl.models.trackers.camera_motion import BOTSORT_GMC
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -518,7 +519,7 @@ def evaluate(seqs: List[dict], results: List[list]) -> dict:
         res = np.asarray(rows, np.float64).reshape(-1, 7)
         sequences.append(
             MOTSequence(f'SEQ{k}', len(seq['frames']), seq['gt'], res))
-    table = eval_trackeval(sequences)
+    table = evaluate_sequences(sequences)['trackeval']
     overall = table.loc['OVERALL']
     return {m: float(overall[m]) for m in METRICS}
 

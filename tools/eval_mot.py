@@ -34,16 +34,14 @@ import pandas as pd
 
 from mmmtl.evaluation import (
     ALL_METRICS,
-    BACKENDS,
+    METRIC_BACKENDS,
     compare_backends,
     evaluate_mot,
     format_table,
     unexplained_disagreement,
 )
-from mmmtl.evaluation.offline_eval import (
-    evaluation_inputs,
-    sequences_without_targets,
-)
+from mmmtl.evaluation.offline_eval import evaluation_inputs
+from mmmtl.evaluation.result_tables import sequences_without_targets
 from mmmtl.formats import BENCHMARKS
 from mmmtl.utils import (
     OutputClashError,
@@ -74,7 +72,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='ground-truth conventions (distractor classes; MOT15 has no '
         'classes)')
     parser.add_argument(
-        '--backend', default='trackeval', choices=BACKENDS + ('both', ))
+        '--backend', default='trackeval', choices=METRIC_BACKENDS + ('both', ))
     parser.add_argument(
         '--gt-file', default='gt/gt.txt',
         help='ground-truth file inside each sequence folder')

@@ -15,29 +15,26 @@ from .multiclass_mot_metric import (
 from .offline_eval import (
     AGREEMENT_METRICS,
     ALL_METRICS,
-    BACKENDS,
     COUNT_METRICS,
     IDENTITY_METRICS,
+    METRIC_BACKENDS,
     TABLE_METRICS,
-    compare_backends,
-    eval_motmetrics,
-    eval_trackeval,
     evaluate_mot,
     evaluate_sequences,
-    format_table,
     load_sequences,
-    run_motmetrics,
-    run_trackeval,
+)
+from .result_tables import (
+    compare_backends,
+    format_table,
     unexplained_disagreement,
 )
 
 __all__ = [
     'MMMTLMOTMetric', 'MultiClassMOTMetric', 'AGREEMENT_METRICS',
-    'ALL_METRICS', 'BACKENDS', 'COUNT_METRICS', 'FrameErrors', 'IDSwitch',
-    'IDENTITY_METRICS', 'RecordingCLEAR', 'SequenceErrors', 'analyse_errors',
-    'TABLE_METRICS', 'compare_backends', 'eval_motmetrics', 'eval_trackeval',
-    'evaluate_mot', 'evaluate_sequences', 'format_table', 'load_sequences',
-    'run_motmetrics', 'run_trackeval', 'unexplained_disagreement',
-    'class_numbers', 'evaluate_classes', 'evaluate_multiclass'
+    'ALL_METRICS', 'METRIC_BACKENDS', 'COUNT_METRICS', 'FrameErrors',
+    'IDSwitch', 'IDENTITY_METRICS', 'RecordingCLEAR', 'SequenceErrors',
+    'analyse_errors', 'TABLE_METRICS', 'compare_backends', 'evaluate_mot',
+    'evaluate_sequences', 'format_table', 'load_sequences',
+    'unexplained_disagreement', 'class_numbers', 'evaluate_classes',
+    'evaluate_multiclass'
 ]
-

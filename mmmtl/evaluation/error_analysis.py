@@ -14,7 +14,7 @@ The frames are those of TrackEval's ``MotChallenge2DBox`` preprocessing
 (predictions on distractors removed, zero-marked and non-pedestrian ground
 truth dropped), run on the files of
 :func:`~mmmtl.formats.write_trackeval_layout` exactly as
-:func:`~mmmtl.evaluation.run_trackeval` runs it. Identities in the events
+:func:`~mmmtl.evaluation.evaluate_sequences` runs it. Identities in the events
 are the numbers of the input files (TrackEval renumbers them internally).
 """
 import contextlib
@@ -28,7 +28,7 @@ import pandas as pd
 
 from mmmtl.formats import MOTSequence, check_benchmark, write_trackeval_layout
 
-from .offline_eval import TRACKER, _dataset, run_trackeval
+from .offline_eval import TRACKER, _dataset, _run_trackeval
 
 __all__ = [
     'FrameErrors', 'IDSwitch', 'RecordingCLEAR', 'SequenceErrors',
@@ -289,8 +289,8 @@ def analyse_errors(sequences: Sequence[MOTSequence],
     Returns:
         tuple[list[SequenceErrors], pd.DataFrame]: The events of each
         sequence, and the official table of
-        :func:`~mmmtl.evaluation.run_trackeval` on the same files (one
-        row per sequence plus ``OVERALL``).
+        :func:`~mmmtl.evaluation.evaluate_sequences` on the same files
+        (one row per sequence plus ``OVERALL``).
 
     Raises:
         RuntimeError: If the recorded events do not add up to TrackEval's
@@ -304,7 +304,7 @@ def analyse_errors(sequences: Sequence[MOTSequence],
             out_dir = stack.enter_context(tempfile.TemporaryDirectory())
         layout = write_trackeval_layout(out_dir, sequences, benchmark,
                                         TRACKER)
-        table = run_trackeval(layout, benchmark, iou_thr)
+        table = _run_trackeval(layout, benchmark, iou_thr)
         results = []
         with tempfile.TemporaryDirectory() as tmp, \
                 contextlib.redirect_stdout(io.StringIO()):

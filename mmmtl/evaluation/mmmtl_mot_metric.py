@@ -24,12 +24,9 @@ from mmmtl.formats import (
 )
 from mmmtl.utils import atomic_open, check_output_dir
 
-from .offline_eval import (
-    ALL_METRICS,
-    OVERALL,
-    TRACKER,
+from .offline_eval import ALL_METRICS, OVERALL, TRACKER, evaluate_sequences
+from .result_tables import (
     compare_backends,
-    evaluate_sequences,
     format_table,
     unexplained_disagreement,
 )

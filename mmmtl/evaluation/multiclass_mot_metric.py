@@ -39,12 +39,8 @@ from mmmtl.formats import (
 )
 
 from .mmmtl_mot_metric import _FAMILY_KEYS, MMMTLMOTMetric, _numpy
-from .offline_eval import (
-    ALL_METRICS,
-    OVERALL,
-    evaluate_sequences,
-    format_table,
-)
+from .offline_eval import ALL_METRICS, OVERALL, evaluate_sequences
+from .result_tables import format_table
 
 #: Name of the folder and the key suffix of the class-combined evaluation.
 COMBINED = 'all'

@@ -27,7 +27,11 @@ threshold, however long ago. The ``Relinks`` column of the motmetrics table
 counts the frames in which such a re-link was possible; IDS, MOTA, FP, FN
 and MOTP may differ only in sequences where it is not zero. The identity
 metrics (IDF1, IDP, IDR) are one global optimum in both and must always
-agree (:func:`unexplained_disagreement`).
+agree (:func:`~mmmtl.evaluation.unexplained_disagreement`).
+
+The one entry point is :func:`evaluate_sequences` (validated sequences);
+:func:`evaluate_mot` is its form for folders of files. The tables are
+printed and compared by :mod:`mmmtl.evaluation.result_tables`.
 
 For MOT15 no class-based preprocessing is done (its ground truth has no
 classes), as in the official evaluation.
@@ -43,7 +47,7 @@ import os
 import os.path as osp
 import tempfile
 import warnings
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -59,12 +63,9 @@ from mmmtl.formats import (
 )
 
 __all__ = [
-    'AGREEMENT_METRICS', 'ALL_METRICS', 'BACKENDS', 'COUNT_METRICS',
-    'IDENTITY_METRICS', 'TABLE_METRICS', 'UNDEFINED_WITHOUT_TARGETS',
-    'compare_backends', 'eval_motmetrics', 'eval_trackeval', 'evaluate_mot',
-    'evaluate_sequences', 'evaluation_inputs', 'format_table',
-    'load_sequences', 'run_motmetrics', 'run_trackeval',
-    'sequences_without_targets', 'unexplained_disagreement'
+    'AGREEMENT_METRICS', 'ALL_METRICS', 'COUNT_METRICS', 'IDENTITY_METRICS',
+    'METRIC_BACKENDS', 'TABLE_METRICS', 'evaluate_mot', 'evaluate_sequences',
+    'evaluation_inputs', 'load_sequences'
 ]
 
 #: The papers' table, in order.
@@ -84,7 +85,9 @@ AGREEMENT_METRICS = ('MOTA', 'IDF1', 'MOTP', 'MT', 'ML', 'FP', 'FN', 'IDS',
                      'Frag', 'IDP', 'IDR', 'Rcll', 'Prcn', 'GT_IDs')
 #: Columns that must agree whatever the tracks (one global optimum).
 IDENTITY_METRICS = ('IDF1', 'IDP', 'IDR', 'GT_IDs')
-BACKENDS = ('trackeval', 'motmetrics')
+#: The metric back-ends of :func:`evaluate_sequences` (``'both'`` runs
+#: the two).
+METRIC_BACKENDS = ('trackeval', 'motmetrics')
 OVERALL = 'OVERALL'
 TRACKER = 'default-tracker'
 
@@ -220,10 +223,17 @@ def _dataset(layout: TrackEvalLayout, benchmark: str, output_dir: str):
     return trackeval.datasets.MotChallenge2DBox(cfg)
 
 
-def run_trackeval(layout: TrackEvalLayout,
-                  benchmark: str = 'MOT17',
-                  iou_thr: float = 0.5,
-                  verbose: bool = False) -> pd.DataFrame:
+def _to_frame(rows: Dict[str, dict]) -> pd.DataFrame:
+    table = pd.DataFrame.from_dict(rows, orient='index')
+    table = table[list(ALL_METRICS)].astype(float)
+    table.index.name = 'sequence'
+    return table
+
+
+def _run_trackeval(layout: TrackEvalLayout,
+                   benchmark: str = 'MOT17',
+                   iou_thr: float = 0.5,
+                   verbose: bool = False) -> pd.DataFrame:
     """Evaluate written files with TrackEval (HOTA, CLEAR, Identity).
 
     Args:
@@ -306,9 +316,9 @@ def _count_relinks(acc, gt_ids: np.ndarray, tracker_ids: np.ndarray,
     return count
 
 
-def run_motmetrics(layout: TrackEvalLayout,
-                   benchmark: str = 'MOT17',
-                   iou_thr: float = 0.5) -> pd.DataFrame:
+def _run_motmetrics(layout: TrackEvalLayout,
+                    benchmark: str = 'MOT17',
+                    iou_thr: float = 0.5) -> pd.DataFrame:
     """Evaluate written files with py-motmetrics (CLEAR and Identity).
 
     The frames are those of TrackEval's preprocessing (see the module
@@ -393,6 +403,16 @@ def run_motmetrics(layout: TrackEvalLayout,
     return _to_frame(rows)
 
 
+def _check_backend(backend: str) -> Tuple[str, ...]:
+    """The back-ends that ``backend`` names (``'both'``: the two)."""
+    if backend == 'both':
+        return METRIC_BACKENDS
+    if backend not in METRIC_BACKENDS:
+        raise ValueError('backend must be one of '
+                         f"{METRIC_BACKENDS + ('both', )}, got {backend!r}")
+    return (backend, )
+
+
 def evaluate_sequences(sequences: Sequence[MOTSequence],
                        backend: str = 'trackeval',
                        benchmark: str = 'MOT17',
@@ -422,10 +442,7 @@ def evaluate_sequences(sequences: Sequence[MOTSequence],
         dict[str, pd.DataFrame]: Per back-end, a table with one row per
         sequence plus ``OVERALL`` and the columns :data:`ALL_METRICS`.
     """
-    backends = BACKENDS if backend == 'both' else (backend, )
-    if any(b not in BACKENDS for b in backends):
-        raise ValueError(f"backend must be one of {BACKENDS + ('both', )}, "
-                         f'got {backend!r}')
+    backends = _check_backend(backend)
     check_benchmark(benchmark)
     with contextlib.ExitStack() as stack:
         if out_dir is None:
@@ -434,37 +451,12 @@ def evaluate_sequences(sequences: Sequence[MOTSequence],
                                         TRACKER, decimals)
         tables = {}
         if 'trackeval' in backends:
-            tables['trackeval'] = run_trackeval(layout, benchmark, iou_thr,
-                                                verbose)
+            tables['trackeval'] = _run_trackeval(layout, benchmark,
+                                                 iou_thr, verbose)
         if 'motmetrics' in backends:
-            tables['motmetrics'] = run_motmetrics(layout, benchmark,
-                                                  iou_thr)
+            tables['motmetrics'] = _run_motmetrics(layout, benchmark,
+                                                   iou_thr)
     return tables
-
-
-def eval_trackeval(sequences: Sequence[MOTSequence],
-                   benchmark: str = 'MOT17',
-                   iou_thr: float = 0.5,
-                   verbose: bool = False) -> pd.DataFrame:
-    """TrackEval table of validated sequences (see
-    :func:`evaluate_sequences`)."""
-    return evaluate_sequences(sequences, 'trackeval', benchmark, iou_thr,
-                              verbose=verbose)['trackeval']
-
-
-def eval_motmetrics(sequences: Sequence[MOTSequence],
-                    benchmark: str = 'MOT17',
-                    iou_thr: float = 0.5) -> pd.DataFrame:
-    """py-motmetrics table of validated sequences (see
-    :func:`evaluate_sequences`)."""
-    return evaluate_sequences(sequences, 'motmetrics', benchmark,
-                              iou_thr)['motmetrics']
-
-def _to_frame(rows: Dict[str, dict]) -> pd.DataFrame:
-    table = pd.DataFrame.from_dict(rows, orient='index')
-    table = table[list(ALL_METRICS)].astype(float)
-    table.index.name = 'sequence'
-    return table
 
 
 def evaluate_mot(gt_root: str,
@@ -476,6 +468,9 @@ def evaluate_mot(gt_root: str,
                  gt_file: str = 'gt/gt.txt',
                  verbose: bool = False) -> Dict[str, pd.DataFrame]:
     """Evaluate a folder of MOTChallenge result files.
+
+    The folder form of :func:`evaluate_sequences`: the files are read and
+    checked by :func:`load_sequences`, then evaluated the same way.
 
     Args:
         gt_root (str): Ground-truth folder (``<SEQ>/gt/gt.txt``,
@@ -497,142 +492,8 @@ def evaluate_mot(gt_root: str,
         dict[str, pd.DataFrame]: Per back-end, a table with one row per
         sequence plus ``OVERALL`` and the columns :data:`ALL_METRICS`.
     """
-    if backend not in BACKENDS + ('both', ):
-        raise ValueError(f"backend must be one of {BACKENDS + ('both', )}, "
-                         f'got {backend!r}')
+    _check_backend(backend)  # before reading any file
     sequences = load_sequences(gt_root, results_dir, seqs, benchmark,
                                gt_file)
     return evaluate_sequences(sequences, backend, benchmark, iou_thr,
                               verbose=verbose)
-
-
-#: Columns that have no value without ground-truth targets (ratios over
-#: the ground truth or the matches): TrackEval reports 0, motmetrics NaN.
-UNDEFINED_WITHOUT_TARGETS = ('MOTA', 'IDF1', 'MOTP', 'IDP', 'IDR', 'Rcll',
-                             'Prcn')
-
-
-def sequences_without_targets(tables: Dict[str, pd.DataFrame]) -> List[str]:
-    """Sequences with nothing to evaluate: no ground-truth target left.
-
-    A sequence whose ground truth holds only distractors, zero-marked rows
-    or no row at all has no target after TrackEval's preprocessing; its
-    ratios (:data:`UNDEFINED_WITHOUT_TARGETS`) are undefined, which
-    TrackEval writes as 0 and motmetrics as NaN.
-
-    Args:
-        tables (dict[str, pd.DataFrame]): Output of :func:`evaluate_mot`.
-
-    Returns:
-        list[str]: Names of those sequences (``OVERALL`` excluded), in
-        table order.
-    """
-    names = []
-    for table in tables.values():
-        rows = table.drop(index=OVERALL, errors='ignore')
-        for name in rows.index[rows['GT_IDs'].fillna(0) == 0]:
-            if name not in names:
-                names.append(name)
-    return names
-
-
-def _differences(tables: Dict[str, pd.DataFrame], metrics: Sequence[str],
-                 atol: float) -> Tuple[pd.DataFrame, pd.DataFrame]:
-    """``motmetrics - trackeval`` and where the two differ.
-
-    A NaN against a number is a difference; two NaNs agree. The undefined
-    ratios of sequences without targets are left out (both False).
-    """
-    mm, te = tables['motmetrics'][metrics], tables['trackeval'][metrics]
-    diff = mm - te
-    bad = (diff.abs() > atol) | (mm.isna() != te.isna())
-    empty = sequences_without_targets(tables)
-    undefined = [m for m in metrics if m in UNDEFINED_WITHOUT_TARGETS]
-    if empty and undefined:
-        bad.loc[empty, undefined] = False
-    # NaN against a number shows as NaN in diff; name it instead
-    shown = diff.astype(object).where(~(mm.isna() != te.isna()),
-                                      'NaN vs number')
-    return shown, bad
-
-
-def compare_backends(
-        tables: Dict[str, pd.DataFrame],
-        metrics: Iterable[str] = AGREEMENT_METRICS,
-        atol: float = 1e-6) -> pd.DataFrame:
-    """Differences between the TrackEval and motmetrics tables.
-
-    Args:
-        tables (dict[str, pd.DataFrame]): Output of :func:`evaluate_mot`
-            with both back-ends.
-        metrics (Iterable[str]): Columns to compare. Defaults to
-            :data:`AGREEMENT_METRICS`, every column both compute.
-        atol (float): Differences up to this count as agreement.
-            Defaults to 1e-6.
-
-    Returns:
-        pd.DataFrame: ``motmetrics - trackeval`` for the rows and columns
-        where the two differ by more than ``atol``, or where one is NaN
-        and the other a number (shown as ``'NaN vs number'``); empty when
-        they agree. The undefined ratios of
-        :func:`sequences_without_targets` are not compared.
-    """
-    diff, bad = _differences(tables, list(metrics), atol)
-    return diff.loc[bad.any(axis=1), bad.any(axis=0)]
-
-
-def unexplained_disagreement(tables: Dict[str, pd.DataFrame],
-                             atol: float = 1e-6) -> pd.DataFrame:
-    """Disagreements of the back-ends that their definitions do not explain.
-
-    The identity metrics (:data:`IDENTITY_METRICS`) must agree in every
-    row; the other columns of :data:`AGREEMENT_METRICS` (CLEAR: MOTA,
-    MOTP, MT, ML, FP, FN, IDS, Frag, ...) must agree in the rows where
-    motmetrics had no chance to re-link a target after a gap
-    (``Relinks == 0``, see the module docstring).
-
-    Args:
-        tables (dict[str, pd.DataFrame]): Output of :func:`evaluate_mot`
-            with both back-ends.
-        atol (float): Differences up to this count as agreement.
-            Defaults to 1e-6.
-
-    Returns:
-        pd.DataFrame: ``motmetrics - trackeval`` of the offending rows and
-        columns (empty when every difference is explained).
-    """
-    cols = list(dict.fromkeys(AGREEMENT_METRICS + IDENTITY_METRICS))
-    diff, bad = _differences(tables, cols, atol)
-    clear = [c for c in cols if c not in IDENTITY_METRICS]
-    explained = tables['motmetrics']['Relinks'] > 0
-    bad.loc[explained, clear] = False
-    return diff.loc[bad.any(axis=1), bad.any(axis=0)]
-
-
-def format_table(table: pd.DataFrame,
-                 metrics: Sequence[str] = TABLE_METRICS) -> str:
-    """Render a result table as fixed-width text.
-
-    Args:
-        table (pd.DataFrame): A table from :func:`evaluate_mot`.
-        metrics (Sequence[str]): Columns to show. Defaults to
-            :data:`TABLE_METRICS`.
-
-    Returns:
-        str: Percentages with one decimal, counts as integers.
-    """
-    width = max([len('Sequence')] + [len(str(i)) for i in table.index])
-    head = f'{"Sequence":<{width}}' + ''.join(f'{m:>8}' for m in metrics)
-    lines = [head]
-    for name, row in table.iterrows():
-        cells = []
-        for m in metrics:
-            v = row[m]
-            if np.isnan(v):
-                cells.append(f'{"-":>8}')
-            elif m in COUNT_METRICS:
-                cells.append(f'{int(round(v)):>8d}')
-            else:
-                cells.append(f'{v:>8.1f}')
-        lines.append(f'{str(name):<{width}}' + ''.join(cells))
-    return '\n'.join(lines)

@@ -12,7 +12,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmmtl.datasets import convert_mot_to_coco, write_benchmark_profile
-from mmmtl.evaluation import run_trackeval
+from mmmtl.evaluation.offline_eval import _run_trackeval as run_trackeval
 from mmmtl.formats import (
     DISTRACTOR_CLASSES,
     TrackEvalLayout,

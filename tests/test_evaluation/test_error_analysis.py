@@ -7,7 +7,10 @@ import pytest
 pytest.importorskip('trackeval', reason='trackeval is needed for the '
                     'official matching')
 
-from mmmtl.evaluation import analyse_errors, run_trackeval  # noqa: E402
+from mmmtl.evaluation import analyse_errors  # noqa: E402
+from mmmtl.evaluation.offline_eval import (  # noqa: E402
+    _run_trackeval as run_trackeval,
+)
 from mmmtl.formats import (  # noqa: E402
     MOTSequence,
     SeqInfo,

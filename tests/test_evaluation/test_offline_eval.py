@@ -332,7 +332,7 @@ def test_a_sequence_with_nothing_to_evaluate_is_named(tmp_path):
     """Ground truth of distractors only (a static person, class 7): no
     target is left, TrackEval writes MOTA 0 and motmetrics NaN. That is
     no agreement to claim, nor a disagreement: the sequence is named."""
-    from mmmtl.evaluation.offline_eval import sequences_without_targets
+    from mmmtl.evaluation.result_tables import sequences_without_targets
     gt = np.array([[t, 1, *_box(0), 1, 7, 1] for t in (1, 2)], float)
     make_seq(str(tmp_path), 'D', 2, gt, gt[:, :7])
     gt = np.array([[t, 1, *_box(0), 1, 1, 1] for t in (1, 2)], float)

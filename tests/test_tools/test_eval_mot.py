@@ -124,25 +124,37 @@ def test_tables_go_into_a_new_folder(main, tud, capsys):
     assert 'cannot write' in captured.err and 'OVERALL' not in captured.out
 
 
+def _write_sequence(root, name, seq_length, gt, results):
+    """``root/gt/<name>/{seqinfo.ini,gt/gt.txt}`` and
+    ``root/res/<name>.txt``."""
+    from mmmtl.formats import write_mot_gt, write_mot_results
+    seq = root / 'gt' / name
+    (seq / 'gt').mkdir(parents=True)
+    (root / 'res').mkdir(exist_ok=True)
+    write_seqinfo(str(seq / 'seqinfo.ini'),
+                  SeqInfo(name=name, seq_length=seq_length))
+    write_mot_gt(str(seq / 'gt' / 'gt.txt'), gt)
+    write_mot_results(str(root / 'res' / f'{name}.txt'), results)
+
+
+def _cross_check(main, root, capsys):
+    """Exit status and printed text of ``--backend both`` on ``root``."""
+    rc = main(['--gt-root', str(root / 'gt'), '--results',
+               str(root / 'res'), '--backend', 'both'])
+    return rc, capsys.readouterr().out
+
+
 def test_relink_difference_is_explained(main, tmp_path, capsys):
     """The two back-ends differ on IDS where motmetrics re-links a target
     to its track after a gap; the tool says so and exits with 0."""
     import numpy as np
 
-    from mmmtl.formats import write_mot_gt, write_mot_results
-    seq = tmp_path / 'gt' / 'S'
-    (seq / 'gt').mkdir(parents=True)
-    (tmp_path / 'res').mkdir()
-    write_seqinfo(str(seq / 'seqinfo.ini'), SeqInfo(name='S', seq_length=3))
-    write_mot_gt(str(seq / 'gt' / 'gt.txt'),
-                 np.array([[t, 1, 0, 0, 10, 20, 1, 1, 1] for t in (1, 2, 3)]))
-    write_mot_results(
-        str(tmp_path / 'res' / 'S.txt'),
+    _write_sequence(
+        tmp_path, 'S', 3,
+        np.array([[t, 1, 0, 0, 10, 20, 1, 1, 1] for t in (1, 2, 3)]),
         np.array([[1, 1, 0, 0, 10, 20, 1], [2, 9, 500, 0, 10, 20, 1],
                   [3, 1, 3, 0, 10, 20, 1], [3, 2, 0, 0, 10, 20, 1]]))
-    rc = main(['--gt-root', str(tmp_path / 'gt'), '--results',
-               str(tmp_path / 'res'), '--backend', 'both'])
-    out = capsys.readouterr().out
+    rc, out = _cross_check(main, tmp_path, capsys)
     assert rc == 0
     assert 're-links after a gap (motmetrics only): S 1' in out
     assert 'Every difference lies in a sequence where' in out
@@ -190,19 +202,10 @@ def test_cross_check_names_a_sequence_with_nothing_to_evaluate(
         main, tmp_path, capsys):
     import numpy as np
 
-    from mmmtl.formats import write_mot_gt, write_mot_results
     for name, cls in (('D', 7), ('S', 1)):  # D: a static person only
-        seq = tmp_path / 'gt' / name
-        (seq / 'gt').mkdir(parents=True)
-        write_seqinfo(str(seq / 'seqinfo.ini'),
-                      SeqInfo(name=name, seq_length=2))
         gt = np.array([[t, 1, 0, 0, 10, 20, 1, cls, 1] for t in (1, 2)])
-        write_mot_gt(str(seq / 'gt' / 'gt.txt'), gt)
-        (tmp_path / 'res').mkdir(exist_ok=True)
-        write_mot_results(str(tmp_path / 'res' / f'{name}.txt'), gt[:, :7])
-    rc = main(['--gt-root', str(tmp_path / 'gt'), '--results',
-               str(tmp_path / 'res'), '--backend', 'both'])
-    out = capsys.readouterr().out
+        _write_sequence(tmp_path, name, 2, gt, gt[:, :7])
+    rc, out = _cross_check(main, tmp_path, capsys)
     assert rc == 0
     assert 'nothing to evaluate in D' in out
     assert 'agree on every count and score' in out
