@@ -45,14 +45,12 @@ from mmmtl.formats import (
 )
 
 from .sequence_folder import claim_sequence_folders
+from .synthetic_drawing import NUM_PATTERNS, draw_person, street_background
 
 #: Column names of a ground-truth row (MOT17 ``gt.txt``); the format
 #: module's :data:`~mmmtl.formats.GT_FIELDS`.
 GT_COLUMNS = GT_FIELDS
 
-# Body-part codes of the silhouette raster; index into a (8, 3) palette.
-_BG, _HAIR, _SKIN, _TORSO, _TORSO2, _SLEEVE, _LEGS, _SHOES = range(8)
-_NUM_PATTERNS = 6
 _SKIN_TONES = ((60, 90, 140), (90, 130, 190), (120, 160, 215),
                (150, 185, 230), (45, 65, 100))  # BGR
 
@@ -162,7 +160,11 @@ class SyntheticMOTScene:
         # many targets were drawn and noise can be switched off.
         bg_ss, self._tgt_ss, self._cam_ss = np.random.SeedSequence(
             entropy=self.seed, spawn_key=(int(seq_index), )).spawn(3)
-        self.background = self._make_background(np.random.default_rng(bg_ss))
+        # the static scene, larger than the image by the shake margin
+        m = self.margin
+        self.background = street_background(
+            np.random.default_rng(bg_ss), height + 2 * m,
+            width + 2 * m + self._pan_width, int(round(self.horizon)) + m)
         # Hue offset of the call: hues of consecutive identities are spread
         # by the golden ratio, so identities of one call look different.
         self._hue0 = np.random.default_rng(self.seed).random()
@@ -281,7 +283,7 @@ class SyntheticMOTScene:
             height_factor=rng.uniform(0.85, 1.12),
             aspect=rng.uniform(0.36, 0.44),
             palette=palette,
-            pattern=int(dress.integers(_NUM_PATTERNS)),
+            pattern=int(dress.integers(NUM_PATTERNS)),
             stripes=int(dress.integers(3, 7)),
             phase=rng.uniform(0, 2 * math.pi))
 
@@ -342,61 +344,6 @@ class SyntheticMOTScene:
         return (x0 + w <= 0 or x0 >= self.width or y0 >= self.height
                 or y0 + h <= 0)
 
-    # ------------------------------------------------------------------
-    # rendering
-    def _draw_target(self, img: np.ndarray, t: _Target, x0: int,
-                     y0: int, w: int, h: int) -> None:
-        """Draw one target with its box at image pixels ``(x0, y0, w, h)``.
-
-        The silhouette touches all four sides of the box, so the box is
-        tight around the drawn pixels.
-        """
-        ix0, iy0 = max(x0, 0), max(y0, 0)
-        ix1, iy1 = min(x0 + w, img.shape[1]), min(y0 + h, img.shape[0])
-        if ix0 >= ix1 or iy0 >= iy1:
-            return
-        u = ((np.arange(ix0, ix1) - x0 + 0.5) / w)[None, :]  # (1, w')
-        v = ((np.arange(iy0, iy1) - y0 + 0.5) / h)[:, None]  # (h', 1)
-        parts = np.zeros((iy1 - iy0, ix1 - ix0), np.uint8)
-
-        torso = (v >= 0.2) & (v < 0.6) & ((v >= 0.27) | ((u >= 0.1) &
-                                                         (u <= 0.9)))
-        k = t.stripes
-        if t.pattern == 0:  # plain
-            second = np.zeros_like(torso)
-        elif t.pattern == 1:  # horizontal stripes
-            second = np.floor((v - 0.2) * 2.5 * k) % 2 == 1
-        elif t.pattern == 2:  # vertical stripes
-            second = np.floor(u * k) % 2 == 1
-        elif t.pattern == 3:  # checks
-            second = (np.floor(u * k) + np.floor((v - 0.2) * 2.5 * k)) % 2
-            second = second == 1
-        elif t.pattern == 4:  # two-tone jacket over shirt
-            second = (u > 0.4) & (u < 0.6)
-        else:  # diagonal sash
-            second = np.abs((u - 0.5) - (v - 0.4) * 2.0) < 0.12
-        parts[torso] = _TORSO
-        parts[torso & second] = _TORSO2
-        parts[torso & (v >= 0.27) & ((u < 0.14) | (u > 0.86))] = _SLEEVE
-
-        # Legs swing in opposite phase, most at the feet.
-        swing = 0.08 * math.sin(t.phase) * np.clip((v - 0.58) / 0.42, 0, 1)
-        legs = (v >= 0.58) & (((u >= 0.12 + swing) & (u <= 0.46 + swing)) |
-                              ((u >= 0.54 - swing) & (u <= 0.88 - swing)))
-        parts[legs] = _LEGS
-        parts[legs & (v >= 0.94)] = _SHOES
-
-        head = ((u - 0.5) / 0.2)**2 + ((v - 0.11) / 0.11)**2 <= 1.0
-        parts[head] = _SKIN
-        parts[head & (v < 0.07)] = _HAIR
-
-        # Soft side shading gives the body some volume.
-        shade = (0.72 + 0.28 * np.sin(np.pi * u))[..., None]  # (1, w', 1)
-        colours = (t.palette[parts] * shade).astype(np.uint8)
-        region = img[iy0:iy1, ix0:ix1]
-        mask = parts > 0
-        region[mask] = colours[mask]
-
     def __iter__(self) -> Iterator[Tuple[np.ndarray, np.ndarray]]:
         # Fresh streams: iterating again replays the same sequence.
         self._tgt_rng = np.random.default_rng(self._tgt_ss)
@@ -445,7 +392,8 @@ class SyntheticMOTScene:
             for t in order:
                 x0, y0, w, h = self._box(t)
                 boxes[t.identity] = (x0 - ox, y0 - oy, w, h)
-                self._draw_target(img, t, *boxes[t.identity])
+                draw_person(img, boxes[t.identity], t.palette, t.pattern,
+                            t.stripes, t.phase)
 
             rows = []
             covered = np.zeros((H, W), bool)

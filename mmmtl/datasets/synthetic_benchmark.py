@@ -270,6 +270,21 @@ def _pan_speed(seq: SequenceProfile, width: int,
     return float(rng.choice((-1.0, 1.0)) * 0.12 * width / seq.frame_rate)
 
 
+def _select_sequences(prof: BenchmarkProfile,
+                      names: Optional[Sequence[str]]) -> List[SequenceProfile]:
+    """The profile's sequences named in ``names`` (all for None), in the
+    profile's order; ``KeyError`` for a name the profile does not have."""
+    seqs = list(prof.sequences)
+    if names is None:
+        return seqs
+    known = {s.name for s in seqs}
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise KeyError(f'{unknown} are not {prof.benchmark} sequences; '
+                       f'choose from {sorted(known)}')
+    return [s for s in seqs if s.name in set(names)]
+
+
 def write_benchmark(out_dir: str,
                     profile: Union[str, BenchmarkProfile] = 'mot17',
                     seed: int = 0,
@@ -323,14 +338,7 @@ def write_benchmark(out_dir: str,
     if not scale > 0 or frames < 1:
         raise ValueError(f'scale must be > 0 and frames >= 1, got {scale} '
                          f'and {frames}')
-    seqs = list(prof.sequences)
-    if sequences is not None:
-        known = {s.name for s in seqs}
-        unknown = sorted(set(sequences) - known)
-        if unknown:
-            raise KeyError(f'{unknown} are not {prof.benchmark} sequences; '
-                           f'choose from {sorted(known)}')
-        seqs = [s for s in seqs if s.name in set(sequences)]
+    seqs = _select_sequences(prof, sequences)
     detect_classes = sorted({1, *prof.evaluated_classes, *prof.roles} -
                             {3, 6})
     params = [int(cv2.IMWRITE_JPEG_QUALITY), int(jpeg_quality)]
