@@ -171,54 +171,6 @@ class SyntheticMOTScene:
 
     # ------------------------------------------------------------------
     # scene
-    def _make_background(self, rng: np.random.Generator) -> np.ndarray:
-        """Textured street scene, larger than the image by the shake margin.
-
-        Returns:
-            np.ndarray: ``(H + 2m, W + 2m + P, 3)`` uint8 BGR canvas.
-        """
-        m = self.margin
-        hc, wc = self.height + 2 * m, self.width + 2 * m + self._pan_width
-        horizon = int(round(self.horizon)) + m
-        ys = np.arange(hc, dtype=np.float32)[:, None]
-        xs = np.arange(wc, dtype=np.float32)[None, :]
-        canvas = np.empty((hc, wc, 3), np.float32)
-
-        # Facades above the horizon: blocks of random width and colour with
-        # a grid of windows.
-        edges = np.cumsum(rng.integers(wc // 8, wc // 3, size=16))
-        block = np.searchsorted(edges, xs[0], side='right')
-        colours = rng.uniform(60, 200, size=(17, 3)).astype(np.float32)
-        tops = rng.uniform(0, 0.6, size=17) * horizon
-        period = rng.integers(8, 16, size=17)
-        facade = colours[block][None, :, :].repeat(hc, 0)
-        top = tops[block][None, :]
-        sky = ys < top
-        per = period[block][None, :]
-        window = (((xs - edges[np.maximum(block - 1, 0)][None, :]) % per)
-                  < per * 0.5) & ((ys % per) < per * 0.55) & ~sky
-        facade[window] *= 0.45
-        facade[sky] = rng.uniform(170, 240, size=3)
-        canvas[:] = facade
-
-        # Ground plane: paving whose tiles shrink towards the horizon.
-        depth = np.maximum(ys - horizon, 1.0)
-        lateral = (xs - wc / 2) / depth * 6
-        row_line = ((60.0 / depth) % 1.0) < 0.08
-        col_line = (lateral % 1.0) < 0.06 * np.minimum(depth / 20, 1.0)
-        ground_colour = rng.uniform(90, 170, size=3).astype(np.float32)
-        ground = ys >= horizon
-        shade = np.where(row_line | col_line, 0.75, 1.0)
-        canvas = np.where(ground[..., None],
-                          ground_colour * shade[..., None], canvas)
-
-        # Low-frequency stains plus fine grain, static over the sequence.
-        low = rng.normal(size=(hc // 12 + 2, wc // 12 + 2)).astype(np.float32)
-        low = cv2.resize(low, (wc, hc), interpolation=cv2.INTER_CUBIC)
-        canvas *= (1.0 + 0.12 * low)[..., None]
-        canvas += rng.normal(0, 6, size=canvas.shape).astype(np.float32)
-        return np.clip(canvas, 0, 255).astype(np.uint8)
-
     def _scale(self, foot_y: float) -> float:
         """Perspective scale: 1 at the bottom row, 0 at the horizon."""
         return (foot_y - self.horizon) / (self.height - self.horizon)
