@@ -3,14 +3,10 @@
 # images, Adam 5e-5, 100 epochs. The other head structures inherit this
 # config and change the head type only.
 _base_ = [
-    '../_base_/models/oneshot-mot_retinanet_r50_fpn.py',
     '../_base_/datasets/mot17_halftrain_test-mot17halfval.py',
-    '../_base_/schedules/adam_100e.py', '../_base_/default_runtime.py'
+    '../_base_/ce-head_retinanet_r50_fpn_2xb4-100e.py'
 ]
 
 model = dict(
     detector=dict(
-        bbox_head=dict(
-            type='CEHead', num_identities=_base_.num_identities)),
-    # the papers' tables are measured with FairMOT's association
-    tracker=dict(preset='fairmot'))
+        bbox_head=dict(type='CEHead', num_identities=_base_.num_identities)))

@@ -1,7 +1,10 @@
 # CE head + Learned Weighting Factors (C = 32, N = 1, the LWF paper's best),
-# trained with the log-barrier safeguard (see docs/lwf.md).
-_base_ = '../heads/ce-head_retinanet_r50_fpn_2xb4-100e_mot17halftrain_test-mot17halfval.py'
+# trained with the log-barrier safeguard (see docs/lwf.md): the head-(f)
+# config of configs/heads/ with its losses weighted by LWF.
+_base_ = [
+    '../_base_/datasets/mot17_halftrain_test-mot17halfval.py',
+    '../_base_/ce-lwf_retinanet_r50_fpn_2xb4-100e.py'
+]
 
 model = dict(
-    loss_balancer=dict(
-        type='LWFLoss', hidden_channels=32, num_hidden_layers=1))
+    detector=dict(bbox_head=dict(num_identities=_base_.num_identities)))
