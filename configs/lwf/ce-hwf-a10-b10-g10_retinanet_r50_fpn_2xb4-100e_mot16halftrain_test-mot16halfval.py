@@ -1,4 +1,6 @@
-# LWF paper Table I: hard weighting factors alpha, beta, gamma = 1.0, 1.0, 1.0.
+# LWF paper Table I: hard weighting factors alpha, beta, gamma = 1.0, 1.0, 1.0
+# (the three losses summed as they are). The base of the other HWF rows,
+# which change the three weights only.
 _base_ = './ce-lwf_retinanet_r50_fpn_2xb4-100e_mot16halftrain_test-mot16halfval.py'
 
 model = dict(
