@@ -3,7 +3,8 @@
 # tracked and written as MOTChallenge txt files to `outfile_prefix`, with no
 # evaluation. Validation runs on the second halves of the training videos,
 # which are part of the training data here: a sanity check, not a
-# held-out score.
+# held-out score. The MOT16 and MOT20 test-server configs are this one on
+# their own data.
 _base_ = './mot17_halftrain_test-mot17halfval.py'
 
 # MOT17 train: 546 pedestrian tracks (MOTChallenge statistics); the

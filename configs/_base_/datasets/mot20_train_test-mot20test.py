@@ -6,7 +6,7 @@
 # (benchmark='MOT20'). Prepare with
 #   python tools/dataset_converters/mot2coco.py -i data/MOT20 \
 #       -o data/MOT20/annotations --split-train
-_base_ = './mot17_halftrain_test-mot17halfval.py'
+_base_ = './mot17_train_test-mot17test.py'
 
 data_root = 'data/MOT20/'
 # MOT20 train: 2215 pedestrian tracks (MOTChallenge statistics); the
@@ -14,20 +14,10 @@ data_root = 'data/MOT20/'
 # IdentityCountCheckHook stops training if the head is smaller.
 num_identities = 2215
 
-train_dataloader = dict(
-    dataset=dict(
-        data_root=data_root,
-        ann_file='annotations/train_cocoformat.json'))
+train_dataloader = dict(dataset=dict(data_root=data_root))
 val_dataloader = dict(dataset=dict(data_root=data_root))
-test_dataloader = dict(
-    dataset=dict(
-        data_root=data_root,
-        ann_file='annotations/test_cocoformat.json',
-        data_prefix=dict(img_path='test/')))
+test_dataloader = dict(dataset=dict(data_root=data_root))
 val_evaluator = dict(
     benchmark='MOT20', gt_root=data_root + 'annotations/half-val_gt')
 test_evaluator = dict(
-    benchmark='MOT20',
-    format_only=True,
-    outfile_prefix='./work_dirs/mot20_test_results',
-    gt_root=None)  # test videos have no ground truth
+    benchmark='MOT20', outfile_prefix='./work_dirs/mot20_test_results')
