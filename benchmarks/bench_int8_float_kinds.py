@@ -37,11 +37,13 @@ from mmdet.utils import register_all_modules
 from mmengine.config import Config
 
 from mmmtl.apis import (
+    add_model_args,
     build_test_runner,
     calibration_frame_paths,
     calibration_inputs,
-    init_track_model,
+    init_mot_model,
     network_input,
+    parse_model_args,
 )
 from mmmtl.deploy import (
     OUTPUT_KINDS,
@@ -72,7 +74,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     """
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    add_model_args(parser, checkpoint='positional', backends=None,
+                   relax=False)
     parser.add_argument('--calib', required=True, metavar='DATA_ROOT',
                         help='MOTChallenge folder of calibration frames')
     parser.add_argument('--calib-frames', type=bounded_int(1, 10000),
@@ -86,7 +89,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='choices whose test metrics are measured (default: all; the '
         'output errors are measured for every choice)')
     parser.add_argument('--out', required=True)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    parse_model_args(parser, args)
+    return args
 
 
 def _ort(cfg: Config, onnx_file: str) -> ORTDetector:
@@ -131,7 +136,7 @@ def main(argv: Optional[List[str]] = None) -> Dict:
     args = parse_args(argv)
     register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(args.config)
-    model = init_track_model(cfg, args.checkpoint, device='cpu')
+    model = init_mot_model(cfg, args.checkpoint, device="cpu")
     test_root = cfg.test_dataloader.dataset.data_root
     test_split = osp.join(test_root,
                           cfg.test_dataloader.dataset.data_prefix.img_path)

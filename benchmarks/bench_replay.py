@@ -27,7 +27,12 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import mmmtl  # noqa: F401  (registers the components)
-from mmmtl.apis import build_test_runner, replay_tracker
+from mmmtl.apis import (
+    add_model_args,
+    build_test_runner,
+    parse_model_args,
+    replay_tracker,
+)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -35,12 +40,14 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    add_model_args(parser, checkpoint='positional', backends=None,
+                   relax=False)
     parser.add_argument('--rounds', type=int, default=2)
     parser.add_argument(
         '--out', default=osp.join(ROOT, 'benchmarks', 'results',
                                   'replay_cpu.json'))
     args = parser.parse_args()
+    parse_model_args(parser, args)
     cfg = Config.fromfile(args.config)
     init_default_scope('mmdet')
     test_s, replay_s = [], []

@@ -178,3 +178,43 @@ def test_third_party_imports_are_declared(folder):
                 bad.append(f'{osp.relpath(path, ROOT)}:{line} imports '
                            f'{top}, not in requirements/')
     assert not bad, '\n'.join(bad)
+
+
+#: The weight and backend flags of :func:`mmmtl.apis.add_model_args`.
+MODEL_FLAGS = ('--checkpoint', '--onnx', '--random-weights',
+               '--allow-partial', '--allow-nonfinite', 'checkpoint', 'ckpt')
+
+
+def test_no_tool_parses_the_weight_or_backend_flags_itself():
+    """Every tool takes ``--checkpoint``, ``--onnx``, ``--backend`` (of the
+    model) and the relaxing flags from ``mmmtl.apis.add_model_args``, so
+    the weight-source rule lives in one function. ``--backend`` of the
+    metric back-ends (``tools/eval_mot.py``) chooses from
+    ``mmmtl.evaluation``'s constant, not the model's."""
+    bad = []
+    for path in list(_modules('tools')) + list(_modules('benchmarks')):
+        where = osp.relpath(path, ROOT)
+        tree = ast.parse(open(path, encoding='utf-8').read(), path)
+        from_evaluation = {
+            a.asname or a.name
+            for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+            and (node.module or '').startswith('mmmtl.evaluation')
+            for a in node.names
+        }
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == 'add_argument' and node.args
+                    and isinstance(node.args[0], ast.Constant)):
+                continue
+            flag = node.args[0].value
+            if flag in MODEL_FLAGS:
+                bad.append(f'{where}:{node.lineno}: adds {flag}')
+            elif flag == '--backend':
+                choices = [k.value for k in node.keywords
+                           if k.arg == 'choices']
+                names = {n.id for c in choices for n in ast.walk(c)
+                         if isinstance(n, ast.Name)}
+                if not names or not names <= from_evaluation:
+                    bad.append(f'{where}:{node.lineno}: adds --backend')
+    assert not bad, '\n'.join(bad)

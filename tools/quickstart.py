@@ -113,12 +113,12 @@ def test(cfg, ckpt: str, out_json: str) -> dict:
 def render_video(cfg, ckpt: str, data_root: str, out_dir: str) -> str:
     from mmengine.registry import init_default_scope
 
-    from mmmtl.apis import init_track_model, open_frame_source, track_to_files
+    from mmmtl.apis import init_mot_model, open_frame_source, track_to_files
     test_root = osp.join(data_root, 'synthmot-test', 'train')
     seq = sorted(os.listdir(test_root))[0]
     out_video = osp.join(out_dir, 'tracking_demo.mp4')
     init_default_scope('mmdet')
-    model = init_track_model(cfg.copy(), ckpt)
+    model = init_mot_model(cfg.copy(), ckpt)
     source = open_frame_source(osp.join(test_root, seq))
     print(f'  input: {source}')
     stats = track_to_files(

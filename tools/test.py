@@ -19,8 +19,8 @@ from mmdet.utils import register_all_modules
 from mmengine.config import Config, DictAction
 
 import mmmtl  # noqa: F401  (registers mmmtl's components and loaders)
-from mmmtl.apis import build_test_runner
-from mmmtl.deploy import ONNXModelError, read_onnx_metadata
+from mmmtl.apis import add_model_args, build_test_runner, parse_model_args
+from mmmtl.deploy import ONNXModelError
 from mmmtl.engine.hooks.nonfinite_check_hook import NonFiniteOutputError
 from mmmtl.utils import (
     NonFiniteWeightsError,
@@ -37,33 +37,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         epilog=__doc__.split('\n\n', 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('config', help='test config file path')
-    parser.add_argument(
-        'ckpt', nargs='?', default=None, metavar='CHECKPOINT',
-        help='checkpoint file, URL or zoo name (or give --checkpoint)')
-    parser.add_argument('--checkpoint', help='checkpoint file')
-    parser.add_argument(
-        '--allow-partial', action='store_true',
-        help='load a checkpoint that fits the model only in part (a '
-        'warning lists what did not fit)')
-    parser.add_argument(
-        '--random-weights', action='store_true',
-        help='test without a checkpoint (smoke tests only: the metrics of '
-        'random weights mean nothing)')
-    parser.add_argument(
-        '--allow-nonfinite', action='store_true',
-        help='load a checkpoint holding NaN or inf weights (a warning names '
-        'them; a frame whose outputs are NaN still stops the test)')
+    add_model_args(parser, checkpoint='either')
     parser.add_argument(
         '--verbose', action='store_true',
         help='log the whole config at start (it is saved in the work dir '
         'in any case)')
-    parser.add_argument(
-        '--backend', choices=('pytorch', 'onnxruntime'), default='pytorch',
-        help='where the detector network runs (the tracker is the same)')
-    parser.add_argument(
-        '--onnx',
-        help='graph from tools/deployment/export_onnx.py (onnxruntime; '
-        'it holds the weights, so no checkpoint is given)')
     parser.add_argument(
         '--save-detections', metavar='DIR',
         help='also write what the network gave each frame (boxes, scores, '
@@ -86,36 +64,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--local-rank', '--local_rank', type=nonnegative_int, default=0)
     args = parser.parse_args(argv)
-    if args.ckpt and args.checkpoint:
-        parser.error('give the checkpoint once, positionally or with '
-                     '--checkpoint')
-    args.checkpoint = args.checkpoint or args.ckpt
-    if args.backend == 'onnxruntime':
-        if not args.onnx:
-            parser.error('--backend onnxruntime needs --onnx MODEL.onnx')
-        if args.checkpoint or args.random_weights or args.allow_partial:
-            parser.error('--backend onnxruntime takes the weights from '
-                         '--onnx; give no checkpoint, --random-weights or '
-                         '--allow-partial')
-        if not osp.isfile(args.onnx):
-            parser.error(f'ONNX file {args.onnx} not found')
-        try:  # empty, truncated or not ONNX: one line, not a traceback
-            read_onnx_metadata(args.onnx)
-        except ValueError as e:
-            parser.error(str(e))
-    elif args.onnx:
-        parser.error('--onnx is read with --backend onnxruntime')
-    elif args.checkpoint and args.random_weights:
-        parser.error('--random-weights and a checkpoint exclude each other')
-    if args.backend == 'pytorch' and not args.checkpoint and \
-            not args.random_weights:
-        parser.error('no checkpoint given: testing would evaluate random '
-                     'weights (pass --random-weights for a smoke test)')
     if not osp.isfile(args.config):
         parser.error(f'config {args.config} not found')
-    if args.checkpoint and '://' not in args.checkpoint and not osp.isfile(
-            args.checkpoint):
-        parser.error(f'checkpoint {args.checkpoint} not found')
+    args.model_source = parse_model_args(parser, args)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -142,12 +93,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                                 osp.splitext(osp.basename(args.config))[0])
     runner = build_test_runner(
         cfg,
-        args.checkpoint,
-        allow_partial=args.allow_partial,
-        random_weights=args.random_weights,
-        allow_nonfinite=args.allow_nonfinite,
+        **args.model_source,
         verbose=args.verbose,
-        onnx_file=args.onnx,
         save_detections=args.save_detections,
         cache_embed_dtype=args.cache_embed_dtype)
     try:

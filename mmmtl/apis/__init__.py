@@ -1,9 +1,4 @@
-from .backends import (
-    BACKENDS,
-    compile_detector,
-    init_mot_model,
-    onnxruntime_cfg,
-)
+from .backends import compile_detector, init_mot_model, onnxruntime_cfg
 from .demo import build_track_visualizer, track_to_files
 from .deploy import (
     calibration_frame_paths,
@@ -14,10 +9,16 @@ from .deploy import (
 from .inference import (
     TrackVideoStats,
     detect_frame,
-    init_track_model,
     prepare_frame,
     track_frame,
     track_video,
+)
+from .model_source import (
+    MODEL_BACKENDS,
+    WeightSourceError,
+    add_model_args,
+    check_weight_source,
+    parse_model_args,
 )
 from .replay import ReplayResult, load_checked_cache, replay_tracker
 from .test import build_test_runner
@@ -46,7 +47,7 @@ __all__ = [
     'CaptureSource', 'FrameSource', 'ImageFolderSource', 'MOTTxtWriter',
     'TrackVideoStats', 'VideoFileSource', 'VideoSink', 'VideoSourceError',
     'build_test_runner', 'build_track_visualizer', 'check_outputs',
-    'init_track_model', 'open_frame_source', 'partial_path',
+    'open_frame_source', 'partial_path',
     'track_to_files', 'track_video'
 ]
 __all__ += [
@@ -54,8 +55,10 @@ __all__ += [
     'pipeline_at_shape'
 ]
 __all__ += [
-    'BACKENDS', 'compile_detector', 'detect_frame', 'init_mot_model',
-    'onnxruntime_cfg', 'prepare_frame', 'track_frame'
+    'MODEL_BACKENDS', 'WeightSourceError', 'add_model_args',
+    'check_weight_source', 'compile_detector', 'detect_frame',
+    'init_mot_model', 'onnxruntime_cfg', 'parse_model_args',
+    'prepare_frame', 'track_frame'
 ]
 __all__ += [
     'ReplayResult', 'TuneResult', 'check_search_space', 'config_snippet',

@@ -89,7 +89,7 @@ def build_track_visualizer(model: nn.Module,
     """The model config's visualizer as an ``MMMTLTrackVisualizer``.
 
     Args:
-        model (nn.Module): Model from :func:`init_track_model`.
+        model (nn.Module): Model from :func:`~mmmtl.apis.init_mot_model`.
         tail_length (int): Trajectory tail length in frames (0: none).
             Defaults to 30.
 
@@ -126,7 +126,7 @@ def track_to_files(model: nn.Module,
     keeps what was written under the partial names.
 
     Args:
-        model (nn.Module): Model from :func:`init_track_model`.
+        model (nn.Module): Model from :func:`~mmmtl.apis.init_mot_model`.
         source (FrameSource): Frames to track.
         out_video (str, optional): Annotated output video. Defaults to
             None.

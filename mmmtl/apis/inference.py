@@ -1,19 +1,14 @@
 """Run a MOT model over a video, frame by frame."""
-import inspect
-import math
 import time
-import warnings
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import cv2
 import numpy as np
 import torch
 import torch.nn as nn
 from mmdet.apis.inference import build_test_pipeline
-from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample, TrackDataSample
-from mmengine.config import Config
 from mmengine.dataset import default_collate
 from mmengine.utils import ProgressBar
 from mmengine.visualization import Visualizer
@@ -22,130 +17,8 @@ from mmmtl.engine.hooks.nonfinite_check_hook import (
     HeadOutputWatch,
     check_frame_outputs,
 )
-from mmmtl.utils.checkpoint import load_checkpoint_checked
 
 from .video_io import FrameSource, MOTTxtWriter, VideoSink
-
-
-def check_tracker_cfg(config: Config) -> None:
-    """Check the types of the tracker's numeric keys before building it.
-
-    A ``--cfg-options model.tracker.obj_score_thr=abc`` reaches the tracker
-    as the string ``'abc'``, which fails deep inside it with a
-    ``TypeError`` that names no key. Every key of ``model.tracker`` whose
-    default in the tracker's signature is a number must be a finite
-    number.
-
-    Args:
-        config (Config): A MOT config (``model.tracker`` optional).
-
-    Raises:
-        TypeError: Naming the key, its value and the expected type.
-        ValueError: Naming the key whose value is NaN or infinite.
-    """
-    tracker = config.get('model', {}).get('tracker')
-    if not tracker or not isinstance(tracker.get('type'), str):
-        return
-    cls = MODELS.get(tracker['type'])
-    if cls is None:
-        return
-    try:
-        params = inspect.signature(cls.__init__).parameters
-    except (TypeError, ValueError):
-        return
-    for key, value in tracker.items():
-        param = params.get(key)
-        if param is None or value is None:
-            continue
-        default = param.default
-        if isinstance(default, bool) or not isinstance(default,
-                                                       (int, float)):
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(
-                f'model.tracker.{key} must be a number (like its default '
-                f'{default!r}), got {value!r} of type '
-                f'{type(value).__name__}')
-        if not math.isfinite(value):
-            raise ValueError(
-                f'model.tracker.{key} must be finite, got {value!r}')
-
-
-def init_track_model(config: Union[str, Config],
-                     checkpoint: Optional[str] = None,
-                     device: str = 'cpu',
-                     cfg_options: Optional[dict] = None,
-                     allow_partial: bool = False,
-                     random_weights: bool = False,
-                     allow_nonfinite: bool = False) -> nn.Module:
-    """Build a MOT model from its config and load its checkpoint strictly.
-
-    mmdet's :func:`~mmdet.apis.init_track_model` loads with
-    ``strict=False``: a checkpoint of another model only logs "missing
-    keys" and the model runs with random weights. Here a checkpoint that
-    does not fit is an error that names the first mismatched keys, and so
-    is building a model without a checkpoint. The checkpoint is loaded
-    through mmmtl's safe loaders (local path, URL or zoo name, always with
-    ``weights_only=True``).
-
-    Args:
-        config (str | Config): Config file or object.
-        checkpoint (str, optional): Checkpoint path, URL or zoo name.
-            Defaults to None.
-        device (str): Device of the model. Defaults to 'cpu'.
-        cfg_options (dict, optional): Config overrides. Defaults to None.
-        allow_partial (bool): Load a checkpoint that fits only in part,
-            with a warning listing what does not fit (fine-tuning).
-            Defaults to False.
-        random_weights (bool): Allow a model without checkpoint (smoke
-            tests). Defaults to False.
-        allow_nonfinite (bool): Load a checkpoint holding NaN or infinite
-            weights, with a warning naming them; otherwise that is an
-            error. Defaults to False.
-
-    Returns:
-        nn.Module: The model in eval mode, with ``cfg`` and
-        ``dataset_meta`` set.
-
-    Raises:
-        ValueError: No checkpoint and ``random_weights`` is False, or both.
-        CheckpointMismatchError: The checkpoint does not fit the model.
-        NonFiniteWeightsError: The checkpoint holds NaN or inf and
-            ``allow_nonfinite`` is False.
-    """
-    if checkpoint is None and not random_weights:
-        raise ValueError(
-            'no checkpoint given: the model would run with random weights '
-            '(pass random_weights=True, or --random-weights, for a smoke '
-            'test)')
-    if checkpoint is not None and random_weights:
-        raise ValueError('a checkpoint and random_weights exclude each other')
-    if isinstance(config, str):
-        config = Config.fromfile(config)
-    elif not isinstance(config, Config):
-        raise TypeError('config must be a filename or Config object, '
-                        f'but got {type(config)}')
-    if cfg_options is not None:
-        config.merge_from_dict(cfg_options)
-    check_tracker_cfg(config)
-    model = MODELS.build(config.model)
-    model.dataset_meta = {'classes': None}
-    if checkpoint is not None:
-        ckpt = load_checkpoint_checked(
-            model, checkpoint, map_location='cpu', strict=not allow_partial,
-            allow_nonfinite=allow_nonfinite)
-        meta = ckpt.get('meta', {}).get('dataset_meta')
-        if meta:
-            meta = dict(meta)
-            if 'CLASSES' in meta:
-                meta['classes'] = meta.pop('CLASSES')
-            model.dataset_meta = meta
-    else:
-        warnings.warn('the model has random weights (random_weights=True)')
-    model.cfg = config
-    model.to(device)
-    model.eval()
-    return model
 
 
 @dataclass

@@ -7,7 +7,8 @@ from mmengine.runner import Runner
 
 from mmmtl.engine.quiet_runner import QuietConfigRunner
 
-from .backends import onnxruntime_cfg
+from .backends import compile_detector, onnxruntime_cfg
+from .model_source import check_weight_source
 
 
 def build_test_runner(cfg: Config,
@@ -18,10 +19,14 @@ def build_test_runner(cfg: Config,
                       verbose: bool = False,
                       onnx_file: Optional[str] = None,
                       save_detections: Optional[str] = None,
-                      cache_embed_dtype: str = 'float32') -> Runner:
+                      cache_embed_dtype: str = 'float32',
+                      backend: Optional[str] = None) -> Runner:
     """The Runner of ``cfg`` that tests ``checkpoint``.
 
-    The runner gets a :class:`~mmmtl.engine.CheckpointCheckHook`, so a
+    The weights, backend and flags follow the rule of
+    :func:`~mmmtl.apis.check_weight_source`, as for
+    :func:`~mmmtl.apis.init_mot_model`. The runner gets a
+    :class:`~mmmtl.engine.CheckpointCheckHook`, so a
     checkpoint whose weights do not fit the model is an error naming the
     first mismatched keys, and testing without one is an error too; so is
     a checkpoint holding NaN or inf unless ``allow_nonfinite``. A
@@ -50,15 +55,29 @@ def build_test_runner(cfg: Config,
             tuning the tracker without the network. Defaults to None.
         cache_embed_dtype (str): ``'float32'`` (replay equals the test
             exactly) or ``'float16'``. Defaults to ``'float32'``.
+        backend (str, optional): One of
+            :data:`~mmmtl.apis.MODEL_BACKENDS`; ``'compile'`` compiles the
+            detector network once the runner has built it. Defaults to
+            None: ``'onnxruntime'`` when ``onnx_file`` is given, else
+            ``'pytorch'``.
 
     Returns:
         Runner: Call ``.test()`` on it.
 
     Raises:
-        ValueError: No checkpoint and ``random_weights`` is False, or both;
-            or a checkpoint (or ``random_weights``, ``allow_partial``)
-            with ``onnx_file``.
+        WeightSourceError: Weights and backend that do not go together
+            (:func:`~mmmtl.apis.check_weight_source`).
     """
+    if backend is None:
+        backend = 'pytorch' if onnx_file is None else 'onnxruntime'
+    check_weight_source(
+        backend,
+        checkpoint,
+        onnx_file,
+        allow_partial=allow_partial,
+        random_weights=random_weights,
+        allow_nonfinite=allow_nonfinite,
+        config=cfg)
     if save_detections is not None:
         cfg = cfg.copy()
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
@@ -67,25 +86,13 @@ def build_test_runner(cfg: Config,
                 out_dir=save_detections,
                 embed_dtype=cache_embed_dtype)
         ]
-    if onnx_file is not None:
-        if checkpoint is not None or random_weights or allow_partial:
-            raise ValueError(
-                f'the onnxruntime backend takes its weights from '
-                f'{onnx_file}; give no checkpoint, random_weights or '
-                'allow_partial')
+    if backend == 'onnxruntime':
         cfg = onnxruntime_cfg(cfg, onnx_file)
         cfg.load_from = None
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
             dict(type='NonFiniteCheckHook')
         ]
         return _build(cfg, verbose)
-    if checkpoint is None and not random_weights:
-        raise ValueError(
-            'no checkpoint given: testing would evaluate random weights '
-            '(pass random_weights=True, or --random-weights, for a smoke '
-            'test)')
-    if checkpoint is not None and random_weights:
-        raise ValueError('a checkpoint and random_weights exclude each other')
     cfg = cfg.copy()
     cfg.load_from = checkpoint
     cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
@@ -96,7 +103,11 @@ def build_test_runner(cfg: Config,
             allow_nonfinite=allow_nonfinite),
         dict(type='NonFiniteCheckHook')
     ]
-    return _build(cfg, verbose)
+    runner = _build(cfg, verbose)
+    if backend == 'compile':
+        model = runner.model
+        compile_detector(getattr(model, 'module', model))
+    return runner
 
 
 def _build(cfg: Config, verbose: bool) -> Runner:

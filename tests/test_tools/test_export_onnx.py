@@ -189,11 +189,11 @@ def test_nonfinite_checkpoint_is_one_line(assets, tmp_path, capsys):
 
 def test_check_fails_on_nonfinite_outputs(assets, tmp_path):
     """The export's comparison refuses NaN outputs, naming the output."""
-    from mmmtl.apis import init_track_model, onnxruntime_cfg
+    from mmmtl.apis import init_mot_model, onnxruntime_cfg
     from mmmtl.deploy import export_detector_onnx
     tool = _load_tool('deployment', 'export_onnx.py')
     init_default_scope('mmdet')
-    model = init_track_model(assets['config'], assets['checkpoint'])
+    model = init_mot_model(assets['config'], assets['checkpoint'])
     with torch.no_grad():
         model.detector.bbox_head.reid_embed.weight[0].fill_(float('nan'))
     onnx_file = str(tmp_path / 'nan.onnx')

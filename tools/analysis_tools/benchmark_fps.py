@@ -81,7 +81,8 @@ from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 from mmmtl.apis import (
-    BACKENDS,
+    MODEL_BACKENDS,
+    add_model_args,
     calibration_inputs,
     detect_frame,
     init_mot_model,
@@ -94,7 +95,7 @@ from mmmtl.deploy import DEFAULT_FLOAT_KINDS, FLOAT_KINDS
 from mmmtl.utils.cli import bounded_int, nonnegative_int, positive_int
 
 #: Backends of this benchmark: mmmtl's, and the INT8 graph on onnxruntime.
-BENCH_BACKENDS = tuple(BACKENDS) + ('onnxruntime-int8', )
+BENCH_BACKENDS = MODEL_BACKENDS + ('onnxruntime-int8', )
 #: CPU flags that decide the speed of int8 and bfloat16 kernels.
 ISA_FLAGS = ('avx2', 'avx512f', 'avx512bw', 'avx512_vnni', 'avx_vnni',
              'avx512_bf16', 'amx_tile', 'amx_int8', 'amx_bf16')
@@ -109,12 +110,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         nargs='+',
         metavar='CONFIG',
         help='configs; the first one is the baseline')
-    parser.add_argument(
-        '--backend',
-        nargs='+',
-        choices=BENCH_BACKENDS,
-        default=['pytorch'],
-        help='backends; the first one is the baseline')
+    # random weights of its own (saved, then loaded by every backend)
+    add_model_args(parser, checkpoint='none', backends=BENCH_BACKENDS,
+                   multiple_backends=True)
     parser.add_argument(
         '--shape',
         type=bounded_int(32, 8192),

@@ -20,9 +20,11 @@ from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
 
 from mmmtl.apis import (
+    add_model_args,
     check_outputs,
     init_mot_model,
     open_frame_source,
+    parse_model_args,
     partial_path,
     track_to_files,
 )
@@ -51,26 +53,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         'input',
         help='video file, folder of frames, camera index or stream URL')
     parser.add_argument('config', help='model config file')
-    parser.add_argument(
-        '--checkpoint', help='checkpoint file, URL or model-zoo name')
-    parser.add_argument(
-        '--allow-partial', action='store_true',
-        help='load a checkpoint that fits the model only in part')
-    parser.add_argument(
-        '--random-weights', action='store_true',
-        help='run without a checkpoint (smoke tests only)')
-    parser.add_argument(
-        '--allow-nonfinite', action='store_true',
-        help='load a checkpoint holding NaN or inf weights (a warning names '
-        'them; a frame whose outputs are NaN still stops the run)')
-    parser.add_argument(
-        '--backend',
-        choices=('pytorch', 'onnxruntime'),
-        default='pytorch',
-        help='where the detector network runs (the tracker is the same)')
-    parser.add_argument(
-        '--onnx',
-        help='graph from tools/deployment/export_onnx.py (onnxruntime)')
+    add_model_args(parser)
     parser.add_argument('--out', help='annotated output video (.mp4)')
     parser.add_argument('--out-txt', help='tracks in MOTChallenge format')
     parser.add_argument(
@@ -106,24 +89,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not (args.out or args.out_txt):
         parser.error('give --out and/or --out-txt')
-    if args.backend == 'onnxruntime':
-        if not args.onnx:
-            parser.error('--backend onnxruntime needs --onnx MODEL.onnx')
-        if (args.checkpoint or args.random_weights or args.allow_partial
-                or args.allow_nonfinite):
-            parser.error('--backend onnxruntime takes the weights from '
-                         '--onnx; give no --checkpoint, --random-weights, '
-                         '--allow-partial or --allow-nonfinite')
-    else:
-        if args.onnx:
-            parser.error('--onnx is read with --backend onnxruntime')
-        if not args.checkpoint and not args.random_weights:
-            parser.error('no checkpoint given: the model would run with '
-                         'random weights (pass --random-weights for a smoke '
-                         'test)')
-        if args.checkpoint and args.random_weights:
-            parser.error('--random-weights and --checkpoint exclude each '
-                         'other')
+    # an unreadable graph fails at load: exit 1 with the frames' context
+    args.model_source = parse_model_args(parser, args, read_graph=False)
     return args
 
 
@@ -148,14 +115,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         model = init_mot_model(
             args.config,
-            args.checkpoint,
-            backend=args.backend,
-            onnx_file=args.onnx,
+            **args.model_source,
             device=args.device,
-            cfg_options=args.cfg_options,
-            allow_partial=args.allow_partial,
-            random_weights=args.random_weights,
-            allow_nonfinite=args.allow_nonfinite)
+            cfg_options=args.cfg_options)
     except ONNXModelError as e:  # an empty, truncated or corrupt graph
         source.close()
         print(f'error: {e}', file=sys.stderr)

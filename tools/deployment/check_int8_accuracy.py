@@ -29,7 +29,7 @@ from typing import Dict, List, Optional
 from mmdet.utils import register_all_modules
 from mmengine.config import Config, DictAction
 
-from mmmtl.apis import build_test_runner
+from mmmtl.apis import add_model_args, build_test_runner
 from mmmtl.deploy import (
     INT8_TOLERANCES,
     ONNXModelError,
@@ -57,9 +57,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('config', help='test config file')
     parser.add_argument('--fp32', required=True, help='FP32 .onnx graph')
     parser.add_argument('--int8', required=True, help='INT8 .onnx graph')
-    parser.add_argument(
-        '--checkpoint', help='also test the eager PyTorch model of this '
-        'checkpoint (reference row)')
+    # --checkpoint: also test the eager PyTorch model (reference row)
+    add_model_args(parser, backends=None, relax=False)
     parser.add_argument('--out', required=True, help='JSON record to write')
     parser.add_argument(
         '--work-dir', help='runner work dir (default: beside --out)')

@@ -46,9 +46,11 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
 from mmmtl.apis import (
+    add_model_args,
     calibration_inputs,
-    init_track_model,
+    init_mot_model,
     onnxruntime_cfg,
+    parse_model_args,
     pipeline_at_shape,
     prepare_frame,
 )
@@ -94,8 +96,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         prog=PROG,
         description='Export the detector of an mmmtl config to ONNX')
     parser.add_argument('config', help='model config file')
-    parser.add_argument(
-        'checkpoint', help='checkpoint of that config (file, URL or zoo name)')
+    # PyTorch weights only: the exporter reads a checkpoint, strictly
+    add_model_args(parser, checkpoint='positional', backends=None,
+                   relax=False)
     parser.add_argument('--out', required=True, help='output .onnx file')
     parser.add_argument(
         '--shape',
@@ -161,8 +164,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                      'be multiples of 32')
     if not osp.isfile(args.config):
         parser.error(f'no such file: {args.config}')
-    if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
-        parser.error(f'no such file: {args.checkpoint}')
+    parse_model_args(parser, args)
     if osp.abspath(args.out) in (osp.abspath(args.config),
                                  osp.abspath(args.checkpoint)):
         parser.error(f'--out {args.out} would overwrite an input')
@@ -276,7 +278,7 @@ def export(args: argparse.Namespace) -> int:
     # mmmtl's safe loaders (weights_only=True), strict: a key missing from
     # or unexpected in the checkpoint is an error naming it
     try:
-        model = init_track_model(cfg, args.checkpoint, device='cpu')
+        model = init_mot_model(cfg, args.checkpoint, device='cpu')
     except RuntimeError as err:  # CheckpointMismatchError, torch.load's
         text = _one_line(err)
         if args.checkpoint not in text:
