@@ -9,6 +9,7 @@ from mmdet.utils import OptMultiConfig
 from torch import Tensor
 
 from .base_loss_balancer import BaseLossBalancer
+from .lwf_loss import build_lwf_mlp
 
 _READINGS = ('printed', 'senet')
 
@@ -80,15 +81,13 @@ class LWFLiteralLoss(BaseLossBalancer):
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(task_keys=task_keys, init_cfg=init_cfg)
         name = type(self).__name__
-        if not isinstance(hidden_channels, int) or hidden_channels <= 0:
-            raise ValueError(f'{name}: hidden_channels must be a positive '
-                             f'int, got {hidden_channels!r}')
-        if not isinstance(num_hidden_layers, int) or num_hidden_layers < 0:
-            raise ValueError(f'{name}: num_hidden_layers must be an int >= '
-                             f'0, got {num_hidden_layers!r}')
         if reading not in _READINGS:
             raise ValueError(f'{name}: reading must be one of {_READINGS}, '
                              f'got {reading!r}')
+        hidden_act, out_act = ((nn.Sigmoid, nn.ReLU) if reading == 'printed'
+                               else (nn.ReLU, nn.Sigmoid))
+        self.mlp = build_lwf_mlp(name, self.num_tasks, hidden_channels,
+                                 num_hidden_layers, hidden_act, out_act)
         if not init_std > 0:
             raise ValueError(
                 f'{name}: init_std must be > 0, got {init_std!r}')
@@ -100,14 +99,6 @@ class LWFLiteralLoss(BaseLossBalancer):
         self.num_hidden_layers = num_hidden_layers
         self.reading = reading
         self.init_std = float(init_std)
-        hidden_act, out_act = ((nn.Sigmoid, nn.ReLU) if reading == 'printed'
-                               else (nn.ReLU, nn.Sigmoid))
-        t, c = self.num_tasks, hidden_channels
-        layers: List[nn.Module] = [nn.Linear(t, c), hidden_act()]
-        for _ in range(num_hidden_layers):
-            layers += [nn.Linear(c, c), hidden_act()]
-        layers += [nn.Linear(c, t), out_act()]
-        self.mlp = nn.Sequential(*layers)
         for m in self.mlp:
             if isinstance(m, nn.Linear):
                 nn.init.normal_(m.weight, std=self.init_std)

@@ -1,6 +1,7 @@
 """Learned Weighting Factors (LWF) of Vo et al."""
+import functools
 import warnings
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -12,6 +13,44 @@ from .base_loss_balancer import BaseLossBalancer
 
 _REGULARIZERS = ('log_barrier', 'none')
 _INPUT_TRANSFORMS = ('log', 'running_mean', 'none')
+
+
+def build_lwf_mlp(owner: str,
+                  num_tasks: int,
+                  hidden_channels: int,
+                  num_hidden_layers: int,
+                  hidden_act: Callable[[], nn.Module],
+                  out_act: Optional[Callable[[], nn.Module]] = None
+                  ) -> nn.Sequential:
+    """The MLP of eq. 10: ``FC(T, C) - act - N x [FC(C, C) - act] -
+    FC(C, T)``, then ``out_act`` if given.
+
+    Args:
+        owner (str): Name of the balancer, for the error messages.
+        num_tasks (int): T.
+        hidden_channels (int): C, a positive int.
+        num_hidden_layers (int): N, an int >= 0.
+        hidden_act (callable): Builds each hidden activation.
+        out_act (callable, optional): Builds the output activation.
+            Defaults to None (none).
+
+    Returns:
+        nn.Sequential: The layers, with PyTorch's default initialisation.
+    """
+    if not isinstance(hidden_channels, int) or hidden_channels <= 0:
+        raise ValueError(f'{owner}: hidden_channels must be a positive '
+                         f'int, got {hidden_channels!r}')
+    if not isinstance(num_hidden_layers, int) or num_hidden_layers < 0:
+        raise ValueError(f'{owner}: num_hidden_layers must be an int >= '
+                         f'0, got {num_hidden_layers!r}')
+    t, c = num_tasks, hidden_channels
+    layers: List[nn.Module] = [nn.Linear(t, c), hidden_act()]
+    for _ in range(num_hidden_layers):
+        layers += [nn.Linear(c, c), hidden_act()]
+    layers.append(nn.Linear(c, t))
+    if out_act is not None:
+        layers.append(out_act())
+    return nn.Sequential(*layers)
 
 
 @MODELS.register_module()
@@ -120,12 +159,9 @@ class LWFLoss(BaseLossBalancer):
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(task_keys=task_keys, init_cfg=init_cfg)
         name = type(self).__name__
-        if not isinstance(hidden_channels, int) or hidden_channels <= 0:
-            raise ValueError(f'{name}: hidden_channels must be a positive '
-                             f'int, got {hidden_channels!r}')
-        if not isinstance(num_hidden_layers, int) or num_hidden_layers < 0:
-            raise ValueError(f'{name}: num_hidden_layers must be an int >= '
-                             f'0, got {num_hidden_layers!r}')
+        self.mlp = build_lwf_mlp(name, self.num_tasks, hidden_channels,
+                                 num_hidden_layers,
+                                 functools.partial(nn.ReLU, inplace=True))
         if regularizer not in _REGULARIZERS:
             raise ValueError(f'{name}: regularizer must be one of '
                              f'{_REGULARIZERS}, got {regularizer!r}')
@@ -160,16 +196,10 @@ class LWFLoss(BaseLossBalancer):
         self.eps = float(eps)
         self.ema_momentum = float(ema_momentum)
 
-        t, c = self.num_tasks, hidden_channels
-        layers: List[nn.Module] = [nn.Linear(t, c), nn.ReLU(inplace=True)]
-        for _ in range(num_hidden_layers):
-            layers += [nn.Linear(c, c), nn.ReLU(inplace=True)]
-        layers.append(nn.Linear(c, t))
-        self.mlp = nn.Sequential(*layers)
         self._init_mlp()
         # Running mean of the losses for input_transform='running_mean';
         # a buffer so that it is checkpointed and resumed.
-        self.register_buffer('running_mean', torch.zeros(t))
+        self.register_buffer('running_mean', torch.zeros(self.num_tasks))
         self.register_buffer('num_updates', torch.zeros((), dtype=torch.long))
 
     def _init_mlp(self) -> None:
