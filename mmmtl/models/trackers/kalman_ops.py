@@ -17,7 +17,6 @@ import numpy as np
 from mmdet.models.task_modules.tracking import KalmanFilter
 
 _DIAG8 = np.arange(8)
-_DIAG4 = np.arange(4)
 
 
 def check_kalman_filter(kf: object) -> KalmanFilter:
@@ -36,6 +35,38 @@ def check_kalman_filter(kf: object) -> KalmanFilter:
     return kf
 
 
+def _noise_std(h: np.ndarray,
+               position: float,
+               aspect: float,
+               velocity: Optional[float] = None) -> np.ndarray:
+    """Standard deviations of mmdet's filter noise for M tracks of heights
+    ``h`` (M,): ``position * h`` for the centre and height, ``aspect`` for
+    the aspect ratio, and with ``velocity``, ``velocity * h`` for their
+    velocities and 1e-5 for the aspect ratio's.
+
+    Returns:
+        np.ndarray: (M, 4), or (M, 8) with ``velocity``.
+    """
+    std = np.empty((h.shape[0], 4 if velocity is None else 8))
+    std[:, [0, 1, 3]] = position * h[:, None]
+    std[:, 2] = aspect
+    if velocity is not None:
+        std[:, [4, 5, 7]] = velocity * h[:, None]
+        std[:, 6] = 1e-5
+    return std
+
+
+def _linear_step(mat: np.ndarray, mean: np.ndarray, cov: np.ndarray,
+                 std: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """``(F x, F P F^T + diag(std^2))`` for M states: the prediction with
+    the motion matrix, or the projection with the update matrix."""
+    new_mean = mean @ mat.T
+    new_cov = mat @ cov @ mat.T
+    diag = np.arange(std.shape[1])
+    new_cov[:, diag, diag] += std**2
+    return new_mean, new_cov
+
+
 def kf_initiate(kf: KalmanFilter,
                 measurements: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """Start M tracks from M measurements (``KalmanFilter.initiate``).
@@ -48,16 +79,10 @@ def kf_initiate(kf: KalmanFilter,
         tuple[np.ndarray, np.ndarray]: Means (M, 8), velocities zero, and
         covariances (M, 8, 8).
     """
-    m = measurements.shape[0]
-    h = measurements[:, 3]
-    wp, wv = kf._std_weight_position, kf._std_weight_velocity
-    std = np.empty((m, 8))
-    std[:, [0, 1, 3]] = 2 * wp * h[:, None]
-    std[:, 2] = 1e-2
-    std[:, [4, 5, 7]] = 10 * wv * h[:, None]
-    std[:, 6] = 1e-5
+    std = _noise_std(measurements[:, 3], 2 * kf._std_weight_position,
+                     1e-2, 10 * kf._std_weight_velocity)
     mean = np.concatenate([measurements, np.zeros_like(measurements)], 1)
-    cov = np.zeros((m, 8, 8))
+    cov = np.zeros((measurements.shape[0], 8, 8))
     cov[:, _DIAG8, _DIAG8] = std**2
     return mean, cov
 
@@ -75,18 +100,9 @@ def kf_predict(kf: KalmanFilter, mean: np.ndarray,
         tuple[np.ndarray, np.ndarray]: Predicted means (M, 8) and
         covariances (M, 8, 8).
     """
-    h = mean[:, 3]
-    wp, wv = kf._std_weight_position, kf._std_weight_velocity
-    std = np.empty((mean.shape[0], 8))
-    std[:, [0, 1, 3]] = wp * h[:, None]
-    std[:, 2] = 1e-2
-    std[:, [4, 5, 7]] = wv * h[:, None]
-    std[:, 6] = 1e-5
-    motion = kf._motion_mat
-    new_mean = mean @ motion.T
-    new_cov = motion @ cov @ motion.T
-    new_cov[:, _DIAG8, _DIAG8] += std**2
-    return new_mean, new_cov
+    std = _noise_std(mean[:, 3], kf._std_weight_position, 1e-2,
+                     kf._std_weight_velocity)
+    return _linear_step(kf._motion_mat, mean, cov, std)
 
 
 def kf_project(
@@ -110,18 +126,10 @@ def kf_project(
         tuple[np.ndarray, np.ndarray]: Projected means (M, 4) and
         innovation covariances (M, 4, 4).
     """
-    h = mean[:, 3]
-    wp = kf._std_weight_position
-    std = np.empty((mean.shape[0], 4))
-    std[:, [0, 1, 3]] = wp * h[:, None]
-    std[:, 2] = 1e-1
+    std = _noise_std(mean[:, 3], kf._std_weight_position, 1e-1)
     if kf.use_nsa and scores is not None:
         std = std * (1 - scores)[:, None]
-    update = kf._update_mat
-    proj_mean = mean @ update.T
-    proj_cov = update @ cov @ update.T
-    proj_cov[:, _DIAG4, _DIAG4] += std**2
-    return proj_mean, proj_cov
+    return _linear_step(kf._update_mat, mean, cov, std)
 
 
 def kf_update(
