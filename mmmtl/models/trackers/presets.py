@@ -1,12 +1,14 @@
 """The tracker's presets and the search spaces of its tuning, as data.
 
 A preset names every tuning argument of :class:`JDETracker`; a config
-picks one with ``preset=`` and may override any of its keys. A search
+picks one with ``preset=`` and may override any of its keys, within the
+values of :data:`TRACKER_CHOICES` and :data:`UNIT_INTERVAL_KEYS`
+(:func:`tracker_config` checks them). A search
 space maps some of those keys to the range ``tools/analysis_tools/
 tune_tracker.py`` searches (``[kind, low, high]`` with kind ``'float'``,
 ``'log_float'`` or ``'int'``, or ``['categorical', [choices]]``).
 """
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 #: Named tracker presets. ``'fairmot'`` is FairMOT's association exactly
 #: (the papers' tables are measured with it); ``'robust'`` adds BYTE,
@@ -72,32 +74,98 @@ TRACKER_PRESETS['adaptive'] = dict(
     # little overlap with the prediction
     fused_match_thr=0.9)
 
+# The ranges of the tuned keys, grouped by what they control; a preset's
+# space joins its groups.
+_DETECTION_RANGES = dict(
+    obj_score_thr=['float', 0.2, 0.7],
+    init_track_thr=['float', 0.2, 0.8])
+_FAIRMOT_RANGES = dict(
+    emb_match_thr=['float', 0.2, 0.7],
+    appearance_weight=['float', 0.8, 1.0],
+    iou_match_thr=['float', 0.3, 0.8])
+_FUSED_RANGES = dict(
+    low_score_thr=['float', 0.05, 0.3],
+    appearance_thr=['float', 0.1, 0.45],
+    proximity_thr=['float', 0.3, 0.9],
+    fused_match_thr=['float', 0.5, 0.95])
+_MEMORY_RANGES = dict(
+    embed_momentum=['float', 0.8, 0.99],
+    track_buffer=['int', 15, 120])
+
 #: Default search space of each preset for tune_tracker.py: the keys that
 #: matter most for that association, in ranges seen in the published
 #: trackers' configs.
 TRACKER_SEARCH_SPACES: Dict[str, Dict[str, List]] = dict(
-    fairmot=dict(
-        obj_score_thr=['float', 0.2, 0.7],
-        init_track_thr=['float', 0.2, 0.8],
-        emb_match_thr=['float', 0.2, 0.7],
-        appearance_weight=['float', 0.8, 1.0],
-        iou_match_thr=['float', 0.3, 0.8],
-        embed_momentum=['float', 0.7, 0.99],
-        track_buffer=['int', 15, 120]),
-    robust=dict(
-        obj_score_thr=['float', 0.2, 0.7],
-        init_track_thr=['float', 0.2, 0.8],
-        low_score_thr=['float', 0.05, 0.3],
-        appearance_thr=['float', 0.1, 0.45],
-        proximity_thr=['float', 0.3, 0.9],
-        fused_match_thr=['float', 0.5, 0.95],
-        embed_momentum=['float', 0.8, 0.99],
-        track_buffer=['int', 15, 120]))
-# 'robust''s keys but proximity_thr (unused by the adaptive stage), and its
-# own
-TRACKER_SEARCH_SPACES['adaptive'] = dict(
-    {k: v for k, v in TRACKER_SEARCH_SPACES['robust'].items()
-     if k != 'proximity_thr'},
-    appearance_margin=['float', 0.0, 0.3],
-    appearance_separation=['float', 0.0, 4.0],
-    fused_match_thr=['float', 0.6, 0.95])
+    fairmot={
+        **_DETECTION_RANGES,
+        **_FAIRMOT_RANGES,
+        **_MEMORY_RANGES,
+        'embed_momentum': ['float', 0.7, 0.99],
+    },
+    robust={
+        **_DETECTION_RANGES,
+        **_FUSED_RANGES,
+        **_MEMORY_RANGES,
+    },
+    # the robust ranges but proximity_thr (unused by the adaptive stage),
+    # and its own
+    adaptive={
+        **_DETECTION_RANGES,
+        **{k: v for k, v in _FUSED_RANGES.items() if k != 'proximity_thr'},
+        'fused_match_thr': ['float', 0.6, 0.95],
+        **_MEMORY_RANGES,
+        'appearance_margin': ['float', 0.0, 0.3],
+        'appearance_separation': ['float', 0.0, 4.0],
+    })
+
+#: The keys that take one of a few values, and those values.
+TRACKER_CHOICES: Dict[str, Tuple[str, ...]] = dict(
+    assignment=('lapjv', 'hungarian'),
+    output_bboxes=('kalman', 'detection'),
+    association=('fairmot', 'fused', 'adaptive'),
+    appearance_gate=('iou', 'iou_or_motion'))
+
+#: The keys that are a score, a weight or an IoU, in [0, 1] (or None): a
+#: score threshold above 1 would silently drop every detection.
+UNIT_INTERVAL_KEYS = (
+    'obj_score_thr', 'init_track_thr', 'low_score_thr',
+    'embed_update_score_thr', 'appearance_weight', 'embed_momentum',
+    'iou_match_thr', 'unconfirmed_iou_thr', 'duplicate_iou_thr',
+    'low_iou_match_thr', 'appearance_thr', 'proximity_thr',
+    'embed_update_max_iou', 'appearance_margin')
+
+
+def tracker_config(name: str, preset: str, overrides: dict) -> Dict[str,
+                                                                     Any]:
+    """A preset's values with ``overrides``, checked.
+
+    Args:
+        name (str): The tracker's class name, for the messages.
+        preset (str): A key of :data:`TRACKER_PRESETS`.
+        overrides (dict): Keyword arguments of the tracker.
+
+    Returns:
+        dict: Every tuning key and its value.
+    """
+    if preset not in TRACKER_PRESETS:
+        raise ValueError(f'{name}: preset must be one of '
+                         f'{sorted(TRACKER_PRESETS)}, got {preset!r}')
+    unknown = sorted(set(overrides) - set(TRACKER_PRESETS[preset]))
+    if unknown:
+        raise TypeError(f'{name}: unknown arguments {unknown}; the '
+                        'tuning arguments are '
+                        f'{sorted(TRACKER_PRESETS[preset])}')
+    cfg = dict(TRACKER_PRESETS[preset], **overrides)
+    for key, choices in TRACKER_CHOICES.items():
+        if cfg[key] not in choices:
+            raise ValueError(f'{name}: {key} must be one of '
+                             f'{choices}, got {cfg[key]!r}')
+    for key in UNIT_INTERVAL_KEYS:
+        if cfg[key] is not None and not 0 <= cfg[key] <= 1:
+            raise ValueError(
+                f'{name}: {key} must be in [0, 1], got {cfg[key]}')
+    if cfg['track_buffer'] < 0 or cfg['frame_rate'] <= 0:
+        raise ValueError(f'{name}: need track_buffer >= 0 and '
+                         f"frame_rate > 0, got {cfg['track_buffer']} "
+                         f"and {cfg['frame_rate']}")
+    return cfg

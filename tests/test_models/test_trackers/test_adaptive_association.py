@@ -2,48 +2,21 @@
 separates a pair from its rivals, inside every track's motion gate."""
 import numpy as np
 import pytest
-import torch
 from mmdet.registry import MODELS
-from mmdet.structures import DetDataSample
-from mmengine.structures import InstanceData
+from tracker_test_utils import EMB_DIM, box, ids_at, make_frame, unit
 
-import mmmtl  # noqa: F401  (registers the tracker)
 from mmmtl.models.trackers import TRACKER_PRESETS
-from mmmtl.models.trackers.jde_tracker import _best_other
+from mmmtl.models.trackers.adaptive_association import _best_other
 
-DIM = 16
+DIM = EMB_DIM
 
 
 def frame(frame_id, boxes, embeds, scores=None):
-    boxes = torch.as_tensor(np.asarray(boxes, np.float32).reshape(-1, 4))
-    n = boxes.shape[0]
-    s = DetDataSample(metainfo=dict(frame_id=frame_id, frame_rate=30.))
-    s.pred_instances = InstanceData(
-        bboxes=boxes,
-        scores=torch.full((n, ), 0.9) if scores is None else
-        torch.as_tensor(np.asarray(scores, np.float32)),
-        labels=torch.zeros(n, dtype=torch.long),
-        embeds=torch.as_tensor(np.asarray(embeds, np.float32).reshape(n,
-                                                                      DIM)))
-    return s
-
-
-def box(cx, cy, w=40., h=100.):
-    return [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2]
-
-
-def unit(v):
-    v = np.asarray(v, np.float64)
-    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+    return make_frame(frame_id, boxes, embeds, scores=scores, frame_rate=30.)
 
 
 def id_of(res, b):
-    from mmdet.structures.bbox import bbox_overlaps
-    if len(res) == 0:
-        return None
-    ious = bbox_overlaps(res.bboxes, torch.tensor([b]))[:, 0]
-    return int(res.instances_id[ious.argmax()]) if ious.max() > 0.5 \
-        else None
+    return ids_at(res, [b])[0]
 
 
 def test_best_other_takes_the_rest_of_each_group():

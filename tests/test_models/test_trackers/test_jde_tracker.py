@@ -4,13 +4,11 @@ import numpy as np
 import pytest
 import torch
 from mmdet.models.task_modules.tracking import KalmanFilter
-from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
-from mmengine.structures import InstanceData
+from tracker_test_utils import EMB_DIM, box, build, ids_at, make_frame, unit
 
-import mmmtl  # noqa: F401  (registers the tracker)
 from mmmtl.models.trackers import linear_assignment
-from mmmtl.models.trackers.jde_tracker import box_iou
+from mmmtl.models.trackers.box_ops import box_iou
 from mmmtl.models.trackers.kalman_ops import (
     kf_gating_distance,
     kf_initiate,
@@ -20,44 +18,16 @@ from mmmtl.models.trackers.kalman_ops import (
     kf_update,
 )
 
-EMB_DIM = 16
-
-
-def make_frame(frame_id, bboxes, embeds, labels=None, scores=None,
-               **metainfo):
-    """A DetDataSample holding the detections of one frame."""
-    bboxes = torch.as_tensor(np.asarray(bboxes, np.float32).reshape(-1, 4))
-    n = bboxes.shape[0]
-    sample = DetDataSample(metainfo=dict(frame_id=frame_id, **metainfo))
-    sample.pred_instances = InstanceData(
-        bboxes=bboxes,
-        scores=torch.full((n, ), 0.9) if scores is None else torch.as_tensor(
-            scores, dtype=torch.float32),
-        labels=torch.zeros(n, dtype=torch.long)
-        if labels is None else torch.as_tensor(labels, dtype=torch.long),
-        embeds=torch.as_tensor(np.asarray(embeds, np.float32)))
-    return sample
-
-
-def box(cx, cy, w=40., h=100.):
-    return [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2]
-
 
 def unit_embeds(rng, n, dim=EMB_DIM):
-    e = rng.normal(size=(n, dim))
-    return e / np.linalg.norm(e, axis=1, keepdims=True)
-
-
-def build(**kwargs):
-    return MODELS.build(dict(type='JDETracker', **kwargs))
+    return unit(rng.normal(size=(n, dim)))
 
 
 def id_of(result, target_box):
     """Identity of the output box overlapping ``target_box`` most."""
-    from mmdet.structures.bbox import bbox_overlaps
-    ious = bbox_overlaps(result.bboxes, torch.tensor([target_box]))[:, 0]
-    assert ious.numel() and ious.max() > 0.5, 'target not in the output'
-    return int(result.instances_id[ious.argmax()])
+    ident = ids_at(result, [target_box])[0]
+    assert ident is not None, 'target not in the output'
+    return ident
 
 
 # --------------------------------------------------------------- Kalman --
@@ -182,7 +152,7 @@ def test_crossing_targets_keep_identities(assignment):
             first_ids = ids
         assert ids == first_ids, f'identity switch at frame {f}'
     assert sorted(first_ids) == [0, 1]
-    assert tracker.num_tracks == 2
+    assert tracker.next_id == 2
 
 
 @pytest.mark.parametrize('hidden,same_id', [(5, True), (6, False)])
@@ -290,7 +260,7 @@ def test_hundreds_of_targets():
         order = np.argsort(res.instances_id.numpy())
         np.testing.assert_allclose(
             res.bboxes.numpy()[order], boxes, rtol=1e-6)
-    assert tracker.num_tracks == n
+    assert tracker.next_id == n
 
 
 def test_instances_do_not_share_identities():
@@ -301,7 +271,7 @@ def test_instances_do_not_share_identities():
     first.track(make_frame(0, boxes, emb))
     res = second.track(make_frame(0, boxes[:2], emb[:2]))
     assert sorted(res.instances_id.tolist()) == [0, 1]
-    assert first.num_tracks == 3 and second.num_tracks == 2
+    assert first.next_id == 3 and second.next_id == 2
     res = first.track(make_frame(1, boxes, emb))
     assert sorted(res.instances_id.tolist()) == [0, 1, 2]
 
@@ -340,7 +310,7 @@ def test_younger_duplicate_of_a_lost_track_is_dropped():
     res = tracker.track(make_frame(11, [target], emb[1:]))
     assert len(res) == 0
     assert tracker.ids == [0] and tracker.num_lost == 1
-    assert tracker.num_tracks == 2
+    assert tracker.next_id == 2
 
 
 def test_frame_id_zero_resets():
@@ -354,7 +324,7 @@ def test_frame_id_zero_resets():
     assert tracker.num_lost == 2
     res = tracker.track(make_frame(0, boxes[1:], emb[1:]))
     assert sorted(res.instances_id.tolist()) == [0, 1]
-    assert tracker.num_lost == 0 and tracker.num_tracks == 2
+    assert tracker.num_lost == 0 and tracker.next_id == 2
 
 
 def test_output_options():
@@ -406,6 +376,30 @@ def test_bad_inputs_raise():
 
 
 # ------------------------------------------------ reference comparison --
+def _ref_xyxy(t):
+    """The reference's track box, x1y1x2y2."""
+    cx, cy, a, h = t['mean'][:4]
+    return np.array([cx - a * h / 2, cy - h / 2, cx + a * h / 2, cy + h / 2])
+
+
+def _ref_iou_cost(a, b):
+    """The reference's ``1 - IoU`` of two lists of boxes."""
+    from mmdet.structures.bbox import bbox_overlaps
+    if not a or not b:
+        return np.zeros((len(a), len(b)))
+    return 1 - bbox_overlaps(torch.tensor(np.array(a)),
+                             torch.tensor(np.array(b))).numpy()
+
+
+def _ref_assign(cost, thr):
+    """The reference's assignment: matches, unmatched rows and columns."""
+    if cost.size == 0:
+        return [], list(range(cost.shape[0])), list(range(cost.shape[1]))
+    _, x, y = lap.lapjv(cost, extend_cost=True, cost_limit=thr)
+    return ([(i, j) for i, j in enumerate(x) if j >= 0],
+            list(np.flatnonzero(x < 0)), list(np.flatnonzero(y < 0)))
+
+
 def _reference_fairmot(frames, buffer=30):
     """FairMOT's ``JDETracker.update`` written per track, as its source
     does, with mmdet's per-track KalmanFilter (a removed lost track is gone
@@ -413,26 +407,6 @@ def _reference_fairmot(frames, buffer=30):
     ``{id: xyxy box}``."""
     kf = KalmanFilter()
     tracked, lost, outputs, next_id = [], [], [], 0
-
-    def xyxy(t):
-        cx, cy, a, h = t['mean'][:4]
-        return np.array([cx - a * h / 2, cy - h / 2, cx + a * h / 2,
-                         cy + h / 2])
-
-    def iou_cost(a, b):
-        from mmdet.structures.bbox import bbox_overlaps
-        if not a or not b:
-            return np.zeros((len(a), len(b)))
-        return 1 - bbox_overlaps(torch.tensor(np.array(a)),
-                                 torch.tensor(np.array(b))).numpy()
-
-    def assign(cost, thr):
-        if cost.size == 0:
-            return [], list(range(cost.shape[0])), list(range(
-                cost.shape[1]))
-        _, x, y = lap.lapjv(cost, extend_cost=True, cost_limit=thr)
-        return ([(i, j) for i, j in enumerate(x) if j >= 0],
-                list(np.flatnonzero(x < 0)), list(np.flatnonzero(y < 0)))
 
     def update(t, d, f):
         t['mean'], t['cov'] = kf.update(t['mean'], t['cov'], d['xyah'])
@@ -464,21 +438,21 @@ def _reference_fairmot(frames, buffer=30):
                 g = kf.gating_distance(t['mean'], t['cov'], meas)
                 cost[r, g > kf.chi2inv95[4]] = np.inf
                 cost[r] = 0.98 * cost[r] + 0.02 * g
-        matches, u_track, u_det = assign(cost, 0.4)
+        matches, u_track, u_det = _ref_assign(cost, 0.4)
         for i, j in matches:
             update(pool[i], dets[j], f)
         dets = [dets[j] for j in u_det]
         r_tracked = [pool[i] for i in u_track if not pool[i]['lost']]
-        matches, u_track, u_det = assign(
-            iou_cost([xyxy(t) for t in r_tracked], [d['box'] for d in dets]),
-            0.5)
+        matches, u_track, u_det = _ref_assign(
+            _ref_iou_cost([_ref_xyxy(t) for t in r_tracked],
+                          [d['box'] for d in dets]), 0.5)
         for i, j in matches:
             update(r_tracked[i], dets[j], f)
         newly_lost = [r_tracked[i] for i in u_track]
         dets = [dets[j] for j in u_det]
-        matches, u_unc, u_det = assign(
-            iou_cost([xyxy(t) for t in unconfirmed],
-                     [d['box'] for d in dets]), 0.7)
+        matches, u_unc, u_det = _ref_assign(
+            _ref_iou_cost([_ref_xyxy(t) for t in unconfirmed],
+                          [d['box'] for d in dets]), 0.7)
         for i, j in matches:
             update(unconfirmed[i], dets[j], f)
         removed = [unconfirmed[i]['id'] for i in u_unc]
@@ -497,7 +471,8 @@ def _reference_fairmot(frames, buffer=30):
         ] + new
         tracked = [t for t in everyone if not t['lost']]
         lost = [t for t in everyone if t['lost']]
-        cost = iou_cost([xyxy(t) for t in tracked], [xyxy(t) for t in lost])
+        cost = _ref_iou_cost([_ref_xyxy(t) for t in tracked],
+                             [_ref_xyxy(t) for t in lost])
         drop = set()
         for p, q in zip(*np.nonzero(cost < 0.15)):
             tp = tracked[p]['last'] - tracked[p]['start']
@@ -506,7 +481,7 @@ def _reference_fairmot(frames, buffer=30):
         tracked = [t for t in tracked if t['id'] not in drop]
         lost = [t for t in lost if t['id'] not in drop]
         outputs.append(
-            {t['id']: xyxy(t)
+            {t['id']: _ref_xyxy(t)
              for t in tracked if t['activated']})
     return outputs
 
@@ -551,7 +526,7 @@ def test_matches_per_track_reference():
             np.testing.assert_allclose(got[k], exp[k], atol=1e-3)
         num_outputs += len(got)
     assert num_outputs > 200  # the scene is not trivially empty
-    assert tracker.num_tracks > n  # some targets came back as new tracks
+    assert tracker.next_id > n  # some targets came back as new tracks
 
 
 def test_motion_only_cost():

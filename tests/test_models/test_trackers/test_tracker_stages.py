@@ -8,61 +8,14 @@ keeps every identity.
 import cv2
 import numpy as np
 import pytest
-import torch
-from mmdet.registry import MODELS, TASK_UTILS
-from mmdet.structures import DetDataSample
-from mmengine.structures import InstanceData
+from mmdet.registry import TASK_UTILS
+from tracker_test_utils import EMB_DIM, box, build, ids_at, make_frame, unit
 
-import mmmtl  # noqa: F401  (registers the tracker)
 from mmmtl.models.trackers import TRACKER_PRESETS
 from mmmtl.models.trackers.camera_motion import (
     rescale_warp,
     warp_kalman_states,
 )
-
-EMB_DIM = 16
-
-
-def make_frame(frame_id, bboxes, embeds, scores=None, **metainfo):
-    bboxes = torch.as_tensor(np.asarray(bboxes, np.float32).reshape(-1, 4))
-    n = bboxes.shape[0]
-    sample = DetDataSample(metainfo=dict(frame_id=frame_id, **metainfo))
-    sample.pred_instances = InstanceData(
-        bboxes=bboxes,
-        scores=torch.full((n, ), 0.9) if scores is None else torch.as_tensor(
-            np.asarray(scores, np.float32)),
-        labels=torch.zeros(n, dtype=torch.long),
-        embeds=torch.as_tensor(
-            np.asarray(embeds, np.float32).reshape(n, EMB_DIM)))
-    return sample
-
-
-def box(cx, cy, w=40., h=100.):
-    return [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2]
-
-
-def unit(v):
-    v = np.asarray(v, np.float64)
-    return v / np.linalg.norm(v, axis=-1, keepdims=True)
-
-
-def build(**kwargs):
-    return MODELS.build(dict(type='JDETracker', **kwargs))
-
-
-def ids_at(res, boxes):
-    """Identity of the output box overlapping each of ``boxes`` most, or
-    None when no output box overlaps it by IoU > 0.5."""
-    from mmdet.structures.bbox import bbox_overlaps
-    out = []
-    for b in boxes:
-        if len(res) == 0:
-            out.append(None)
-            continue
-        ious = bbox_overlaps(res.bboxes, torch.tensor([b]))[:, 0]
-        out.append(int(res.instances_id[ious.argmax()])
-                   if ious.max() > 0.5 else None)
-    return out
 
 
 # ---------------------------------------------------------- presets --
@@ -133,7 +86,7 @@ def test_low_score_detection_continues_but_never_starts_a_track(byte):
         assert ids_at(res, [lone]) == [None]
         if 8 <= f < 16:
             kept.append(ids_at(res, [b])[0])
-    assert tracker.num_tracks == 1
+    assert tracker.next_id == 1
     if byte:
         assert kept == [0] * 8
     else:
@@ -250,7 +203,7 @@ def test_camera_pan_keeps_identities_with_compensation():
 
 # ------------------------------------------------- sparse helpers --
 def test_overlapping_pairs_and_pair_iou_match_the_dense_iou():
-    from mmmtl.models.trackers.jde_tracker import (
+    from mmmtl.models.trackers.box_ops import (
         box_iou,
         overlapping_pairs,
         pair_iou,
@@ -275,7 +228,7 @@ def test_sparse_lapjv_by_groups_equals_one_solve():
     solve) give FairMOT's ``lap.lapjv(cost_limit)`` optimum."""
     import lap
 
-    from mmmtl.models.trackers.jde_tracker import sparse_lapjv
+    from mmmtl.models.trackers.assignment import sparse_lapjv
     rng = np.random.default_rng(0)
     n, thr = 400, 0.5
     # a banded cost: row i only meets columns near i

@@ -1,0 +1,190 @@
+"""The adaptive first stage of :class:`JDETracker` (``association=
+'adaptive'``): motion first, appearance where it tells people apart, and
+the running measure of whether this video's embeddings do."""
+from typing import Tuple
+
+import numpy as np
+
+from .assignment import match_pairs
+from .box_ops import pair_iou
+from .kalman_ops import kf_project
+from .match_stages import check_embed_size
+
+
+def _best_other(groups: np.ndarray, values: np.ndarray,
+                num_groups: int) -> np.ndarray:
+    """For each of P entries, the largest value among the other entries
+    of its group (``-inf`` if it is alone).
+
+    Args:
+        groups (np.ndarray): (P,) group index of each entry, in
+            ``[0, num_groups)``.
+        values (np.ndarray): (P,) values.
+        num_groups (int): Number of groups.
+
+    Returns:
+        np.ndarray: (P,) the best value of the rest of the entry's group.
+    """
+    out = np.full(values.shape, -np.inf)
+    if values.size == 0:
+        return out
+    order = np.lexsort((-values, groups))  # by group, best first
+    g, v = groups[order], values[order]
+    first = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    best = np.full(num_groups, -np.inf)
+    best[g[first]] = v[first]
+    nxt = np.minimum(first + 1, g.size - 1)
+    has_second = (first + 1 < g.size) & (g[nxt] == g[first])
+    second = np.full(num_groups, -np.inf)
+    second[g[first[has_second]]] = v[nxt[has_second]]
+    is_first = np.zeros(g.size, bool)
+    is_first[first] = True
+    # the best entry's rival is the second; every other entry's the best
+    # (a tie for the best gives each the other's value)
+    out[order] = np.where(is_first, second[g], best[g])
+    return out
+
+
+class AdaptiveAssociationMixin:
+    """The adaptive stage, methods of :class:`JDETracker`: they read its
+    ``track_table``, ``motion`` and thresholds, and keep ``_sep``, the
+    decaying ``(count, sum, sum of squares)`` of the cosine similarity of
+    one person's two views (row 0) and of two people (row 1), cleared by
+    :meth:`_reset_separation` with the tracks."""
+
+    def _reset_separation(self) -> None:
+        """Forget what the embeddings of the last video showed."""
+        self._sep = np.zeros((2, 3))
+
+    def _adaptive_match(self, idx: np.ndarray, det_idx: np.ndarray,
+                        dets: dict) -> Tuple[np.ndarray, np.ndarray]:
+        """Motion first, appearance where it tells people apart; tracks
+        ``idx`` (K,) vs detections ``det_idx`` (N,).
+
+        Candidates are the pairs whose boxes overlap or that lie inside
+        the track's motion gate (every track, not only lost ones: a person
+        who comes back away from the prediction is re-found by
+        appearance, as in FairMOT's first stage). A pair costs ``1 -
+        IoU`` (times the score with ``fuse_score``; 1 without overlap),
+        or BoT-SORT's half cosine distance when that is lower, below
+        ``appearance_thr``, and the pair's similarity exceeds every other
+        candidate of its track and of its detection by at least
+        ``appearance_margin``. Where people look alike no pair clears the
+        margin and the stage matches by motion alone; where embeddings
+        are distinctive it matches by appearance even without overlap.
+        The candidates are few by construction: the stage always solves
+        with ``'lapjv'``.
+
+        Returns:
+            tuple[np.ndarray, np.ndarray]: Matched track and detection
+            indices.
+        """
+        tracks = self.track_table
+        check_embed_size(tracks, dets)
+        k, n = idx.size, det_idx.size
+        t_boxes = tracks.boxes(idx)
+        d_boxes = dets['bboxes'][det_idx]
+        rows, cols, raw_iou = self._candidate_pairs(idx, det_idx, dets,
+                                                    t_boxes, d_boxes)
+        iou = raw_iou * dets['scores'][det_idx][cols] if self.fuse_score \
+            else raw_iou
+        cost = 1. - iou
+        lost = tracks['lost'][idx]
+        if not self.iou_lost_tracks:
+            cost[lost[rows]] = 1.
+        # until the video's embeddings separate people, skip the per-pair
+        # appearance work: it could not change any cost
+        if self._appearance_earned():
+            sim = np.einsum('pd,pd->p', tracks['embeds'][idx[rows]],
+                            dets['embeds'][det_idx[cols]])
+            rival = np.maximum(_best_other(rows, sim, k),
+                               _best_other(cols, sim, n))
+            app = np.maximum(1. - sim, 0.) / 2.
+            trusted = (app <= self.appearance_thr) & (
+                sim - rival >= self.appearance_margin)
+            cost = np.where(trusted, np.minimum(cost, app), cost)
+        r, c = match_pairs(rows, cols, cost, self.fused_match_thr, 'lapjv',
+                           tracks['labels'][idx], dets['labels'][det_idx])
+        self._learn_separation(idx, det_idx, dets, rows, cols, raw_iou, r, c)
+        return idx[r], det_idx[c]
+
+    def _candidate_pairs(self, idx: np.ndarray, det_idx: np.ndarray,
+                         dets: dict, t_boxes: np.ndarray,
+                         d_boxes: np.ndarray) -> Tuple[np.ndarray, ...]:
+        """Pairs of tracks ``idx`` and detections ``det_idx`` whose boxes
+        overlap or that lie inside the track's Mahalanobis gate, without
+        the (K, N) distance matrix: the squared distance is at least
+        ``dx^2 / S_xx`` (and ``dy^2 / S_yy``), and overlapping boxes have
+        centres closer than their half widths (heights), so only pairs
+        within the larger of the two bounds along x and y are measured.
+
+        Returns:
+            tuple[np.ndarray, ...]: Positions in ``idx`` (P,) and in
+            ``det_idx`` (P,), sorted by track then detection, and the
+            pairs' IoU (P,).
+        """
+        tracks = self.track_table
+        mean, cov = tracks['mean'][idx], tracks['cov'][idx]
+        proj, s = kf_project(self.motion, mean, cov)
+        xyah = dets['xyah'][det_idx]
+        t_half = (t_boxes[:, 2:] - t_boxes[:, :2]) / 2  # (K, 2)
+        d_half = (d_boxes[:, 2:] - d_boxes[:, :2]).max(0) / 2  # (2,)
+        reach = np.maximum(
+            np.sqrt(self.gating_thr * np.stack([s[:, 0, 0], s[:, 1, 1]], 1)),
+            t_half + d_half)
+        near = ((np.abs(xyah[None, :, 0] - proj[:, None, 0]) <=
+                 reach[:, None, 0]) &
+                (np.abs(xyah[None, :, 1] - proj[:, None, 1]) <=
+                 reach[:, None, 1]))
+        rows, cols = np.nonzero(near)
+        iou = pair_iou(t_boxes, d_boxes, rows, cols)
+        k = 2 if self.gate_only_position else 4
+        inv = np.linalg.inv(s[:, :k, :k])
+        diff = xyah[cols, :k] - proj[rows, :k]
+        maha = np.einsum('pi,pij,pj->p', diff, inv[rows], diff)
+        keep = (iou > 0) | (maha <= self.gating_thr)
+        return rows[keep], cols[keep], iou[keep]
+
+    def _appearance_earned(self) -> bool:
+        """Whether this video's embeddings separate people well enough
+        to be used: the sensitivity index ``d' = (mu_same - mu_other) /
+        sqrt((var_same + var_other) / 2)`` of the cosine similarities of
+        motion-certain matches (same person) and of the same tracks with
+        the frame's other detections (other people) is at least
+        ``appearance_separation`` (0 trusts appearance from the start)."""
+        if self.appearance_separation <= 0:
+            return True
+        stats = self._sep
+        if min(stats[0, 0], stats[1, 0]) < 5:  # too few samples yet
+            return False
+        mean = stats[:, 1] / stats[:, 0]
+        var = np.maximum(stats[:, 2] / stats[:, 0] - mean**2, 1e-6)
+        return bool((mean[0] - mean[1]) / np.sqrt(var.mean()) >=
+                    self.appearance_separation)
+
+    def _learn_separation(self, idx: np.ndarray, det_idx: np.ndarray,
+                          dets: dict, rows: np.ndarray, cols: np.ndarray,
+                          iou: np.ndarray, r: np.ndarray,
+                          c: np.ndarray) -> None:
+        """Add this frame's similarities to the running (decaying) sums
+        behind :meth:`_appearance_earned`: a match whose boxes overlap by
+        IoU >= 0.5 shows one person twice; its track against the frame's
+        other detections shows different people (at most 64 tracks a
+        frame)."""
+        if self.appearance_separation <= 0 or r.size == 0:
+            return
+        # the candidates are sorted by (track, detection): find the matches
+        keys = rows * det_idx.size + cols
+        at = np.searchsorted(keys, r * det_idx.size + c)
+        sure = iou[at] >= 0.5
+        r, c = r[sure][:64], c[sure][:64]
+        if r.size == 0:
+            return
+        t_emb = self.track_table['embeds'][idx[r]]
+        sims = t_emb @ dets['embeds'][det_idx].T  # (S, N)
+        same = sims[np.arange(r.size), c]
+        other = np.ones_like(sims, bool)
+        other[np.arange(r.size), c] = False
+        self._sep *= 0.98  # forget slowly: the look of a video can change
+        for k, v in enumerate((same, sims[other])):
+            self._sep[k] += (v.size, v.sum(), (v**2).sum())

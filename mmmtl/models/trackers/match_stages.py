@@ -1,0 +1,145 @@
+"""The match stages of :class:`JDETracker`: FairMOT's appearance and
+motion cost, BoT-SORT's fused cost and IoU.
+
+Each stage costs the pairs of tracks and detections that can matter
+(:func:`~.assignment.needed_pairs`, or the overlapping boxes, every other
+pair costing 1) and hands them to :func:`~.assignment.match_pairs`, which
+chooses between the sparse and the dense problem.
+"""
+from typing import Tuple
+
+import numpy as np
+
+from .assignment import match_pairs, needed_pairs
+from .box_ops import overlapping_pairs, pair_iou
+from .kalman_ops import kf_gating_distance, kf_pair_gating_distance
+from .track_table import TrackTable
+
+
+def check_embed_size(tracks: TrackTable, dets: dict) -> None:
+    """Raise if the detections' embeddings differ in size from the
+    tracks' memories."""
+    if tracks['embeds'].shape[1] != dets['embeds'].shape[1]:
+        raise ValueError(
+            'JDETracker.track: embedding size changed from '
+            f"{tracks['embeds'].shape[1]} to {dets['embeds'].shape[1]}")
+
+
+class MatchStagesMixin:
+    """The match stages, methods of :class:`JDETracker`: they read its
+    ``track_table``, ``motion`` and thresholds.
+
+    Every stage matches tracks ``idx`` (K,) with detections ``det_idx``
+    (N,) and returns the matched track and detection indices.
+    """
+
+    def _match(self, idx: np.ndarray, det_idx: np.ndarray, dets: dict,
+               rows: np.ndarray, cols: np.ndarray, cost: np.ndarray,
+               thr: float) -> Tuple[np.ndarray, np.ndarray]:
+        """Solve a stage given the costs (P,) of the pairs ``(idx[rows],
+        det_idx[cols])``; every other pair costs 1, pairs of other labels
+        are forbidden, and costs below ``thr`` are accepted."""
+        r, c = match_pairs(rows, cols, cost, thr, self.assignment,
+                           self.track_table['labels'][idx],
+                           dets['labels'][det_idx])
+        return idx[r], det_idx[c]
+
+    def _appearance_match(self, idx: np.ndarray, det_idx: np.ndarray,
+                          dets: dict) -> Tuple[np.ndarray, np.ndarray]:
+        """FairMOT stage 1 (``embedding_distance`` + ``fuse_motion``):
+        ``lambda * cosine + (1 - lambda) * d_M^2``, forbidden outside the
+        Mahalanobis gate."""
+        tracks = self.track_table
+        check_embed_size(tracks, dets)
+        # Both sides are unit vectors: the cosine distance is 1 - sim,
+        # clipped at 0 like FairMOT's np.maximum(0, cdist(..., 'cosine')).
+        sim = tracks['embeds'][idx] @ dets['embeds'][det_idx].T  # (K, N)
+        w, thr = self.appearance_weight, self.emb_match_thr
+        # d_M^2 >= 0, so only pairs with w * (1 - sim) < thr can pass: the
+        # Mahalanobis distance is needed for those few pairs only.
+        rows, cols = needed_pairs(sim > (1. - thr / w if w > 0 else -2.),
+                                  self.assignment)
+        maha = kf_pair_gating_distance(self.motion, tracks['mean'][idx],
+                                       tracks['cov'][idx],
+                                       dets['xyah'][det_idx], rows, cols,
+                                       self.gate_only_position)
+        cost = w * np.maximum(1. - sim[rows, cols], 0.) + (1 - w) * maha
+        cost[maha > self.gating_thr] = np.inf
+        return self._match(idx, det_idx, dets, rows, cols, cost, thr)
+
+    def _fused_match(self, idx: np.ndarray, det_idx: np.ndarray,
+                     dets: dict) -> Tuple[np.ndarray, np.ndarray]:
+        """BoT-SORT's first association: ``min(d_IoU, d_app)``, appearance
+        only for close pairs.
+
+        Only pairs that can cost less than 1 are looked at: boxes that
+        overlap, and with ``appearance_gate='iou_or_motion'`` a lost
+        track's detections inside its Mahalanobis gate.
+        """
+        tracks = self.track_table
+        check_embed_size(tracks, dets)
+        t_boxes = tracks.boxes(idx)
+        d_boxes = dets['bboxes'][det_idx]
+        rows, cols = overlapping_pairs(t_boxes, d_boxes)
+        iou = pair_iou(t_boxes, d_boxes, rows, cols)
+        close = iou >= 1. - self.proximity_thr
+        lost = tracks['lost'][idx]
+        if self.appearance_gate == 'iou_or_motion' and lost.any():
+            rows, cols, iou, close = self._add_gated_lost(
+                idx, det_idx, dets, rows, cols, iou, close)
+        if self.fuse_score:
+            iou = iou * dets['scores'][det_idx][cols]
+        cost = 1. - iou
+        if not self.iou_lost_tracks:
+            cost[lost[rows]] = 1.
+        # BoT-SORT: half the cosine distance of unit embeddings
+        app = np.einsum('pd,pd->p', tracks['embeds'][idx[rows]],
+                        dets['embeds'][det_idx[cols]])
+        app = np.maximum(1. - app, 0.) / 2.
+        app[(app > self.appearance_thr) | ~close] = 1.
+        np.minimum(cost, app, out=cost)
+        return self._match(idx, det_idx, dets, rows, cols, cost,
+                           self.fused_match_thr)
+
+    def _add_gated_lost(self, idx: np.ndarray, det_idx: np.ndarray,
+                        dets: dict, rows: np.ndarray, cols: np.ndarray,
+                        iou: np.ndarray,
+                        close: np.ndarray) -> Tuple[np.ndarray, ...]:
+        """The fused stage's pairs (P,) with the lost tracks' detections
+        inside their Mahalanobis gate: those count as close (a hidden
+        person's box drifts), and join the pairs at IoU 0 when their
+        boxes do not overlap.
+
+        Returns:
+            tuple[np.ndarray, ...]: ``rows``, ``cols``, ``iou`` and
+            ``close`` of the P + G pairs.
+        """
+        tracks = self.track_table
+        lost_rows = np.flatnonzero(tracks['lost'][idx])
+        t = idx[lost_rows]
+        gr, gc = np.nonzero(
+            kf_gating_distance(self.motion, tracks['mean'][t],
+                               tracks['cov'][t], dets['xyah'][det_idx],
+                               self.gate_only_position) <= self.gating_thr)
+        gated = np.zeros((idx.size, det_idx.size), bool)
+        gated[lost_rows[gr], gc] = True
+        close = close | gated[rows, cols]
+        gated[rows, cols] = False  # gated but not overlapping: IoU 0
+        gr, gc = np.nonzero(gated)
+        return (np.concatenate([rows, gr]), np.concatenate([cols, gc]),
+                np.concatenate([iou, np.zeros(gr.size)]),
+                np.concatenate([close, np.ones(gr.size, bool)]))
+
+    def _iou_match(self, idx: np.ndarray, det_idx: np.ndarray, dets: dict,
+                   iou_thr: float) -> Tuple[np.ndarray, np.ndarray]:
+        """Match by IoU of the (predicted) track box, ``IoU > iou_thr``
+        (FairMOT/ByteTrack ``iou_distance``)."""
+        if idx.size == 0 or det_idx.size == 0:
+            return idx[:0], det_idx[:0]
+        t_boxes = self.track_table.boxes(idx)
+        d_boxes = dets['bboxes'][det_idx]
+        # boxes that do not overlap cost 1, as every pair not given
+        rows, cols = overlapping_pairs(t_boxes, d_boxes)
+        cost = 1. - pair_iou(t_boxes, d_boxes, rows, cols)
+        return self._match(idx, det_idx, dets, rows, cols, cost,
+                           1. - iou_thr)

@@ -1,0 +1,90 @@
+"""The tracker's state: every kept track as one row of column arrays."""
+import numpy as np
+
+from .box_ops import overlapping_pairs, pair_iou, xyah_to_xyxy
+
+
+class TrackTable(dict):
+    """Every kept track (tracked, unconfirmed or lost) as a row of stacked
+    column arrays, so that each step of the tracker is a few NumPy calls
+    whatever the number of tracks, instead of one Python object per track.
+
+    A dict of column name -> array whose first axis is the track:
+
+    - ``ids`` (M,) int64: identities;
+    - ``labels`` (M,) int64: classes;
+    - ``mean`` (M, 8), ``cov`` (M, 8, 8): Kalman states, ``(cx, cy, a, h)``
+      and their velocities;
+    - ``embeds`` (M, D) float32: unit appearance memories (D = 0 while
+      the table is empty);
+    - ``scores`` (M,) float32, ``det_bboxes`` (M, 4): score and box of the
+      last matched detection;
+    - ``lost`` (M,) bool: unmatched since it was last tracked;
+    - ``activated`` (M,) bool: confirmed;
+    - ``start_frame``, ``last_frame`` (M,) int64: frame of birth and of
+      the last match.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            ids=np.zeros(0, np.int64),
+            labels=np.zeros(0, np.int64),
+            mean=np.zeros((0, 8)),
+            cov=np.zeros((0, 8, 8)),
+            embeds=np.zeros((0, 0), np.float32),
+            scores=np.zeros(0, np.float32),
+            det_bboxes=np.zeros((0, 4)),
+            lost=np.zeros(0, bool),
+            activated=np.zeros(0, bool),
+            start_frame=np.zeros(0, np.int64),
+            last_frame=np.zeros(0, np.int64))
+
+    @property
+    def size(self) -> int:
+        """int: Number of tracks."""
+        return self['ids'].size
+
+    def boxes(self, rows: np.ndarray) -> np.ndarray:
+        """(K, 4) x1y1x2y2 boxes of the Kalman states of tracks ``rows``
+        (K,)."""
+        return xyah_to_xyxy(self['mean'][rows, :4])
+
+    def select(self, keep: np.ndarray) -> None:
+        """Keep the tracks where ``keep`` (M,) is True."""
+        if not keep.all():
+            self.update({k: v[keep] for k, v in self.items()})
+
+    def append(self, new: dict) -> None:
+        """Append the rows of new tracks, a dict of the same columns."""
+        if self.size == 0:
+            self.update(new)
+        else:
+            self.update({k: np.concatenate([v, new[k]])
+                         for k, v in self.items()})
+
+    def duplicates(self, iou_thr: float) -> np.ndarray:
+        """FairMOT's ``remove_duplicate_stracks``: of a tracked and a lost
+        track of one label whose boxes overlap with ``IoU > iou_thr``, the
+        one tracked for fewer frames is a duplicate (a tie: the tracked
+        one).
+
+        Returns:
+            np.ndarray: (M,) bool, False for the duplicates.
+        """
+        keep = np.ones(self.size, bool)
+        tracked = np.flatnonzero(~self['lost'])
+        lost = np.flatnonzero(self['lost'])
+        if tracked.size == 0 or lost.size == 0:
+            return keep
+        a, b = self.boxes(tracked), self.boxes(lost)
+        p, q = overlapping_pairs(a, b)
+        dup = (pair_iou(a, b, p, q) > iou_thr) & (
+            self['labels'][tracked[p]] == self['labels'][lost[q]])
+        p, q = p[dup], q[dup]
+        if p.size == 0:
+            return keep
+        age = self['last_frame'] - self['start_frame']
+        older_tracked = age[tracked[p]] > age[lost[q]]
+        keep[lost[q[older_tracked]]] = False
+        keep[tracked[p[~older_tracked]]] = False
+        return keep
