@@ -54,12 +54,15 @@ def prepare_frame(model: nn.Module,
                   frame: np.ndarray,
                   frame_id: int,
                   video_len: int = -1,
-                  pipeline: Optional[Callable] = None) -> Dict[str, Any]:
+                  pipeline: Optional[Callable] = None,
+                  frame_rate: Optional[float] = None) -> Dict[str, Any]:
     """Run one frame through the model's test pipeline, as a batch.
 
     The data of mmdet's :func:`~mmdet.apis.inference_mot`: the config's
     ``Resize`` and ``PackTrackInputs``, collated into a batch of one video
-    of one frame.
+    of one frame. A ``frame_rate`` goes in as a dataset frame's does, so
+    the test pipeline's ``PackTrackInputs(meta_keys=('frame_rate', ))``
+    puts it in the frame's metainfo for the tracker.
 
     Args:
         model (nn.Module): MOT model with ``cfg``.
@@ -70,20 +73,23 @@ def prepare_frame(model: nn.Module,
         pipeline (callable, optional): The test pipeline, built once by
             the caller with ``build_test_pipeline(model.cfg)``; built here
             when None. Defaults to None.
+        frame_rate (float, optional): Frames per second of the video.
+            Defaults to None (the tracker's own).
 
     Returns:
         dict: ``inputs`` and ``data_samples`` for ``model.test_step``.
     """
     if pipeline is None:
         pipeline = build_test_pipeline(model.cfg)
-    data = pipeline(
-        dict(
-            img=[frame.astype(np.float32)],
-            frame_id=[frame_id],
-            ori_shape=[frame.shape[:2]],
-            img_id=[frame_id + 1],
-            ori_video_length=[video_len]))
-    return default_collate([data])
+    results = dict(
+        img=[frame.astype(np.float32)],
+        frame_id=[frame_id],
+        ori_shape=[frame.shape[:2]],
+        img_id=[frame_id + 1],
+        ori_video_length=[video_len])
+    if frame_rate:
+        results['frame_rate'] = [float(frame_rate)]
+    return default_collate([pipeline(results)])
 
 
 @torch.no_grad()
@@ -159,9 +165,9 @@ def track_video(model: nn.Module,
     the tracks) hold NaN or inf stops the loop with a
     :class:`~mmmtl.engine.hooks.nonfinite_check_hook.NonFiniteOutputError`
     naming the output and the frame (what was written so far is kept by
-    the sinks). The model's tracker is given the source's
-    frame rate (``tracker.frame_rate = source.fps``), so that its
-    lost-track buffer covers the same time at 12.5 and at 25 fps.
+    the sinks). Each frame carries the source's frame rate
+    (``source.fps``) in its metainfo, as a dataset's frames do, so that
+    the tracker's lost-track buffer covers the same time at 12.5 and 25 fps.
     The sinks are not closed here: open them with ``with`` so a source
     that ends early (a dropped stream) or an error still leaves a finished
     video and a flushed txt file.
@@ -202,11 +208,6 @@ def _track_video(model: nn.Module, source: FrameSource,
                  show_fps: bool, progress: bool) -> TrackVideoStats:
     """The loop of :func:`track_video`, with the head watched."""
     stats = TrackVideoStats()
-    # inference_mot passes no frame rate with the frames: the tracker's
-    # lost-track buffer scales with its frame_rate, so give it the source's
-    tracker = getattr(model, 'tracker', None)
-    if hasattr(tracker, 'frame_rate') and source.fps:
-        tracker.frame_rate = float(source.fps)
     bar = ProgressBar(source.num_frames or 0) if progress else None
     video_len = source.num_frames or -1
     running_fps = 0.0
@@ -214,7 +215,8 @@ def _track_video(model: nn.Module, source: FrameSource,
     start = time.perf_counter()
     for frame_id, frame in enumerate(source):
         tic = time.perf_counter()
-        data = prepare_frame(model, frame, frame_id, video_len, pipeline)
+        data = prepare_frame(model, frame, frame_id, video_len, pipeline,
+                             source.fps)
         sample = track_frame(model, data)[0]
         toc = time.perf_counter() - tic
         stats.model_time += toc

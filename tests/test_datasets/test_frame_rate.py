@@ -81,15 +81,17 @@ def test_14_fps_sequence_keeps_lost_tracks_14_frames(tmp_path, hidden,
         assert ids[5 + hidden] == [] and ids[-1] == [1]
 
 
-def test_frame_rate_reaches_the_tracker_in_track_video():
-    """The demo path: ``track_video`` sets the tracker's frame rate."""
-    from mmmtl.apis import track_video
+def test_frame_rate_reaches_the_tracker_in_track_video(monkeypatch):
+    """The demo path: ``track_video`` packs the source's frame rate into
+    each frame's metainfo, as the dataset does; the tracker reads it
+    there and is not changed."""
+    from mmmtl.apis import inference, track_video
 
     class Source:
-        num_frames, fps = 0, 12.5
+        num_frames, fps, name = 1, 12.5, 'clip'
 
         def __iter__(self):
-            return iter(())
+            return iter([np.zeros((48, 64, 3), np.uint8)])
 
     class Model(torch.nn.Module):
 
@@ -99,7 +101,20 @@ def test_frame_rate_reaches_the_tracker_in_track_video():
             self.cfg = Config(tiny_mot_cfg())  # for the test pipeline
             self.tracker = MODELS.build(dict(type='JDETracker'))
 
+    metainfo = []
+
+    def track_frame(model, data):
+        frame = data['data_samples'][0][0]
+        metainfo.append(frame.metainfo)
+        frame.pred_track_instances = InstanceData(
+            bboxes=torch.zeros((0, 4)), scores=torch.zeros(0),
+            labels=torch.zeros(0, dtype=torch.long),
+            instances_id=torch.zeros(0, dtype=torch.long))
+        return [frame]
+
+    monkeypatch.setattr(inference, 'track_frame', track_frame)
     model = Model()
     track_video(model, Source(), progress=False)
-    assert model.tracker.frame_rate == 12.5
-    assert np.isclose(int(model.tracker.frame_rate / 30 * 30), 12)
+    assert metainfo[0]['frame_rate'] == 12.5
+    assert np.isclose(int(metainfo[0]['frame_rate'] / 30 * 30), 12)
+    assert model.tracker.frame_rate == 30  # its own, for frames without
