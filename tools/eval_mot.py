@@ -48,14 +48,15 @@ from mmmtl.utils import (
     atomic_open,
     check_outputs,
     quiet_third_party_warnings,
+    tool_parser,
     unit_interval,
 )
 from mmmtl.visualization import show_errors
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Official MOTChallenge evaluation (TrackEval) of '
+    parser = tool_parser(
+        __doc__, 'Official MOTChallenge evaluation (TrackEval) of '
         'result files, with an optional py-motmetrics cross-check.')
     parser.add_argument(
         '--gt-root', required=True,

@@ -16,7 +16,7 @@ import sys
 from typing import List, Optional
 
 from mmdet.utils import register_all_modules
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 import mmmtl  # noqa: F401  (registers mmmtl's components and loaders)
 from mmmtl.apis import add_model_args, build_test_runner, parse_model_args
@@ -25,17 +25,17 @@ from mmmtl.engine.hooks.nonfinite_check_hook import NonFiniteOutputError
 from mmmtl.utils import (
     NonFiniteWeightsError,
     OutputClashError,
+    add_cfg_options,
     init_cpu_dist_if_needed,
     nonnegative_int,
     quiet_third_party_warnings,
+    tool_parser,
 )
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Test (and evaluate) a MOT model',
-        epilog=__doc__.split('\n\n', 1)[1],
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(
+        __doc__, 'Test (and evaluate) a MOT model')
     parser.add_argument('config', help='test config file path')
     add_model_args(parser, checkpoint='either')
     parser.add_argument(
@@ -55,9 +55,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--work-dir',
         help='the directory to save the file containing evaluation metrics')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config keys, e.g. model.tracker.obj_score_thr=0.4')
+    add_cfg_options(parser)
     parser.add_argument(
         '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none', help='job launcher')

@@ -259,14 +259,9 @@ def init_mot_model(config: Union[str, Config],
         copy.deepcopy(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    check_weight_source(
-        backend,
-        checkpoint,
-        onnx_file,
-        allow_partial=allow_partial,
-        random_weights=random_weights,
-        allow_nonfinite=allow_nonfinite,
-        config=cfg)
+    relax = dict(allow_partial=allow_partial, random_weights=random_weights,
+                 allow_nonfinite=allow_nonfinite)
+    check_weight_source(backend, checkpoint, onnx_file, config=cfg, **relax)
     if backend == 'onnxruntime':
         cfg = onnxruntime_cfg(cfg, onnx_file, num_threads)
         model = MODELS.build(cfg.model)
@@ -274,13 +269,7 @@ def init_mot_model(config: Union[str, Config],
         model.dataset_meta = dict(classes=tuple(classes) if classes else None)
         model.cfg = cfg
         return model.to(device).eval()
-    model = _init_pytorch_model(
-        cfg,
-        checkpoint,
-        device=device,
-        allow_partial=allow_partial,
-        random_weights=random_weights,
-        allow_nonfinite=allow_nonfinite)
+    model = _init_pytorch_model(cfg, checkpoint, device=device, **relax)
     if backend == 'compile':
         compile_detector(model)
     return model

@@ -70,14 +70,10 @@ def build_test_runner(cfg: Config,
     """
     if backend is None:
         backend = 'pytorch' if onnx_file is None else 'onnxruntime'
-    check_weight_source(
-        backend,
-        checkpoint,
-        onnx_file,
-        allow_partial=allow_partial,
-        random_weights=random_weights,
-        allow_nonfinite=allow_nonfinite,
-        config=cfg)
+    check_weight_source(backend, checkpoint, onnx_file, config=cfg,
+                        allow_partial=allow_partial,
+                        random_weights=random_weights,
+                        allow_nonfinite=allow_nonfinite)
     if save_detections is not None:
         cfg = cfg.copy()
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [

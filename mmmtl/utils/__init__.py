@@ -8,15 +8,18 @@ from .checkpoint import (
 from .cli import (
     MAX_FLOAT,
     MAX_INT,
+    add_cfg_options,
     bounded_float,
     bounded_int,
     finite_float,
+    load_config,
     nonnegative_float,
     nonnegative_int,
     positive_float,
     positive_int,
     probability,
     quiet_third_party_warnings,
+    tool_parser,
     unit_interval,
 )
 from .dist import init_cpu_dist_if_needed
@@ -40,3 +43,4 @@ __all__ = [
     'quiet_third_party_warnings', 'register_checkpoint_loader',
     'safe_torch_load', 'unit_interval'
 ]
+__all__ += ['add_cfg_options', 'load_config', 'tool_parser']

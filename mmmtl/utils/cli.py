@@ -20,10 +20,13 @@ import math
 import warnings
 from typing import Optional, Union
 
+from mmengine.config import Config, DictAction
+
 __all__ = [
     'MAX_FLOAT', 'MAX_INT', 'bounded_float', 'bounded_int', 'finite_float',
     'nonnegative_float', 'nonnegative_int', 'positive_float', 'positive_int',
-    'probability', 'quiet_third_party_warnings', 'unit_interval'
+    'probability', 'quiet_third_party_warnings', 'unit_interval',
+    'add_cfg_options', 'load_config', 'tool_parser'
 ]
 
 #: Largest integer a count, size or index flag accepts by default: more
@@ -250,3 +253,50 @@ def quiet_third_party_warnings() -> None:
                      FutureWarning):
         warnings.filterwarnings(
             'ignore', category=category, module=_OWN_MODULES)
+
+
+def tool_parser(doc: str,
+                description: Optional[str] = None) -> argparse.ArgumentParser:
+    """The parser of a tool whose module docstring is ``doc``.
+
+    The first paragraph of ``doc`` (or ``description``) heads ``--help``,
+    the rest of it (usage examples) ends it, with its line breaks kept.
+
+    Args:
+        doc (str): The tool's ``__doc__``.
+        description (str, optional): Replaces the first paragraph.
+
+    Returns:
+        argparse.ArgumentParser: The parser.
+    """
+    head, _, rest = (doc or '').strip().partition('\n\n')
+    return argparse.ArgumentParser(
+        description=description or head,
+        epilog=rest or None,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def add_cfg_options(parser: argparse.ArgumentParser,
+                    help: str = 'override config keys, e.g. '
+                    'model.tracker.obj_score_thr=0.4') -> None:
+    """Add mmengine's ``--cfg-options KEY=VALUE ...``; read it with
+    :func:`load_config`."""
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
+        help=help)
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """``Config.fromfile(path)`` with ``--cfg-options`` merged in.
+
+    Args:
+        path (str): Config file.
+        cfg_options (dict, optional): Overrides from :func:`add_cfg_options`.
+
+    Returns:
+        Config: The config.
+    """
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg

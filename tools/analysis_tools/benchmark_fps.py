@@ -76,7 +76,7 @@ import numpy as np
 import torch
 from mmcv.cnn import fuse_conv_bn
 from mmdet.registry import MODELS
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
@@ -92,7 +92,12 @@ from mmmtl.apis import (
 )
 from mmmtl.datasets import generate_sequence
 from mmmtl.deploy import DEFAULT_FLOAT_KINDS, FLOAT_KINDS
-from mmmtl.utils.cli import bounded_int, nonnegative_int, positive_int
+from mmmtl.utils import (
+    add_cfg_options,
+    bounded_int,
+    nonnegative_int,
+    positive_int,
+)
 
 #: Backends of this benchmark: mmmtl's, and the INT8 graph on onnxruntime.
 BENCH_BACKENDS = MODEL_BACKENDS + ('onnxruntime-int8', )
@@ -172,11 +177,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         'models (as mmdet\'s benchmark.py; same outputs, faster '
         'inference; the ONNX export folds them in any case)')
     parser.add_argument('--out', help='write the results as JSON here')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='overrides applied to every config')
+    add_cfg_options(parser, 'overrides applied to every config')
     args = parser.parse_args(argv)
     if len(set(args.backend)) != len(args.backend):
         parser.error(f'--backend {args.backend}: a backend twice')

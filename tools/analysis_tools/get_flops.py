@@ -27,22 +27,24 @@ import torch
 import torch.nn as nn
 from mmdet.registry import MODELS
 from mmengine.analysis import FlopAnalyzer, parameter_count
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 from mmengine.utils import import_modules_from_strings
 
 from mmmtl.utils import (
+    add_cfg_options,
     atomic_open,
     bounded_int,
     check_outputs,
     quiet_third_party_warnings,
+    tool_parser,
 )
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Params and GFLOPs of the detectors of configs')
+    parser = tool_parser(
+        __doc__, 'Params and GFLOPs of the detectors of configs')
     parser.add_argument('path', help='a config file or a folder of configs')
     parser.add_argument(
         '--shape',
@@ -54,11 +56,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         'in the CE paper)')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--out', help='write the rows to this JSON file')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of every config, key=value pairs')
+    add_cfg_options(parser, 'override settings of every config')
     return parser.parse_args(argv)
 
 

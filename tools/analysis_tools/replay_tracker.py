@@ -17,23 +17,22 @@ import json
 import sys
 from typing import List, Optional
 
-from mmengine.config import Config, DictAction
-
 import mmmtl  # noqa: F401  (registers mmmtl's components)
 from mmmtl.apis import replay_tracker
 from mmmtl.utils import (
+    add_cfg_options,
     atomic_open,
     check_output_dir,
     check_outputs,
+    load_config,
     quiet_third_party_warnings,
+    tool_parser,
 )
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Replay the tracker over a detection cache',
-        epilog=__doc__.split('\n\n', 1)[1],
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(
+        __doc__, 'Replay the tracker over a detection cache')
     parser.add_argument('cache_dir', help='detection cache folder')
     parser.add_argument('config', help='config whose tracker and metric run')
     parser.add_argument(
@@ -41,9 +40,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='ground truth (<SEQ>/gt/gt.txt, <SEQ>/seqinfo.ini); default: '
         'the one the cache was written against, else the config\'s '
         'test_evaluator.gt_root')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config keys, e.g. model.tracker.obj_score_thr=0.4')
+    add_cfg_options(parser)
     parser.add_argument(
         '--out-dir', help='keep the result files (TrackEval layout) here')
     parser.add_argument('--json', help='write the metrics as JSON here')
@@ -53,9 +50,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[List[str]] = None) -> int:
     quiet_third_party_warnings()
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     input_dirs = [args.cache_dir] + ([args.gt_root] if args.gt_root else [])
     try:
         check_outputs([args.json], [args.config])

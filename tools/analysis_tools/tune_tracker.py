@@ -20,8 +20,6 @@ import argparse
 import sys
 from typing import List, Optional
 
-from mmengine.config import Config, DictAction
-
 import mmmtl  # noqa: F401  (registers mmmtl's components)
 from mmmtl.apis import (
     config_snippet,
@@ -30,21 +28,22 @@ from mmmtl.apis import (
     write_trials,
 )
 from mmmtl.utils import (
+    add_cfg_options,
     check_output_dir,
     check_outputs,
+    load_config,
     nonnegative_int,
     positive_int,
     quiet_third_party_warnings,
+    tool_parser,
 )
 
 METRICS = ('HOTA', 'IDF1', 'MOTA', 'AssA', 'DetA')
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Tune the tracker on a detection cache',
-        epilog=__doc__.split('\n\n', 1)[1],
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(
+        __doc__, 'Tune the tracker on a detection cache')
     parser.add_argument('val_cache', help='detection cache to tune on')
     parser.add_argument('config', help='config whose tracker is tuned')
     parser.add_argument(
@@ -65,18 +64,15 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--report-gt-root',
                         help='ground truth of --report-cache')
     parser.add_argument('--out', help='write the trials as JSON')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config keys (the start point of the search)')
+    add_cfg_options(
+        parser, 'override config keys (the start point of the search)')
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     quiet_third_party_warnings()
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     input_dirs = [d for d in (args.val_cache, args.report_cache,
                               args.val_gt_root, args.report_gt_root) if d]
     try:

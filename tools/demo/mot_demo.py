@@ -16,7 +16,6 @@ import argparse
 import sys
 from typing import List, Optional
 
-from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
 
 from mmmtl.apis import (
@@ -35,10 +34,12 @@ from mmmtl.apis.demo import (
 )
 from mmmtl.deploy import ONNXModelError
 from mmmtl.utils import (
+    add_cfg_options,
     bounded_float,
     bounded_int,
     probability,
     quiet_third_party_warnings,
+    tool_parser,
 )
 
 #: Frame rates a video can have (the sources' own bound).
@@ -47,8 +48,8 @@ FPS = bounded_float(0.0, 1000.0, low_open=True, high_open=True,
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Multiple object tracking demo')
+    parser = tool_parser(
+        __doc__, 'Multiple object tracking demo')
     parser.add_argument(
         'input',
         help='video file, folder of frames, camera index or stream URL')
@@ -80,12 +81,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         'folders without seqinfo.ini, some cameras)')
     parser.add_argument(
         '--no-progress', action='store_true', help='hide the progress bar')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        metavar='KEY=VALUE',
-        help='override config keys, e.g. model.tracker.obj_score_thr=0.4')
+    add_cfg_options(parser)
     args = parser.parse_args(argv)
     if not (args.out or args.out_txt):
         parser.error('give --out and/or --out-txt')

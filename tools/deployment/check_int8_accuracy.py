@@ -27,7 +27,7 @@ import sys
 from typing import Dict, List, Optional
 
 from mmdet.utils import register_all_modules
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 from mmmtl.apis import add_model_args, build_test_runner
 from mmmtl.deploy import (
@@ -36,7 +36,11 @@ from mmmtl.deploy import (
     int8_accuracy_verdict,
     read_onnx_metadata,
 )
-from mmmtl.utils.cli import nonnegative_float
+from mmmtl.utils import (
+    add_cfg_options,
+    load_config,
+    nonnegative_float,
+)
 
 PROG = 'check_int8_accuracy.py'
 
@@ -72,9 +76,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--idsw-tol', type=nonnegative_float,
         default=INT8_TOLERANCES['IDSW_rel'],
         help='relative change of identity switches (default 0.05)')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config keys')
+    add_cfg_options(parser, 'override config keys')
     args = parser.parse_args(argv)
     inputs = [args.config, args.fp32, args.int8] + (
         [args.checkpoint] if args.checkpoint else [])
@@ -122,9 +124,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     """
     args = parse_args(argv)
     register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     work_dir = args.work_dir or osp.join(
         osp.dirname(osp.abspath(args.out)), 'int8_accuracy_work')
     try:

@@ -42,7 +42,6 @@ import torch
 import torch.nn.functional as F
 from mmdet.apis.inference import build_test_pipeline
 from mmdet.registry import MODELS
-from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
 from mmmtl.apis import (
@@ -64,7 +63,11 @@ from mmmtl.deploy import (
     quantize_detector_onnx,
 )
 from mmmtl.formats import MOTFormatError
-from mmmtl.utils.cli import bounded_int
+from mmmtl.utils import (
+    add_cfg_options,
+    bounded_int,
+    load_config,
+)
 
 PROG = 'export_onnx.py'
 #: Opsets of torch's TorchScript exporter (torch.onnx.export, dynamo=False).
@@ -152,12 +155,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         f'({", ".join(FLOAT_KINDS)}; default: '
         f'{" ".join(DEFAULT_FLOAT_KINDS) or "none"}; give the flag alone '
         'to quantise every conv)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        metavar='KEY=VALUE',
-        help='override config keys')
+    add_cfg_options(parser, 'override config keys')
     args = parser.parse_args(argv)
     if any(s % 32 for s in args.shape):
         parser.error(f'--shape {args.shape[0]} {args.shape[1]}: both must '
@@ -267,9 +265,7 @@ def _one_line(err: BaseException) -> str:
 
 def export(args: argparse.Namespace) -> int:
     """Export (and quantise), check, then move the graph to ``--out``."""
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     if 'detector' not in cfg.model:
         raise KeyError(f'{args.config}: model has no `detector`')
