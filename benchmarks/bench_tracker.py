@@ -48,20 +48,13 @@ from mmdet.structures import DetDataSample
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
+from peer_trackers import MMDET_BYTE
 
 import mmmtl  # noqa: F401  (registers the components)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DETECTOR_CONFIG = osp.join(ROOT, 'configs', '_base_', 'models',
                            'retinanet-reid_r50_fpn.py')
-BYTE_TRACKER = dict(
-    type='ByteTracker',
-    motion=dict(type='KalmanFilter'),
-    obj_score_thrs=dict(high=0.6, low=0.1),
-    init_track_thr=0.7,
-    weight_iou_with_det_scores=True,
-    match_iou_thrs=dict(high=0.1, low=0.5, tentative=0.3),
-    num_frames_retain=30)
 JDE_TRACKER = dict(type='JDETracker')  # preset 'fairmot'
 JDE_ROBUST = dict(type='JDETracker', preset='robust')
 JDE_ADAPTIVE = dict(type='JDETracker', preset='adaptive')  # the default
@@ -117,7 +110,7 @@ def time_trackers(num_targets: int, num_frames: int, warmup: int) -> dict:
         jde=MODELS.build(JDE_TRACKER),
         jde_robust=MODELS.build(JDE_ROBUST),
         jde_adaptive=MODELS.build(JDE_ADAPTIVE),
-        byte=MODELS.build(BYTE_TRACKER))
+        byte=MODELS.build(MMDET_BYTE))
     wall = {k: [] for k in trackers}
     cpu = {k: [] for k in trackers}
     outputs = {k: [] for k in trackers}

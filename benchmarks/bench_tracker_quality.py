@@ -66,6 +66,7 @@ from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
+from peer_trackers import MMDET_BYTE, MMDET_OCSORT
 
 import mmmtl  # noqa: F401  (registers the components)
 from mmmtl.evaluation import evaluate_sequences
@@ -78,25 +79,6 @@ CONDITIONS = ('clean', 'occlusion', 'appearance', 'hard', 'pan',
 EMB_DIM = 32
 METRICS = ('HOTA', 'IDF1', 'MOTA', 'IDS')
 
-MMDET_BYTE = dict(
-    type='ByteTracker',
-    motion=dict(type='KalmanFilter'),
-    obj_score_thrs=dict(high=0.6, low=0.1),
-    init_track_thr=0.7,
-    weight_iou_with_det_scores=True,
-    match_iou_thrs=dict(high=0.1, low=0.5, tentative=0.3),
-    num_frames_retain=30)
-MMDET_OCSORT = dict(
-    type='OCSORTTracker',
-    motion=dict(type='KalmanFilter'),
-    obj_score_thr=0.3,
-    init_track_thr=0.7,
-    weight_iou_with_det_scores=True,
-    match_iou_thr=0.3,
-    num_tentatives=3,
-    vel_consist_weight=0.2,
-    vel_delta_t=3,
-    num_frames_retain=30)
 
 
 # --------------------------------------------------------------- data --

@@ -2,13 +2,13 @@ from ._utils import (
     HEAD_TYPES,
     demo_det_inputs,
     r50_detector_cfg,
+    random_init_model,
     shrink_mot_config,
     tiny_detector_cfg,
     tiny_mot_cfg,
 )
 
 __all__ = [
-    'HEAD_TYPES', 'demo_det_inputs', 'r50_detector_cfg', 'shrink_mot_config',
-    'tiny_detector_cfg',
-    'tiny_mot_cfg'
+    'HEAD_TYPES', 'demo_det_inputs', 'r50_detector_cfg', 'random_init_model',
+    'shrink_mot_config', 'tiny_detector_cfg', 'tiny_mot_cfg'
 ]

@@ -310,3 +310,35 @@ def shrink_mot_config(cfg: Config,
     cfg.randomness = dict(seed=0)
     cfg.num_identities = num_identities
     return cfg
+
+
+def random_init_model(cfg: Config, seed: int = 0) -> torch.nn.Module:
+    """The config's model with its own initialisation, seeded and quiet.
+
+    For smoke tests and speed benchmarks, where no trained weights exist:
+    ``init_weights`` runs (mmengine would log every parameter; only
+    warnings are kept) with ``torch.manual_seed(seed)`` first, so two calls
+    give the same weights.
+
+    Args:
+        cfg (Config): A config with ``model`` (mmdet's scope is set by the
+            caller).
+        seed (int): Seed of the initialisation. Defaults to 0.
+
+    Returns:
+        nn.Module: The model in eval mode, on the CPU.
+    """
+    import logging
+
+    from mmdet.registry import MODELS
+    from mmengine.logging import MMLogger
+    torch.manual_seed(seed)
+    model = MODELS.build(cfg.model)
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # init_weights logs every parameter
+    try:
+        model.init_weights()
+    finally:
+        logger.setLevel(level)
+    return model.eval()

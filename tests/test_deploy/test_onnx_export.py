@@ -5,7 +5,6 @@ channels, 2-conv towers, 64-d embeddings) at its 192x320 input, with the
 head type swapped for each structure (a)-(f) of the CE paper.
 """
 import copy
-import logging
 import os.path as osp
 
 import pytest
@@ -14,9 +13,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmdet.registry import MODELS
 from mmengine.config import Config
-from mmengine.logging import MMLogger
 
-from mmmtl.testing import HEAD_TYPES
+from mmmtl.testing import HEAD_TYPES, random_init_model
 
 ort = pytest.importorskip(
     'onnxruntime',
@@ -67,15 +65,7 @@ def random_model(cfg: Config, seed: int = 0) -> torch.nn.Module:
     Kaiming weights in the head give scores and boxes that differ from
     anchor to anchor, as a trained model's do.
     """
-    torch.manual_seed(seed)
-    model = MODELS.build(cfg.model)
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    logger.setLevel(logging.WARNING)  # init_weights logs every parameter
-    try:
-        model.init_weights()
-    finally:
-        logger.setLevel(level)
+    model = random_init_model(cfg, seed)
     with torch.no_grad():
         for m in model.detector.bbox_head.modules():
             # CE's first conv (2k inputs) keeps its own init

@@ -63,7 +63,6 @@ import argparse
 import copy
 import inspect
 import json
-import logging
 import os
 import os.path as osp
 import platform
@@ -77,7 +76,6 @@ import torch
 from mmcv.cnn import fuse_conv_bn
 from mmdet.registry import MODELS
 from mmengine.config import Config
-from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 from mmmtl.apis import (
@@ -92,6 +90,7 @@ from mmmtl.apis import (
 )
 from mmmtl.datasets import generate_sequence
 from mmmtl.deploy import DEFAULT_FLOAT_KINDS, FLOAT_KINDS
+from mmmtl.testing import random_init_model
 from mmmtl.utils import (
     add_cfg_options,
     bounded_int,
@@ -374,15 +373,7 @@ def random_checkpoint(cfg: Config, path: str, seed: int) -> torch.nn.Module:
         nn.Module: The saved model (eval mode, CPU).
     """
     init_default_scope(cfg.get('default_scope', 'mmdet'))
-    torch.manual_seed(seed)
-    model = MODELS.build(cfg.model)
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    logger.setLevel(logging.WARNING)  # init_weights logs every parameter
-    try:
-        model.init_weights()
-    finally:
-        logger.setLevel(level)
+    model = random_init_model(cfg, seed)
     torch.save(
         dict(
             state_dict=model.state_dict(),
