@@ -5,6 +5,7 @@ import os.path as osp
 
 import pytest
 import torch
+from _tool_loader import load_tool
 from mmengine.config import Config
 from torch.nn.modules.batchnorm import _BatchNorm
 
@@ -17,11 +18,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _load_tool():
-    path = osp.join(ROOT, 'tools', 'analysis_tools', 'benchmark_fps.py')
-    spec = importlib.util.spec_from_file_location('benchmark_fps', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('analysis_tools', 'benchmark_fps.py')
 
 
 def _write_config(path, head):

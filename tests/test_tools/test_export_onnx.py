@@ -5,6 +5,7 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from _tool_loader import load_tool
 from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -22,12 +23,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 W, H, T, FPS = 128, 80, 8, 10.0
 
 
-def _load_tool(*parts):
-    path = osp.join(ROOT, 'tools', *parts)
-    spec = importlib.util.spec_from_file_location(parts[-1][:-3], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+_load_tool = load_tool
 
 
 @pytest.fixture(scope='module')

@@ -1,11 +1,11 @@
 """tools/misc/gen_synthetic_mot.py: counts and scales checked by the
 parser, and no run writes into another run's folders."""
 import hashlib
-import importlib.util
 import os
 import os.path as osp
 
 import pytest
+from _tool_loader import load_tool
 
 from mmmtl.datasets import write_mot_split
 from mmmtl.formats import read_seqinfo
@@ -16,11 +16,7 @@ SMALL = ['--size', '64', '48', '--num-targets', '2', '--workers', '1']
 
 @pytest.fixture(scope='module')
 def tool():
-    path = osp.join(ROOT, 'tools', 'misc', 'gen_synthetic_mot.py')
-    spec = importlib.util.spec_from_file_location('gen_synthetic_mot', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('misc', 'gen_synthetic_mot.py')
 
 
 @pytest.mark.parametrize('args, flag', [

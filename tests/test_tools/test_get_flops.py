@@ -1,10 +1,10 @@
 """tools/analysis_tools/get_flops.py and Table I of the CE paper."""
-import importlib.util
 import json
 import logging
 import os.path as osp
 
 import pytest
+from _tool_loader import load_tool
 from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.logging import MMLogger
@@ -29,9 +29,7 @@ TABLE_I = {
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('get_flops', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_tool('analysis_tools', 'get_flops.py')
     MMLogger.get_current_instance().setLevel(logging.WARNING)
     return module
 

@@ -1,5 +1,4 @@
 """MOTChallenge -> CocoVID conversion with Re-ID identities."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -11,6 +10,7 @@ import cv2
 import mmdet
 import numpy as np
 import pytest
+from _tool_loader import load_tool
 
 from mmmtl.datasets import convert_mot_to_coco, write_mot_split
 from mmmtl.formats import MOTFormatError, read_mot_gt
@@ -259,10 +259,7 @@ def test_bad_layout_errors(mot_root, tmp_path):
 
 
 def test_cli(mot_root, tmp_path, capsys):
-    path = osp.join(REPO, 'tools', 'dataset_converters', 'mot2coco.py')
-    spec = importlib.util.spec_from_file_location('mot2coco_cli', path)
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
+    cli = load_tool('dataset_converters', 'mot2coco.py', name='mot2coco_cli')
     out = str(tmp_path / 'ann')
     cli.main(['-i', mot_root, '-o', out, '--split-train'])
     printed = capsys.readouterr().out
@@ -281,10 +278,7 @@ def test_cli_classes_give_cars_identities(mot_root, tmp_path, capsys):
     rows = [r if r[7] != 3 else r[:6] + (1, 3, 1.0) for r in ROWS_A]
     with open(seq, 'w') as f:
         f.writelines(','.join(str(v) for v in r) + '\n' for r in rows)
-    path = osp.join(REPO, 'tools', 'dataset_converters', 'mot2coco.py')
-    spec = importlib.util.spec_from_file_location('mot2coco_cli', path)
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
+    cli = load_tool('dataset_converters', 'mot2coco.py', name='mot2coco_cli')
     out = str(tmp_path / 'ann')
     cli.main(['-i', mot_root, '-o', out, '--classes', 'pedestrian', 'car'])
     assert '5 identities' in capsys.readouterr().out

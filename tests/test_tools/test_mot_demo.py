@@ -1,6 +1,5 @@
 """The tracking demo end to end, with a tiny random-init OneShotMOT."""
 import hashlib
-import importlib.util
 import os
 import os.path as osp
 import shutil
@@ -9,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from _tool_loader import load_tool
 from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -28,11 +28,7 @@ W, H, T, FPS = 128, 80, 6, 12.0
 
 
 def _load_tool():
-    path = osp.join(ROOT, 'tools', 'demo', 'mot_demo.py')
-    spec = importlib.util.spec_from_file_location('mot_demo', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('demo', 'mot_demo.py')
 
 
 def demo_cfg() -> dict:

@@ -17,13 +17,13 @@ A plain ``int`` or ``float`` type documents no range, so accepting any
 probe value fails.
 """
 import argparse
-import importlib.util
 import math
 import os
 import os.path as osp
 from typing import List, Optional
 
 import pytest
+from _tool_loader import load_tool
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOLS_DIR = osp.join(ROOT, 'tools')
@@ -58,10 +58,7 @@ class _Captured(Exception):
 
 def _load(rel: str):
     name = 'probe_' + rel[:-3].replace('/', '_')
-    spec = importlib.util.spec_from_file_location(name, osp.join(ROOT, rel))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(*rel.split('/')[1:], name=name)
 
 
 def _numeric(action: argparse.Action) -> bool:

@@ -1,10 +1,10 @@
 """tools/analysis_tools/run_ablation.py: the study's runs, resumption,
 statistics and the report regenerated from the stored JSON."""
-import importlib.util
 import json
 import os.path as osp
 
 import pytest
+from _tool_loader import load_tool
 from mmengine.config import Config
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -13,10 +13,7 @@ TOOL = osp.join(ROOT, 'tools', 'analysis_tools', 'run_ablation.py')
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('run_ablation', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('analysis_tools', 'run_ablation.py')
 
 
 def fake_run(tool, args, config, seed, metrics, iters=None, every=None):

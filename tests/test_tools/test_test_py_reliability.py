@@ -2,11 +2,11 @@
 weights or outputs stop it naming them, and the config is printed only
 with --verbose."""
 import hashlib
-import importlib.util
 import os.path as osp
 
 import pytest
 import torch
+from _tool_loader import load_tool
 from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -18,11 +18,7 @@ QUICKSTART = osp.join(
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location(
-        'test_tool', osp.join(ROOT, 'tools', 'test.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('test.py', name='test_tool')
 
 
 @pytest.fixture(scope='module')
