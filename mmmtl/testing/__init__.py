@@ -3,6 +3,7 @@ from ._utils import (
     demo_det_inputs,
     r50_detector_cfg,
     random_init_model,
+    save_checkpoint,
     shrink_mot_config,
     tiny_detector_cfg,
     tiny_mot_cfg,
@@ -10,5 +11,5 @@ from ._utils import (
 
 __all__ = [
     'HEAD_TYPES', 'demo_det_inputs', 'r50_detector_cfg', 'random_init_model',
-    'shrink_mot_config', 'tiny_detector_cfg', 'tiny_mot_cfg'
+    'save_checkpoint', 'shrink_mot_config', 'tiny_detector_cfg', 'tiny_mot_cfg'
 ]

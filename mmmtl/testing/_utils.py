@@ -342,3 +342,24 @@ def random_init_model(cfg: Config, seed: int = 0) -> torch.nn.Module:
     finally:
         logger.setLevel(level)
     return model.eval()
+
+
+def save_checkpoint(model: torch.nn.Module,
+                    path: str,
+                    classes: Tuple[str, ...] = ('pedestrian', )) -> str:
+    """Save ``model``'s weights as mmmtl's loaders read a checkpoint.
+
+    Args:
+        model (nn.Module): The model.
+        path (str): The ``.pth`` file to write.
+        classes (tuple[str]): ``meta.dataset_meta.classes``. Defaults to
+            ``('pedestrian', )``.
+
+    Returns:
+        str: ``path``.
+    """
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(dataset_meta=dict(classes=tuple(classes)))), path)
+    return path

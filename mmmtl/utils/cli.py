@@ -256,7 +256,8 @@ def quiet_third_party_warnings() -> None:
 
 
 def tool_parser(doc: str,
-                description: Optional[str] = None) -> argparse.ArgumentParser:
+                description: Optional[str] = None,
+                prog: Optional[str] = None) -> argparse.ArgumentParser:
     """The parser of a tool whose module docstring is ``doc``.
 
     The first paragraph of ``doc`` (or ``description``) heads ``--help``,
@@ -265,12 +266,15 @@ def tool_parser(doc: str,
     Args:
         doc (str): The tool's ``__doc__``.
         description (str, optional): Replaces the first paragraph.
+        prog (str, optional): The program name in messages (default: the
+            script's).
 
     Returns:
         argparse.ArgumentParser: The parser.
     """
     head, _, rest = (doc or '').strip().partition('\n\n')
     return argparse.ArgumentParser(
+        prog=prog,
         description=description or head,
         epilog=rest or None,
         formatter_class=argparse.RawDescriptionHelpFormatter)

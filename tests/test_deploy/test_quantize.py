@@ -21,7 +21,7 @@ from mmmtl.apis import (
     onnxruntime_cfg,
 )
 from mmmtl.datasets import generate_sequence, write_mot_split
-from mmmtl.testing import tiny_mot_cfg
+from mmmtl.testing import random_init_model, tiny_mot_cfg
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec('onnxruntime') is None
@@ -41,9 +41,7 @@ def tiny(tmp_path_factory):
             'CEHead', scale=(W, H), obj_score_thr=0.0, init_track_thr=0.0))
     cfg.model.detector.test_cfg.update(score_thr=0.0, max_per_img=10)
     init_default_scope('mmdet')
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
+    model = random_init_model(cfg)
     with torch.no_grad():  # spread scores, as a trained model's
         model.detector.bbox_head.retina_cls.weight.normal_(0, 0.1)
     model.cfg = cfg

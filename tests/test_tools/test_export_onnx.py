@@ -12,7 +12,7 @@ from mmengine.registry import init_default_scope
 
 from mmmtl.apis import VideoSink
 from mmmtl.datasets import generate_sequence
-from mmmtl.testing import tiny_mot_cfg
+from mmmtl.testing import random_init_model, save_checkpoint, tiny_mot_cfg
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec('onnxruntime') is None
@@ -40,17 +40,10 @@ def assets(tmp_path_factory):
     config = str(root / 'tiny_oneshot_mot.py')
     cfg.dump(config)
     init_default_scope('mmdet')
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
+    model = random_init_model(cfg)
     with torch.no_grad():  # distinct scores, as a trained model's
         model.detector.bbox_head.retina_cls.weight.normal_(0, 0.1)
-    checkpoint = str(root / 'tiny.pth')
-    torch.save(
-        dict(
-            state_dict=model.state_dict(),
-            meta=dict(dataset_meta=dict(classes=('pedestrian', )))),
-        checkpoint)
+    checkpoint = save_checkpoint(model, str(root / 'tiny.pth'))
     frames, _ = generate_sequence(T, (W, H), seed=4, num_targets=4)
     video = str(root / 'clip.mp4')
     with VideoSink(video, FPS, (W, H)) as sink:

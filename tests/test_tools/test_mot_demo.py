@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import torch
 from _tool_loader import load_tool
-from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
@@ -21,7 +20,7 @@ from mmmtl.apis import (
     track_video,
 )
 from mmmtl.datasets import generate_sequence
-from mmmtl.testing import tiny_mot_cfg
+from mmmtl.testing import random_init_model, save_checkpoint, tiny_mot_cfg
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 W, H, T, FPS = 128, 80, 6, 12.0
@@ -48,15 +47,8 @@ def assets(tmp_path_factory):
     config = str(root / 'tiny_oneshot_mot.py')
     cfg.dump(config)
     init_default_scope('mmdet')
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    checkpoint = str(root / 'tiny.pth')
-    torch.save(
-        dict(
-            state_dict=model.state_dict(),
-            meta=dict(dataset_meta=dict(classes=('pedestrian', )))),
-        checkpoint)
+    checkpoint = save_checkpoint(random_init_model(cfg),
+                                 str(root / 'tiny.pth'))
     frames, _ = generate_sequence(T, (W, H), seed=4, num_targets=4)
     video = str(root / 'clip.mp4')
     with VideoSink(video, FPS, (W, H)) as sink:

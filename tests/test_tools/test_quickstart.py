@@ -10,15 +10,20 @@ import cv2
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-def test_quickstart_runs_every_step_and_leaves_its_outputs(tmp_path):
-    out = tmp_path / 'qs'
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    res = subprocess.run([
+def _quickstart(out, env):
+    """A two-iteration quickstart on one 8-frame sequence per split."""
+    return subprocess.run([
         sys.executable,
         osp.join(ROOT, 'tools', 'quickstart.py'), '--out',
         str(out), '--train-seqs', '1', '--test-seqs', '1', '--frames', '8',
         '--iters', '2'
     ], capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+
+
+def test_quickstart_runs_every_step_and_leaves_its_outputs(tmp_path):
+    out = tmp_path / 'qs'
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    res = _quickstart(out, env)
     log = res.stdout + res.stderr
     assert res.returncode == 0, log[-4000:]
     for step in range(1, 6):
@@ -34,11 +39,6 @@ def test_quickstart_runs_every_step_and_leaves_its_outputs(tmp_path):
     assert png.stat().st_size > 1000
     assert cv2.imread(str(png)) is not None
     # a second run reuses the data and the checkpoint
-    res2 = subprocess.run([
-        sys.executable,
-        osp.join(ROOT, 'tools', 'quickstart.py'), '--out',
-        str(out), '--train-seqs', '1', '--test-seqs', '1', '--frames', '8',
-        '--iters', '2'
-    ], capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    res2 = _quickstart(out, env)
     assert res2.returncode == 0, (res2.stdout + res2.stderr)[-4000:]
     assert 'exists, kept' in res2.stdout

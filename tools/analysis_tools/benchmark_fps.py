@@ -1,4 +1,4 @@
-"""Frames per second of MOT configs and inference backends, side by side.
+r"""Frames per second of MOT configs and inference backends, side by side.
 
 Measures, for each variant (a config run on a backend), the detector alone
 (pre-processing, network, box decoding and NMS, Re-ID embeddings included;
@@ -90,7 +90,7 @@ from mmmtl.apis import (
 )
 from mmmtl.datasets import generate_sequence
 from mmmtl.deploy import DEFAULT_FLOAT_KINDS, FLOAT_KINDS
-from mmmtl.testing import random_init_model
+from mmmtl.testing import random_init_model, save_checkpoint
 from mmmtl.utils import (
     add_cfg_options,
     bounded_int,
@@ -374,10 +374,7 @@ def random_checkpoint(cfg: Config, path: str, seed: int) -> torch.nn.Module:
     """
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     model = random_init_model(cfg, seed)
-    torch.save(
-        dict(
-            state_dict=model.state_dict(),
-            meta=dict(dataset_meta=dict(classes=('pedestrian', )))), path)
+    save_checkpoint(model, path)
     return model.eval()
 
 

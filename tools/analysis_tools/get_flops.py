@@ -1,4 +1,4 @@
-"""Parameters and GFLOPs of the detector of MOT configs (CE paper, Table I).
+r"""Parameters and GFLOPs of the detector of MOT configs (CE paper, Table I).
 
 For each config (a file, or every ``*.py`` in a folder) the model is built
 from the config without loading weights; for a MOT model (e.g.

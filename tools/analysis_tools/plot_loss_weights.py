@@ -1,4 +1,4 @@
-"""Plot the loss-balancer weights of a training run (LWF paper, Fig. 3).
+r"""Plot the loss-balancer weights of a training run (LWF paper, Fig. 3).
 
 Example::
 

@@ -1,4 +1,4 @@
-"""Track people in a video and write an annotated video and MOT results.
+r"""Track people in a video and write an annotated video and MOT results.
 
 Example::
 

@@ -1,4 +1,4 @@
-"""Tracking accuracy of an INT8 graph against its FP32 graph (and eager).
+r"""Tracking accuracy of an INT8 graph against its FP32 graph (and eager).
 
 Runs the config's test set and metrics (the loop of ``tools/test.py
 CONFIG --backend onnxruntime --onnx FILE``) once on the FP32 graph, once on
@@ -40,6 +40,7 @@ from mmmtl.utils import (
     add_cfg_options,
     load_config,
     nonnegative_float,
+    tool_parser,
 )
 
 PROG = 'check_int8_accuracy.py'
@@ -54,10 +55,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     Returns:
         argparse.Namespace: The arguments.
     """
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description='HOTA, IDF1 and identity switches of an INT8 graph '
-        'against its FP32 graph on the config\'s test set')
+    parser = tool_parser(
+        __doc__, 'HOTA, IDF1 and identity switches of an INT8 graph against '
+        'its FP32 graph on the config\'s test set', prog=PROG)
     parser.add_argument('config', help='test config file')
     parser.add_argument('--fp32', required=True, help='FP32 .onnx graph')
     parser.add_argument('--int8', required=True, help='INT8 .onnx graph')

@@ -1,4 +1,4 @@
-"""Export the detector of an mmmtl config to ONNX for onnxruntime.
+r"""Export the detector of an mmmtl config to ONNX for onnxruntime.
 
 The graph holds backbone, FPN and head (raw per-level outputs); decoding,
 NMS and the embedding gather run in the head's own post-processing on
@@ -67,6 +67,7 @@ from mmmtl.utils import (
     add_cfg_options,
     bounded_int,
     load_config,
+    tool_parser,
 )
 
 PROG = 'export_onnx.py'
@@ -95,9 +96,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     Returns:
         argparse.Namespace: The arguments.
     """
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description='Export the detector of an mmmtl config to ONNX')
+    parser = tool_parser(__doc__, prog=PROG)
     parser.add_argument('config', help='model config file')
     # PyTorch weights only: the exporter reads a checkpoint, strictly
     add_model_args(parser, checkpoint='positional', backends=None,

@@ -1,4 +1,4 @@
-"""Write synthetic pedestrian sequences in the MOTChallenge layout.
+r"""Write synthetic pedestrian sequences in the MOTChallenge layout.
 
 Example::
 
