@@ -1,6 +1,7 @@
 from .backends import compile_detector, init_mot_model, onnxruntime_cfg
 from .demo import build_track_visualizer, track_to_files
 from .deploy import (
+    add_int8_calibration_args,
     calibration_frame_paths,
     calibration_inputs,
     network_input,
@@ -51,8 +52,8 @@ __all__ = [
     'track_to_files', 'track_video'
 ]
 __all__ += [
-    'calibration_frame_paths', 'calibration_inputs', 'network_input',
-    'pipeline_at_shape'
+    'add_int8_calibration_args', 'calibration_frame_paths',
+    'calibration_inputs', 'network_input', 'pipeline_at_shape'
 ]
 __all__ += [
     'MODEL_BACKENDS', 'WeightSourceError', 'add_model_args',

@@ -1,4 +1,5 @@
 """Inputs for exporting and quantising a MOT model's detector network."""
+import argparse
 import copy
 import os
 import os.path as osp
@@ -12,7 +13,9 @@ import torch.nn.functional as F
 from mmdet.apis.inference import build_test_pipeline
 from mmengine.config import Config
 
+from mmmtl.deploy import DEFAULT_FLOAT_KINDS, FLOAT_KINDS
 from mmmtl.formats import MOTFormatError, read_seqinfo
+from mmmtl.utils import bounded_int
 
 from .inference import prepare_frame
 
@@ -178,3 +181,34 @@ def calibration_inputs(model: nn.Module,
               f'sequences of {osp.basename(osp.normpath(data_root))} '
               f'({", ".join(seqs)})')
     return arrays, source
+
+
+def add_int8_calibration_args(parser: argparse.ArgumentParser,
+                              calib_help: str,
+                              keep_float_help: str,
+                              default_frames: int) -> None:
+    """Add ``--calib``, ``--calib-frames`` and ``--keep-float``, the INT8
+    flags of the exporter and the FPS benchmark.
+
+    Args:
+        parser (ArgumentParser): The tool's parser.
+        calib_help (str): What ``--calib`` calibrates.
+        keep_float_help (str): What ``--keep-float`` keeps in float (the
+            kinds and the default are appended).
+        default_frames (int): Default of ``--calib-frames``.
+    """
+    parser.add_argument('--calib', metavar='DATA_ROOT', help=calib_help)
+    parser.add_argument(
+        '--calib-frames', type=bounded_int(1, 100000),
+        default=default_frames,
+        help=f'calibration frames of --calib, evenly spaced over its '
+        f'sequences (default {default_frames})')
+    parser.add_argument(
+        '--keep-float',
+        nargs='*',
+        choices=FLOAT_KINDS,
+        default=None,
+        metavar='KIND',
+        help=f'{keep_float_help} ({", ".join(FLOAT_KINDS)}; default: '
+        f'{" ".join(DEFAULT_FLOAT_KINDS) or "none"}; give the flag alone '
+        'to quantise every conv)')

@@ -9,6 +9,7 @@ from .cli import (
     MAX_FLOAT,
     MAX_INT,
     add_cfg_options,
+    add_shape_arg,
     bounded_float,
     bounded_int,
     finite_float,
@@ -43,4 +44,4 @@ __all__ = [
     'quiet_third_party_warnings', 'register_checkpoint_loader',
     'safe_torch_load', 'unit_interval'
 ]
-__all__ += ['add_cfg_options', 'load_config', 'tool_parser']
+__all__ += ['add_cfg_options', 'add_shape_arg', 'load_config', 'tool_parser']

@@ -26,7 +26,7 @@ __all__ = [
     'MAX_FLOAT', 'MAX_INT', 'bounded_float', 'bounded_int', 'finite_float',
     'nonnegative_float', 'nonnegative_int', 'positive_float', 'positive_int',
     'probability', 'quiet_third_party_warnings', 'unit_interval',
-    'add_cfg_options', 'load_config', 'tool_parser'
+    'add_cfg_options', 'add_shape_arg', 'load_config', 'tool_parser'
 ]
 
 #: Largest integer a count, size or index flag accepts by default: more
@@ -304,3 +304,17 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     return cfg
+
+
+def add_shape_arg(parser: argparse.ArgumentParser,
+                  default: tuple,
+                  help: str) -> None:
+    """Add ``--shape HEIGHT WIDTH``, a network input size (each side in
+    [32, 8192])."""
+    parser.add_argument(
+        '--shape',
+        type=bounded_int(32, 8192, name='side'),
+        nargs=2,
+        default=tuple(default),
+        metavar=('HEIGHT', 'WIDTH'),
+        help=help)

@@ -80,6 +80,7 @@ from mmengine.registry import init_default_scope
 
 from mmmtl.apis import (
     MODEL_BACKENDS,
+    add_int8_calibration_args,
     add_model_args,
     calibration_inputs,
     detect_frame,
@@ -89,13 +90,13 @@ from mmmtl.apis import (
     track_frame,
 )
 from mmmtl.datasets import generate_sequence
-from mmmtl.deploy import DEFAULT_FLOAT_KINDS, FLOAT_KINDS
+from mmmtl.deploy import DEFAULT_FLOAT_KINDS
 from mmmtl.testing import random_init_model, save_checkpoint
 from mmmtl.utils import (
     add_cfg_options,
+    add_shape_arg,
     bounded_int,
     nonnegative_int,
-    positive_int,
 )
 
 #: Backends of this benchmark: mmmtl's, and the INT8 graph on onnxruntime.
@@ -117,13 +118,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     # random weights of its own (saved, then loaded by every backend)
     add_model_args(parser, checkpoint='none', backends=BENCH_BACKENDS,
                    multiple_backends=True)
-    parser.add_argument(
-        '--shape',
-        type=bounded_int(32, 8192),
-        nargs=2,
-        default=(608, 1088),
-        metavar=('HEIGHT', 'WIDTH'),
-        help='network input size (32-8192)')
+    add_shape_arg(parser, (608, 1088), 'network input size (32-8192)')
     parser.add_argument('--warmup', type=bounded_int(0, 10000), default=5,
                         help='untimed frames first (0-10000)')
     parser.add_argument('--iters', type=bounded_int(1, 100000), default=20,
@@ -153,22 +148,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         metavar='FILE',
         help='accuracy record of tools/deployment/check_int8_accuracy.py '
         '(onnxruntime-int8; default: int8_accuracy.json beside --out)')
-    parser.add_argument(
-        '--calib',
-        metavar='DATA_ROOT',
-        help='MOTChallenge folder whose frames calibrate the INT8 graph '
-        '(default: the benchmark\'s synthetic frames)')
-    parser.add_argument(
-        '--calib-frames', type=positive_int, default=8,
-        help='calibration frames of --calib (default 8)')
-    parser.add_argument(
-        '--keep-float',
-        nargs='*',
-        choices=FLOAT_KINDS,
-        default=None,
-        metavar='KIND',
-        help='output kinds kept in float in the INT8 graph (default: '
-        f'{" ".join(DEFAULT_FLOAT_KINDS) or "none"}, as export_onnx.py)')
+    add_int8_calibration_args(
+        parser,
+        'MOTChallenge folder whose frames calibrate the INT8 graph '
+        '(default: the benchmark\'s synthetic frames)',
+        'output kinds kept in float in the INT8 graph', 8)
     parser.add_argument(
         '--fuse-conv-bn',
         action='store_true',

@@ -34,8 +34,8 @@ from mmengine.utils import import_modules_from_strings
 
 from mmmtl.utils import (
     add_cfg_options,
+    add_shape_arg,
     atomic_open,
-    bounded_int,
     check_outputs,
     quiet_third_party_warnings,
     tool_parser,
@@ -46,14 +46,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = tool_parser(
         __doc__, 'Params and GFLOPs of the detectors of configs')
     parser.add_argument('path', help='a config file or a folder of configs')
-    parser.add_argument(
-        '--shape',
-        type=bounded_int(32, 8192, name='side'),
-        nargs=2,
-        default=(512, 512),
-        metavar=('HEIGHT', 'WIDTH'),
-        help='input size, each side in [32, 8192] (default: 512 512, as '
-        'in the CE paper)')
+    add_shape_arg(
+        parser, (512, 512), 'input size, each side in [32, 8192] (default: '
+        '512 512, as in the CE paper)')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--out', help='write the rows to this JSON file')
     add_cfg_options(parser, 'override settings of every config')

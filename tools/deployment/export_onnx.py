@@ -45,6 +45,7 @@ from mmdet.registry import MODELS
 from mmengine.registry import init_default_scope
 
 from mmmtl.apis import (
+    add_int8_calibration_args,
     add_model_args,
     calibration_inputs,
     init_mot_model,
@@ -56,7 +57,6 @@ from mmmtl.apis import (
 from mmmtl.datasets import generate_sequence
 from mmmtl.deploy import (
     DEFAULT_FLOAT_KINDS,
-    FLOAT_KINDS,
     OUTPUT_KINDS,
     ONNXModelError,
     export_detector_onnx,
@@ -65,6 +65,7 @@ from mmmtl.deploy import (
 from mmmtl.formats import MOTFormatError
 from mmmtl.utils import (
     add_cfg_options,
+    add_shape_arg,
     bounded_int,
     load_config,
     tool_parser,
@@ -102,14 +103,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     add_model_args(parser, checkpoint='positional', backends=None,
                    relax=False)
     parser.add_argument('--out', required=True, help='output .onnx file')
-    parser.add_argument(
-        '--shape',
-        type=bounded_int(32, 8192),
-        nargs=2,
-        default=(608, 1088),
-        metavar=('HEIGHT', 'WIDTH'),
-        help='input size traced and checked (multiples of 32 in [32, 8192]; '
-        'the graph accepts any size unless --static)')
+    add_shape_arg(
+        parser, (608, 1088),
+        'input size traced and checked (multiples of 32 in [32, 8192]; the '
+        'graph accepts any size unless --static)')
     parser.add_argument(
         '--opset',
         type=bounded_int(ONNX_MIN_OPSET, ONNX_TORCHSCRIPT_EXPORTER_MAX_OPSET),
@@ -127,33 +124,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='write an INT8 graph (onnxruntime static quantisation, QDQ) '
         'calibrated on --calib')
     parser.add_argument(
-        '--calib',
-        metavar='DATA_ROOT',
-        help='MOTChallenge folder of sequences (SEQ/seqinfo.ini, '
-        'SEQ/img1/) whose frames calibrate --quantize')
-    parser.add_argument(
-        '--calib-frames',
-        type=bounded_int(1, 100000),
-        default=32,
-        help='calibration frames, evenly spaced over the sequences '
-        '(default 32)')
-    parser.add_argument(
         '--calib-method',
         choices=('minmax', 'percentile', 'entropy'),
         default='minmax',
         help='activation ranges from the calibration outputs: their '
         'extremes (minmax), the 99.999th percentile (percentile) or the '
         'KL-optimal range (entropy); default minmax')
-    parser.add_argument(
-        '--keep-float',
-        nargs='*',
-        choices=FLOAT_KINDS,
-        default=None,
-        metavar='KIND',
-        help='output kinds whose last convs stay in float with --quantize '
-        f'({", ".join(FLOAT_KINDS)}; default: '
-        f'{" ".join(DEFAULT_FLOAT_KINDS) or "none"}; give the flag alone '
-        'to quantise every conv)')
+    add_int8_calibration_args(
+        parser,
+        'MOTChallenge folder of sequences (SEQ/seqinfo.ini, SEQ/img1/) '
+        'whose frames calibrate --quantize',
+        'output kinds whose last convs stay in float with --quantize', 32)
     add_cfg_options(parser, 'override config keys')
     args = parser.parse_args(argv)
     if any(s % 32 for s in args.shape):
