@@ -69,7 +69,6 @@ import json
 import os.path as osp
 import platform
 import statistics
-import sys
 import time
 import warnings
 from typing import Callable, Dict, List, Optional, Tuple
@@ -83,7 +82,7 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
 import mmmtl  # noqa: F401  (registers the components)
-from mmmtl.models.trackers.camera_motion import BOTSORT_GMC, to_grey_uint8
+from mmmtl.models.trackers import BOTSORT_GMC, to_grey_uint8
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RESOLUTIONS = {'1080p': (1920, 1080), '480p': (640, 480)}
@@ -482,8 +481,7 @@ def _track(seq: dict, gmc) -> list:
 def tracker_pan(seeds: int) -> dict:
     """HOTA, IDF1, MOTA and IDS per seed and their mean on the ``pan``
     condition, for each kind of compensation."""
-    sys.path.insert(0, osp.join(ROOT, 'benchmarks'))
-    import bench_tracker_quality as tq
+    import tracking_conditions as tq
     kinds = {
         'none': None,
         'mmmtl new': dict(type='CameraMotionEstimator'),

@@ -52,7 +52,7 @@ from mmmtl.deploy import (
     int8_accuracy_verdict,
     quantize_detector_onnx,
 )
-from mmmtl.utils.cli import bounded_int
+from mmmtl.utils import bounded_int
 
 CHOICES = {
     'none': [],

@@ -83,8 +83,7 @@ def parse_args(argv=None):
 
 def make_data(folder: str) -> str:
     """Two training sequences of 60 frames (the quickstart's generator)."""
-    from mmmtl.datasets.converters import convert_mot_to_coco
-    from mmmtl.datasets.synthetic import write_mot_split
+    from mmmtl.datasets import convert_mot_to_coco, write_mot_split
     root = osp.join(folder, 'synthmot-train') + '/'
     ann = osp.join(root, 'annotations', 'train_cocoformat.json')
     if not osp.isfile(ann):

@@ -122,17 +122,21 @@ def test_no_other_module_formats_a_mot_row():
             assert not pattern.search(text), path
 
 
-def test_tools_use_public_names_and_no_other_tool():
-    tools = {
+@pytest.mark.parametrize('folder', ['tools', 'benchmarks'])
+def test_tools_use_public_names_and_no_other_tool(folder):
+    """Tools and benchmarks sit above every layer: they import public names
+    only, start no other tool, and import no other script (a benchmark may
+    share a module of ``benchmarks/`` that is not a ``bench_*`` script)."""
+    scripts = {
         osp.splitext(f)[0]
-        for _, _, files in os.walk(osp.join(ROOT, 'tools')) for f in files
-        if f.endswith('.py')
+        for _, _, files in os.walk(osp.join(ROOT, folder)) for f in files
+        if f.endswith('.py') and (folder == 'tools' or f.startswith('bench_'))
     }
     bad = []
-    for path in _modules('tools'):
+    for path in _modules(folder):
         where = osp.relpath(path, ROOT)
         for line, mod, names in _imports(path):
-            if mod.split('.')[0] in tools or mod == 'subprocess':
+            if mod.split('.')[0] in scripts or mod == 'subprocess':
                 bad.append(f'{where}:{line}: imports {mod}')
             if not mod.startswith('mmmtl'):
                 continue
@@ -217,4 +221,57 @@ def test_no_tool_parses_the_weight_or_backend_flags_itself():
                          if isinstance(n, ast.Name)}
                 if not names or not names <= from_evaluation:
                     bad.append(f'{where}:{node.lineno}: adds --backend')
+    assert not bad, '\n'.join(bad)
+
+
+def test_the_documented_layers_are_the_checked_ones():
+    """docs/architecture.md's layer table names exactly the packages of
+    ``LAYERS``, each in the layer it is checked in."""
+    doc = open(osp.join(ROOT, 'docs', 'architecture.md'),
+               encoding='utf-8').read()
+    documented = {}
+    for row in re.findall(r'^\| (\d)\. [^|]+\| ([^|]+) \|', doc, re.M):
+        layer, packages = int(row[0]), row[1]
+        for name in re.findall(r'`([\w.{},/]+)`', packages):
+            if name.endswith('/'):
+                continue  # tools/, benchmarks/: the scripts above layer 5
+            if '{' in name:  # mmmtl.models.{a,b}
+                base, subs = name.split('.{')
+                documented.update(
+                    {f'{base}.{s}': layer
+                     for s in subs.rstrip('}').split(',')})
+            else:
+                documented[name] = layer
+    assert all(_layer(name) == layer for name, layer in documented.items()), \
+        {n: (layer, _layer(n)) for n, layer in documented.items()
+         if _layer(n) != layer}
+    missing = {
+        k for k in LAYERS
+        if not any(d == k or d.startswith(k + '.') for d in documented)
+    }
+    assert not missing, missing
+
+
+def _body_lines(node) -> int:
+    body = node.body
+    if (body and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)):
+        body = body[1:]  # the docstring
+    return body[-1].end_lineno - body[0].lineno + 1 if body else 0
+
+
+def test_modules_and_functions_stay_readable():
+    """No module of mmmtl/ over 600 lines, no function body over 80."""
+    bad = []
+    for path in _modules('mmmtl'):
+        where = osp.relpath(path, ROOT)
+        text = open(path, encoding='utf-8').read()
+        if text.count('\n') > 600:
+            bad.append(f'{where}: {text.count(chr(10))} lines')
+        for node in ast.walk(ast.parse(text, path)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if _body_lines(node) > 80:
+                    bad.append(f'{where}:{node.lineno} {node.name}: '
+                               f'{_body_lines(node)} lines')
     assert not bad, '\n'.join(bad)

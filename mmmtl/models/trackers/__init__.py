@@ -1,9 +1,9 @@
 from .assignment import linear_assignment
-from .camera_motion import CameraMotionEstimator
+from .camera_motion import BOTSORT_GMC, CameraMotionEstimator, to_grey_uint8
 from .jde_tracker import JDETracker
 from .presets import TRACKER_PRESETS, TRACKER_SEARCH_SPACES
 
 __all__ = [
-    'CameraMotionEstimator', 'JDETracker', 'TRACKER_PRESETS',
-    'TRACKER_SEARCH_SPACES', 'linear_assignment'
+    'BOTSORT_GMC', 'CameraMotionEstimator', 'JDETracker', 'TRACKER_PRESETS',
+    'TRACKER_SEARCH_SPACES', 'linear_assignment', 'to_grey_uint8'
 ]
