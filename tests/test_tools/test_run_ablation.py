@@ -148,3 +148,16 @@ def test_committed_report_equals_the_stored_results(tool, tmp_path):
     copy.write_text(text)
     tool.main(['--report', '--doc', str(copy)])
     assert copy.read_text() == text
+
+
+def test_the_schedule_is_where_hota_stops_moving(tool):
+    """The plateau: the first point with every later point within 1 HOTA."""
+    def curve(*hota):
+        return {600 * (k + 1): dict(HOTA=h) for k, h in enumerate(hota)}
+
+    assert tool.plateau_iter(curve(45.4, 50.3, 51.3, 51.9, 52.8, 52.8)) \
+        == 2400
+    assert tool.plateau_iter(curve(40.0, 45.0, 50.0)) is None
+    assert tool.plateau_iter(curve(50.0)) is None  # the last point alone
+    assert tool.plateau_iter(curve(50.0, 51.5, 51.2, 51.0)) == 1200
+    assert tool.plateau_iter(curve(50.0, 51.5, 51.2, 51.0), tol=2.0) == 600

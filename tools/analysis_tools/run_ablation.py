@@ -500,6 +500,53 @@ def curve_table(args) -> List[str]:
     return lines
 
 
+def plateau_iter(points: Dict[int, dict],
+                 tol: float = 1.0) -> Optional[int]:
+    """The shortest schedule after which HOTA moves less than ``tol``.
+
+    The first evaluated iteration ``i`` whose HOTA differs by less than
+    ``tol`` from that of every later point; at least one later point is
+    needed, so a curve's last point is never chosen.
+
+    Args:
+        points (dict[int, dict]): Iteration -> metrics of one curve.
+        tol (float): HOTA points. Defaults to 1.0.
+
+    Returns:
+        int, optional: The iteration, or None when no point qualifies.
+    """
+    its = sorted(points)
+    for k, it in enumerate(its[:-1]):
+        hota = points[it]['HOTA']
+        if all(abs(points[j]['HOTA'] - hota) < tol for j in its[k + 1:]):
+            return it
+    return None
+
+
+def schedule_lines(args) -> List[str]:
+    """What the curves say about the schedule, stated for the report."""
+    picks, parts = [], []
+    for label, points in curve_points(args):
+        done = len(points) == args.curve_iters // args.eval_every
+        it = plateau_iter(points)
+        picks.append(it if done else None)
+        state = 'complete' if done else (
+            f'{len(points)} of {args.curve_iters // args.eval_every} points'
+            if points else 'not run')
+        parts.append(f'{label}: {it if it is not None else "none yet"} '
+                     f'({state})')
+    text = ('Shortest schedule after which HOTA moves less than 1 point '
+            '(every later point within 1 point of it): ' + '; '.join(parts)
+            + '.')
+    if all(p is not None for p in picks):
+        text += (f' The study\'s schedule is the longer of the two, '
+                 f'{max(picks)} iterations; the rows use {args.iters}.')
+    else:
+        text += (f' Until both curves are complete the rows use '
+                 f'{args.iters} iterations, to be confirmed.')
+    return [text]
+
+
 CURVE_PNG = osp.join('images', 'replication_curve.png')
 WEIGHTS_PNG = osp.join('images', 'replication_lwf_weights.png')
 #: Rows whose loss weights are drawn (the LWF paper's Fig. 3).
@@ -590,7 +637,7 @@ def report_text(args) -> str:
         f'{args.curve_iters}-iteration schedule, evaluated every '
         f'{args.eval_every} iterations (HOTA / IDF1 / MOTA on the held-out '
         'sequences):', ''
-    ] + curve_table(args) + (
+    ] + curve_table(args) + [''] + schedule_lines(args) + (
         ['', f'![learning curve]({CURVE_PNG})']
         if any(p for _, p in curve_points(args)) else []) + [
         '', '## The loss weights', '',
