@@ -4,6 +4,8 @@ from .deploy import (
     add_int8_calibration_args,
     calibration_frame_paths,
     calibration_inputs,
+    check_int8_calibration_args,
+    int8_calibration_kwargs,
     network_input,
     pipeline_at_shape,
 )
@@ -53,7 +55,8 @@ __all__ = [
 ]
 __all__ += [
     'add_int8_calibration_args', 'calibration_frame_paths',
-    'calibration_inputs', 'network_input', 'pipeline_at_shape'
+    'calibration_inputs', 'check_int8_calibration_args',
+    'int8_calibration_kwargs', 'network_input', 'pipeline_at_shape'
 ]
 __all__ += [
     'MODEL_BACKENDS', 'WeightSourceError', 'add_model_args',

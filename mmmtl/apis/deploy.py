@@ -13,9 +13,14 @@ import torch.nn.functional as F
 from mmdet.apis.inference import build_test_pipeline
 from mmengine.config import Config
 
-from mmmtl.deploy import DEFAULT_FLOAT_KINDS, FLOAT_KINDS
+from mmmtl.deploy import (
+    CALIB_METHODS,
+    DEFAULT_CALIB_PERCENTILE,
+    DEFAULT_FLOAT_KINDS,
+    FLOAT_KINDS,
+)
 from mmmtl.formats import MOTFormatError, read_seqinfo
-from mmmtl.utils import bounded_int
+from mmmtl.utils import bounded_float, bounded_int
 
 from .inference import prepare_frame
 
@@ -187,8 +192,12 @@ def add_int8_calibration_args(parser: argparse.ArgumentParser,
                               calib_help: str,
                               keep_float_help: str,
                               default_frames: int) -> None:
-    """Add ``--calib``, ``--calib-frames`` and ``--keep-float``, the INT8
-    flags of the exporter and the FPS benchmark.
+    """Add the INT8 flags of the exporter and the FPS benchmark:
+    ``--calib``, ``--calib-frames``, ``--calib-method``,
+    ``--calib-percentile``, ``--calib-moving-average``, ``--keep-float``
+    and ``--keep-float-nodes`` (the arguments of
+    :func:`mmmtl.deploy.quantize_detector_onnx`; check them with
+    :func:`check_int8_calibration_args`).
 
     Args:
         parser (ArgumentParser): The tool's parser.
@@ -204,6 +213,27 @@ def add_int8_calibration_args(parser: argparse.ArgumentParser,
         help=f'calibration frames of --calib, evenly spaced over its '
         f'sequences (default {default_frames})')
     parser.add_argument(
+        '--calib-method',
+        choices=tuple(CALIB_METHODS),
+        default='minmax',
+        help='activation ranges from the calibration outputs: their '
+        'extremes (minmax), a percentile of their values (percentile, '
+        '--calib-percentile) or the KL-optimal range (entropy); default '
+        'minmax')
+    parser.add_argument(
+        '--calib-percentile',
+        type=bounded_float(50.0, 100.0, low_open=True),
+        default=None,
+        metavar='P',
+        help='with --calib-method percentile: the share of each tensor\'s '
+        'calibration values inside its range, in (50, 100] (default '
+        f'{DEFAULT_CALIB_PERCENTILE})')
+    parser.add_argument(
+        '--calib-moving-average',
+        action='store_true',
+        help='with --calib-method minmax: a moving average of each '
+        'frame\'s extremes instead of the extremes over all frames')
+    parser.add_argument(
         '--keep-float',
         nargs='*',
         choices=FLOAT_KINDS,
@@ -212,3 +242,41 @@ def add_int8_calibration_args(parser: argparse.ArgumentParser,
         help=f'{keep_float_help} ({", ".join(FLOAT_KINDS)}; default: '
         f'{" ".join(DEFAULT_FLOAT_KINDS) or "none"}; give the flag alone '
         'to quantise every conv)')
+    parser.add_argument(
+        '--keep-float-nodes',
+        nargs='+',
+        default=[],
+        metavar='PATTERN',
+        help='graph nodes kept in float, by name: shell-style patterns '
+        'such as "/detector/neck/*" (each must match a node)')
+
+
+def check_int8_calibration_args(parser: argparse.ArgumentParser,
+                                args: argparse.Namespace) -> None:
+    """Refuse INT8 flags that do not go together (through
+    ``parser.error``) and fill in ``--keep-float``'s default.
+
+    Args:
+        parser (ArgumentParser): The tool's parser.
+        args (Namespace): Its arguments (:func:`add_int8_calibration_args`).
+    """
+    if args.calib_percentile is not None and \
+            args.calib_method != 'percentile':
+        parser.error('--calib-percentile is read with --calib-method '
+                     'percentile')
+    if args.calib_moving_average and args.calib_method != 'minmax':
+        parser.error('--calib-moving-average is read with --calib-method '
+                     'minmax')
+    if args.keep_float is None:
+        args.keep_float = list(DEFAULT_FLOAT_KINDS)
+
+
+def int8_calibration_kwargs(args: argparse.Namespace) -> dict:
+    """The keyword arguments of :func:`mmmtl.deploy.quantize_detector_onnx`
+    given by the flags of :func:`add_int8_calibration_args`."""
+    return dict(
+        keep_float=args.keep_float,
+        calib_method=args.calib_method,
+        calib_percentile=args.calib_percentile,
+        calib_moving_average=args.calib_moving_average,
+        keep_float_nodes=args.keep_float_nodes)

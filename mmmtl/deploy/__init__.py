@@ -12,18 +12,24 @@ from .onnx_export import (
 )
 from .ort_detector import ONNXModelError, ORTDetector
 from .quantize import (
+    CALIB_METHODS,
+    DEFAULT_CALIB_PERCENTILE,
     DEFAULT_FLOAT_KINDS,
     FLOAT_KINDS,
     INT8_TOLERANCES,
     float_node_names,
     int8_accuracy_verdict,
+    match_node_names,
+    quantization_settings,
     quantize_detector_onnx,
 )
 
 __all__ = [
-    'DEFAULT_FLOAT_KINDS', 'FLOAT_KINDS', 'INT8_TOLERANCES', 'OUTPUT_KINDS',
+    'CALIB_METHODS', 'DEFAULT_CALIB_PERCENTILE', 'DEFAULT_FLOAT_KINDS',
+    'FLOAT_KINDS', 'INT8_TOLERANCES', 'OUTPUT_KINDS',
     'DetectorRawOutputs',
     'ONNXModelError', 'ORTDetector', 'export_detector_onnx',
-    'float_node_names', 'int8_accuracy_verdict', 'output_names',
-    'quantize_detector_onnx', 'read_onnx_metadata'
+    'float_node_names', 'int8_accuracy_verdict', 'match_node_names',
+    'output_names', 'quantization_settings', 'quantize_detector_onnx',
+    'read_onnx_metadata'
 ]

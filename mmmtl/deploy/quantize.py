@@ -13,9 +13,16 @@ the model's own test pipeline (:func:`mmmtl.apis.calibration_inputs`).
 Which nodes stay in float is a choice by output kind (``cls_score``,
 ``bbox_pred``, ``reid_feat``): the convolutions nearest to the graph's
 outputs of that kind, found by walking back from the outputs
-(:func:`float_node_names`). The graph's ``mmmtl`` metadata gains a
-``quantization`` entry that says how it was quantised.
+(:func:`float_node_names`), and by node name (shell-style patterns such
+as ``/detector/neck/*``, :func:`match_node_names`). Activation ranges come
+from the calibration outputs' extremes (MinMax, optionally a moving
+average of each frame's extremes), a percentile of their values, or the
+KL-optimal range (Entropy). The graph's ``mmmtl`` metadata gains a
+``quantization`` entry that says how it was quantised;
+:func:`quantization_settings` reads back the choices that change the
+graph (to check that two graphs were made alike).
 """
+import fnmatch
 import json
 import math
 import os
@@ -33,6 +40,15 @@ FLOAT_KINDS = OUTPUT_KINDS
 #: Kinds kept in float by default, chosen by measurement on the quickstart
 #: model (docs/demo.md, "INT8").
 DEFAULT_FLOAT_KINDS = ()
+
+#: Calibration methods: the name of each in onnxruntime's
+#: ``CalibrationMethod``.
+CALIB_METHODS = dict(minmax='MinMax', percentile='Percentile',
+                     entropy='Entropy')
+
+#: Percentile of ``calib_method='percentile'`` unless one is given
+#: (onnxruntime's default).
+DEFAULT_CALIB_PERCENTILE = 99.999
 
 #: Accuracy tolerances of INT8 against FP32 onnxruntime on the same data:
 #: HOTA and IDF1 within 1 point, identity switches within 5 %.
@@ -88,6 +104,105 @@ def float_node_names(model, kinds: Sequence[str]) -> List[str]:
     return sorted(found)
 
 
+def match_node_names(model, patterns: Sequence[str]) -> List[str]:
+    """Nodes of a graph whose names match shell-style patterns.
+
+    Args:
+        model (onnx.ModelProto): A graph.
+        patterns (Sequence[str]): ``fnmatch`` patterns of node names, e.g.
+            ``/detector/neck/*`` (every node of the FPN) or
+            ``/detector/backbone/conv1/Conv`` (one node).
+
+    Returns:
+        list[str]: The matching node names, sorted.
+
+    Raises:
+        ValueError: A pattern that matches no node (it names the pattern).
+    """
+    names = [node.name for node in model.graph.node]
+    found = set()
+    for pattern in patterns:
+        hits = fnmatch.filter(names, pattern)
+        if not hits:
+            raise ValueError(f'no node of the graph matches {pattern!r} '
+                             '(node names look like '
+                             f'{names[0] if names else "?"!r})')
+        found.update(hits)
+    return sorted(found)
+
+
+def quantization_settings(quant: Dict) -> Dict:
+    """The choices of an INT8 graph's ``quantization`` metadata that
+    change the graph, with the defaults of older records filled in.
+
+    Args:
+        quant (dict): The ``quantization`` entry of the graph's metadata
+            (:func:`quantize_detector_onnx`), or of an accuracy record.
+
+    Returns:
+        dict: ``method``, ``percentile`` (None unless Percentile),
+        ``moving_average`` (bool), ``float_kinds`` and
+        ``float_node_patterns`` (sorted lists).
+    """
+    calib = quant.get('calibration') or {}
+    method = calib.get('method', 'MinMax')
+    return dict(
+        method=method,
+        percentile=(float(calib.get('percentile', DEFAULT_CALIB_PERCENTILE))
+                    if method == 'Percentile' else None),
+        moving_average=bool(calib.get('moving_average', False)),
+        float_kinds=sorted(quant.get('float_kinds') or []),
+        float_node_patterns=sorted(quant.get('float_node_patterns') or []))
+
+
+def _calibration_options(calib_method: str,
+                         calib_percentile: Optional[float],
+                         calib_moving_average: bool) -> Dict:
+    """onnxruntime's calibration ``extra_options`` of the chosen method.
+
+    Raises:
+        ValueError: An unknown method, a percentile outside (50, 100] or
+            without ``percentile``, a moving average without ``minmax``.
+    """
+    if calib_method not in CALIB_METHODS:
+        raise ValueError(f'calib_method must be one of {list(CALIB_METHODS)}'
+                         f', got {calib_method!r}')
+    options = {}
+    if calib_percentile is not None:
+        if calib_method != 'percentile':
+            raise ValueError("calib_percentile is read with calib_method="
+                             f"'percentile', not {calib_method!r}")
+        if not (50.0 < float(calib_percentile) <= 100.0):
+            raise ValueError('calib_percentile must be in (50, 100], got '
+                             f'{calib_percentile}')
+    if calib_method == 'percentile':
+        options['CalibPercentile'] = float(
+            DEFAULT_CALIB_PERCENTILE
+            if calib_percentile is None else calib_percentile)
+    if calib_moving_average:
+        if calib_method != 'minmax':
+            raise ValueError("calib_moving_average is read with "
+                             f"calib_method='minmax', not {calib_method!r}")
+        options['CalibMovingAverage'] = True
+    return options
+
+
+def _quantize_static(q, calib_method: str, *args, **kwargs) -> None:
+    """``q.quantize_static``, with onnxruntime's histogram failure on an
+    almost constant activation made into an error that says what to do."""
+    try:
+        q.quantize_static(*args, **kwargs)
+    except ValueError as err:
+        if 'Too many bins' not in str(err):
+            raise
+        raise ValueError(
+            f'{calib_method} calibration failed: onnxruntime cannot make '
+            'the histogram of an activation that is almost constant over '
+            'the calibration frames (its range is below float32\'s '
+            'resolution for 2048 bins); calibrate with minmax, or on more '
+            f'varied frames ({err})') from err
+
+
 def _ort_quantization():
     """onnxruntime and its quantisation package, or an error saying how
     to get them."""
@@ -130,7 +245,10 @@ def quantize_detector_onnx(fp32_file: str,
                            calib_source: str = '',
                            per_channel: bool = True,
                            reduce_range: bool = False,
-                           calib_method: str = 'minmax') -> Dict:
+                           calib_method: str = 'minmax',
+                           calib_percentile: Optional[float] = None,
+                           calib_moving_average: bool = False,
+                           keep_float_nodes: Sequence[str] = ()) -> Dict:
     """Quantise an exported detector graph to INT8 (QDQ, static).
 
     The FP32 graph is first pre-processed as onnxruntime recommends
@@ -159,13 +277,30 @@ def quantize_detector_onnx(fp32_file: str,
             rare outliers) or ``'entropy'`` (the range minimising the KL
             divergence of the quantised histogram). Defaults to
             ``'minmax'``.
+        calib_percentile (float, optional): The percentile of
+            ``'percentile'``, in (50, 100]: the range keeps that share of
+            each tensor's calibration values, clipping the rest equally
+            on both sides. Defaults to None
+            (:data:`DEFAULT_CALIB_PERCENTILE`).
+        calib_moving_average (bool): With ``'minmax'``, a moving average
+            of each frame's extremes (onnxruntime's
+            ``CalibMovingAverage``, constant 0.01) instead of the extremes
+            over all frames. Defaults to False.
+        keep_float_nodes (Sequence[str]): Shell-style patterns of node
+            names (of the graph after onnxruntime's pre-processing, which
+            keeps the exporter's names) that stay in float, e.g.
+            ``/detector/neck/*`` (:func:`match_node_names`). Defaults
+            to ().
 
     Returns:
         dict: The graph's ``mmmtl`` metadata, with ``quantization``.
 
     Raises:
-        ValueError: No calibration input, non-finite calibration inputs, or
-            ``out_file`` is ``fp32_file``.
+        ValueError: No calibration input, non-finite calibration inputs,
+            ``out_file`` is ``fp32_file``, calibration options that do not
+            go together, a ``keep_float_nodes`` pattern that matches no
+            node, or a histogram calibration (percentile, entropy) that
+            onnxruntime cannot make (an almost constant activation).
     """
     onnx = _import_onnx()
     ort_version, q, quant_pre_process = _ort_quantization()
@@ -173,11 +308,8 @@ def quantize_detector_onnx(fp32_file: str,
     if osp.abspath(out_file) == osp.abspath(fp32_file):
         raise ValueError(f'{out_file}: the INT8 graph would overwrite its '
                          'FP32 input')
-    methods = dict(minmax='MinMax', percentile='Percentile',
-                   entropy='Entropy')
-    if calib_method not in methods:
-        raise ValueError(f'calib_method must be one of {list(methods)}, '
-                         f'got {calib_method!r}')
+    calib_options = _calibration_options(calib_method, calib_percentile,
+                                         calib_moving_average)
     if len(calib_inputs) == 0:
         raise ValueError('no calibration input')
     for i, array in enumerate(calib_inputs):
@@ -196,8 +328,12 @@ def quantize_detector_onnx(fp32_file: str,
     with tempfile.TemporaryDirectory(prefix='mmmtl_quant_') as tmp:
         prep_file = osp.join(tmp, 'prep.onnx')
         quant_pre_process(model, prep_file, skip_symbolic_shape=False)
+        by_name = match_node_names(onnx.load(prep_file), keep_float_nodes)
+        excluded = sorted(set(excluded) | set(by_name))
         try:
-            q.quantize_static(
+            _quantize_static(
+                q,
+                calib_method,
                 prep_file,
                 tmp_file,
                 _array_reader(input_name, calib_inputs),
@@ -208,11 +344,20 @@ def quantize_detector_onnx(fp32_file: str,
                 weight_type=q.QuantType.QInt8,
                 nodes_to_exclude=excluded,
                 calibrate_method=getattr(q.CalibrationMethod,
-                                         methods[calib_method]),
+                                         CALIB_METHODS[calib_method]),
                 extra_options=dict(ActivationSymmetric=False,
-                                   WeightSymmetric=True))
+                                   WeightSymmetric=True, **calib_options))
             quant = onnx.load(tmp_file)
             shapes = sorted({tuple(a.shape) for a in calib_inputs})
+            calibration = dict(
+                method=CALIB_METHODS[calib_method],
+                frames=len(calib_inputs),
+                input_shapes=[list(s) for s in shapes],
+                source=calib_source)
+            if 'CalibPercentile' in calib_options:
+                calibration['percentile'] = calib_options['CalibPercentile']
+            if calib_method == 'minmax':
+                calibration['moving_average'] = bool(calib_moving_average)
             meta['quantization'] = dict(
                 dtype='int8',
                 tool=f'onnxruntime {ort_version} quantize_static',
@@ -221,12 +366,9 @@ def quantize_detector_onnx(fp32_file: str,
                 ('per output channel' if per_channel else 'per tensor'),
                 activations='uint8, asymmetric, per tensor',
                 reduce_range=bool(reduce_range),
-                calibration=dict(
-                    method=methods[calib_method],
-                    frames=len(calib_inputs),
-                    input_shapes=[list(s) for s in shapes],
-                    source=calib_source),
+                calibration=calibration,
                 float_kinds=list(keep_float),
+                float_node_patterns=list(keep_float_nodes),
                 float_nodes=excluded)
             del quant.metadata_props[:]
             entry = quant.metadata_props.add()

@@ -216,3 +216,114 @@ def test_calibration_method_is_checked(tiny, tmp_path):
         quantize_detector_onnx(tiny['fp32'], str(tmp_path / 'q.onnx'),
                                arrays, calib_method='kl')
     assert not (tmp_path / 'q.onnx').exists()
+
+
+def _activation_scales(path):
+    """{tensor: scale} of the QuantizeLinear nodes of a QDQ graph."""
+    import onnx
+    from onnx import numpy_helper
+    graph = onnx.load(path).graph
+    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    return {
+        n.input[0]: float(inits[n.input[1]])
+        for n in graph.node
+        if n.op_type == 'QuantizeLinear' and n.input[1] in inits
+        and inits[n.input[1]].size == 1
+    }
+
+
+def test_calibration_percentile_and_moving_average(tiny, tmp_path):
+    import copy
+
+    from mmmtl.deploy import (
+        export_detector_onnx,
+        quantization_settings,
+        quantize_detector_onnx,
+    )
+    arrays, _ = calibration_inputs(tiny['model'], tiny['data'], 6)
+    # the random CE module's quality map is constant to 1e-4 on the
+    # coarsest level: onnxruntime cannot make its histogram
+    with pytest.raises(ValueError, match='almost constant'):
+        quantize_detector_onnx(tiny['fp32'], str(tmp_path / 'q.onnx'),
+                               arrays, calib_method='percentile')
+    detector = copy.deepcopy(tiny['model'].detector)
+    with torch.no_grad():  # a quality map that varies, as a trained one
+        detector.bbox_head.ce.conv3.weight.normal_(0, 1.0)
+    fp32 = str(tmp_path / 'fp32.onnx')
+    export_detector_onnx(detector, fp32, shape=(H, W))
+    files, metas = {}, {}
+    for name, kwargs in (
+            ('minmax', {}),
+            ('moving', dict(calib_moving_average=True)),
+            ('p99', dict(calib_method='percentile', calib_percentile=99.0)),
+            ('p_default', dict(calib_method='percentile'))):
+        files[name] = str(tmp_path / f'{name}.onnx')
+        metas[name] = quantize_detector_onnx(fp32, files[name], arrays,
+                                             **kwargs)['quantization']
+    calib = {k: m['calibration'] for k, m in metas.items()}
+    assert calib['minmax']['moving_average'] is False
+    assert 'percentile' not in calib['minmax']
+    assert calib['moving']['moving_average'] is True
+    assert calib['p99'] == dict(calib['p99'], method='Percentile',
+                                percentile=99.0)
+    assert calib['p_default']['percentile'] == 99.999
+    assert 'moving_average' not in calib['p99']
+    assert quantization_settings(metas['p99']) == dict(
+        method='Percentile', percentile=99.0, moving_average=False,
+        float_kinds=[], float_node_patterns=[])
+    # an older record (no percentile, no moving average) reads as defaults
+    assert quantization_settings(dict(float_kinds=['reid_feat'])) == dict(
+        method='MinMax', percentile=None, moving_average=False,
+        float_kinds=['reid_feat'], float_node_patterns=[])
+    scales = {k: _activation_scales(f) for k, f in files.items()}
+    common = set(scales['minmax']) & set(scales['moving'])
+    assert common
+    # averaged or clipped extremes: never wider, narrower somewhere
+    for name in ('moving', 'p99'):
+        pairs = [(scales[name][t], scales['minmax'][t]) for t in common
+                 if t in scales[name]]
+        assert all(a <= b * (1 + 1e-6) for a, b in pairs), name
+        assert any(a < b * 0.99 for a, b in pairs), name
+    for kwargs, match in (
+            (dict(calib_percentile=99.0), 'read with calib_method='),
+            (dict(calib_method='percentile', calib_percentile=40.0),
+             r'in \(50, 100\]'),
+            (dict(calib_method='entropy', calib_moving_average=True),
+             'calib_moving_average is read with')):
+        with pytest.raises(ValueError, match=match):
+            quantize_detector_onnx(fp32, str(tmp_path / 'bad.onnx'), arrays,
+                                   **kwargs)
+    assert not (tmp_path / 'bad.onnx').exists()
+    assert not (tmp_path / 'q.onnx').exists()
+
+
+def test_keep_float_nodes_by_name_pattern(tiny, tmp_path):
+    import onnx
+
+    from mmmtl.deploy import match_node_names, quantize_detector_onnx
+    arrays, _ = calibration_inputs(tiny['model'], tiny['data'], 3)
+    fp32 = onnx.load(tiny['fp32'])
+    neck = [n.name for n in fp32.graph.node
+            if n.op_type == 'Conv' and n.name.startswith('/detector/neck/')]
+    assert neck and set(neck) <= set(
+        match_node_names(fp32, ['/detector/neck/*']))
+    out = str(tmp_path / 'int8.onnx')
+    quant = quantize_detector_onnx(
+        tiny['fp32'], out, arrays, keep_float=['reid_feat'],
+        keep_float_nodes=['/detector/neck/*'])['quantization']
+    assert quant['float_node_patterns'] == ['/detector/neck/*']
+    assert set(neck) <= set(quant['float_nodes'])
+    graph = onnx.load(out)
+    for conv in (n for n in graph.graph.node if n.op_type == 'Conv'):
+        kept = conv.name in neck or conv.name in quant['float_nodes']
+        want = 'initializer' if kept else 'DequantizeLinear'
+        assert _weight_source(graph, conv.name) == want, conv.name
+    ort_detector = MODELS.build(
+        onnxruntime_cfg(tiny['cfg'], out).model.detector)
+    with torch.no_grad():
+        outs = ort_detector(torch.zeros(1, 3, H, W), None, mode='tensor')
+    assert all(torch.isfinite(t).all() for level in outs for t in level)
+    with pytest.raises(ValueError, match="'/detector/nek/\\*'"):
+        quantize_detector_onnx(tiny['fp32'], str(tmp_path / 'bad.onnx'),
+                               arrays, keep_float_nodes=['/detector/nek/*'])
+    assert not (tmp_path / 'bad.onnx').exists()

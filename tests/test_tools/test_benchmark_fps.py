@@ -146,7 +146,7 @@ def test_benchmark_backends_and_threads(tmp_path):
     torch.testing.assert_close(ort.scores, eager.scores, rtol=0, atol=1e-4)
 
 
-def _int8_record(path, float_kinds):
+def _int8_record(path, float_kinds, **quantization):
     """An accuracy record as tools/deployment/check_int8_accuracy.py
     writes it (the metrics are inputs of the benchmark, not checked)."""
     from mmmtl.deploy import int8_accuracy_verdict
@@ -155,7 +155,8 @@ def _int8_record(path, float_kinds):
         int8=dict(HOTA=49.5, IDF1=60.2, IDSW=41.0))
     record = dict(
         config='quickstart.py', metrics=metrics,
-        int8=dict(quantization=dict(float_kinds=float_kinds)),
+        int8=dict(quantization=dict(float_kinds=float_kinds,
+                                    **quantization)),
         verdict=int8_accuracy_verdict(metrics['fp32'], metrics['int8']))
     with open(path, 'w') as f:
         json.dump(record, f)
@@ -179,6 +180,27 @@ def test_int8_ratio_needs_its_accuracy_record(tmp_path, capsys):
     _int8_record(str(tmp_path / 'int8_accuracy.json'), [])
     args = tool.parse_args(base + ['--out', str(tmp_path / 'fps.json')])
     assert args.int8_record['passed'] is True
+    # a record of a graph calibrated otherwise than this run's
+    pct = _int8_record(
+        str(tmp_path / 'pct.json'), [],
+        calibration=dict(method='Percentile', percentile=99.999),
+        float_node_patterns=['/detector/neck/*'])
+    for extra, message in (
+            ([], "method='Percentile'"),
+            (['--calib-method', 'percentile', '--calib-percentile', '99.99'],
+             'percentile=99.999'),
+            (['--calib-method', 'percentile'],
+             "float_node_patterns=['/detector/neck/*']")):
+        with pytest.raises(SystemExit) as exit_info:
+            tool.parse_args(base + ['--int8-accuracy', pct] + extra)
+        assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err, extra
+    args = tool.parse_args(base + [
+        '--int8-accuracy', pct, '--calib-method', 'percentile',
+        '--keep-float-nodes', '/detector/neck/*'])
+    assert args.int8_record['settings']['percentile'] == 99.999
+    with pytest.raises(SystemExit):  # INT8 flags without the INT8 backend
+        tool.parse_args([config, '--calib-method', 'percentile'])
 
 
 @pytest.mark.parametrize('flag', ['--iters', '--max-boxes', '--nms-pre',

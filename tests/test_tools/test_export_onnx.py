@@ -133,10 +133,29 @@ def test_quantize_arguments(assets):
                   ['--quantize', 'int8', '--calib', 'no/such/dir'],
                   ['--quantize', 'int8', '--calib', str(assets['root']),
                    '--opset', '11'],
-                  ['--keep-float', 'reid_feat']):
+                  ['--keep-float', 'reid_feat'],
+                  ['--keep-float-nodes', '/detector/neck/*'],
+                  ['--calib-moving-average'],
+                  ['--calib-method', 'percentile']):
         with pytest.raises(SystemExit) as exit_info:
             tool.parse_args(argv + extra)
         assert exit_info.value.code == 2, extra
+    quant = argv + ['--quantize', 'int8', '--calib', str(assets['root'])]
+    for extra in (['--calib-percentile', '99.9'],  # not with minmax
+                  ['--calib-method', 'entropy', '--calib-moving-average'],
+                  ['--calib-method', 'percentile', '--calib-percentile',
+                   '50'],
+                  ['--calib-method', 'percentile', '--calib-percentile',
+                   '100.5'],
+                  ['--keep-float-nodes']):
+        with pytest.raises(SystemExit) as exit_info:
+            tool.parse_args(quant + extra)
+        assert exit_info.value.code == 2, extra
+    args = tool.parse_args(quant + [
+        '--calib-method', 'percentile', '--calib-percentile', '99.99',
+        '--keep-float-nodes', '/detector/neck/*', '/detector/reid*'])
+    assert args.calib_percentile == 99.99 and args.keep_float == []
+    assert args.keep_float_nodes == ['/detector/neck/*', '/detector/reid*']
 
 
 def test_static_export_at_another_shape(assets, capsys):
@@ -205,14 +224,31 @@ def test_quantize_int8_export(assets, tmp_path, capsys):
         assets['config'], assets['checkpoint'], '--out', out, '--shape',
         '64', '96', '--quantize', 'int8', '--calib',
         str(tmp_path / 'data' / 'train'), '--calib-frames', '3',
-        '--keep-float', 'reid_feat'
+        '--keep-float', 'reid_feat', '--calib-moving-average',
+        '--keep-float-nodes', '/detector/backbone/conv1/*'
     ]) == 0
     text = capsys.readouterr().out
     assert 'quantised to INT8 (QDQ' in text and '3 frames' in text
+    assert 'MinMax, moving average' in text
+    assert '/detector/backbone/conv1/Conv' in text
     meta = read_onnx_metadata(out)
     assert meta['head'] == 'CEHead'
-    assert meta['quantization']['float_kinds'] == ['reid_feat']
-    assert meta['quantization']['calibration']['frames'] == 3
+    quant = meta['quantization']
+    assert quant['float_kinds'] == ['reid_feat']
+    assert quant['calibration']['frames'] == 3
+    assert quant['calibration']['moving_average'] is True
+    assert quant['float_node_patterns'] == ['/detector/backbone/conv1/*']
+    assert '/detector/backbone/conv1/Conv' in quant['float_nodes']
+    # a pattern that matches no node: one line naming it, nothing written
+    assert tool.main([
+        assets['config'], assets['checkpoint'], '--out', out + '2',
+        '--shape', '64', '96', '--quantize', 'int8', '--calib',
+        str(tmp_path / 'data' / 'train'), '--calib-frames', '2',
+        '--keep-float-nodes', '/detector/stem*'
+    ]) == 1
+    err = capsys.readouterr().err
+    assert "'/detector/stem*'" in err and err.count('\n') == 1
+    assert not osp.exists(out + '2')
 
 
 def _rows(path):

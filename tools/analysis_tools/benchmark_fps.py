@@ -27,7 +27,9 @@ Backends (``--backend``, one or more), all built by
   means little without its accuracy: this backend needs the record of
   ``tools/deployment/check_int8_accuracy.py`` (``--int8-accuracy FILE``,
   or ``int8_accuracy.json`` beside ``--out``), made with the same
-  ``--keep-float`` kinds, and prints its verdict beside the ratio.
+  ``--calib-method``, ``--calib-percentile``, ``--calib-moving-average``,
+  ``--keep-float`` and ``--keep-float-nodes``, and prints its verdict
+  beside the ratio.
 
 Pre-processing, post-processing (``predict_by_feat``) and the tracker are
 the same PyTorch code for every backend.
@@ -83,14 +85,16 @@ from mmmtl.apis import (
     add_int8_calibration_args,
     add_model_args,
     calibration_inputs,
+    check_int8_calibration_args,
     detect_frame,
     init_mot_model,
+    int8_calibration_kwargs,
     network_input,
     prepare_frame,
     track_frame,
 )
 from mmmtl.datasets import generate_sequence
-from mmmtl.deploy import DEFAULT_FLOAT_KINDS
+from mmmtl.deploy import CALIB_METHODS, quantization_settings
 from mmmtl.testing import random_init_model, save_checkpoint
 from mmmtl.utils import (
     add_cfg_options,
@@ -164,8 +168,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if len(set(args.backend)) != len(args.backend):
         parser.error(f'--backend {args.backend}: a backend twice')
-    if args.keep_float is None:
-        args.keep_float = list(DEFAULT_FLOAT_KINDS)
+    check_int8_calibration_args(parser, args)
     args.int8_record = None
     if 'onnxruntime-int8' in args.backend:
         path = int8_record_path(args)
@@ -183,9 +186,27 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     elif args.int8_accuracy or args.calib:
         parser.error('--int8-accuracy and --calib are read with --backend '
                      'onnxruntime-int8')
+    elif quantization_settings(_settings_of_args(args)) != \
+            quantization_settings({}):
+        parser.error('--calib-method, --calib-percentile, '
+                     '--calib-moving-average, --keep-float and '
+                     '--keep-float-nodes are read with --backend '
+                     'onnxruntime-int8')
     if args.calib and not osp.isdir(args.calib):
         parser.error(f'--calib {args.calib}: not a folder')
     return args
+
+
+def _settings_of_args(args: argparse.Namespace) -> Dict[str, Any]:
+    """The ``quantization`` metadata entry that this run's INT8 flags give
+    (the parts that :func:`mmmtl.deploy.quantization_settings` reads)."""
+    kwargs = int8_calibration_kwargs(args)
+    calibration = dict(method=CALIB_METHODS[kwargs['calib_method']])
+    if kwargs['calib_percentile'] is not None:
+        calibration['percentile'] = kwargs['calib_percentile']
+    calibration['moving_average'] = kwargs['calib_moving_average']
+    return dict(calibration=calibration, float_kinds=kwargs['keep_float'],
+                float_node_patterns=kwargs['keep_float_nodes'])
 
 
 def int8_record_path(args: argparse.Namespace) -> Optional[str]:
@@ -207,11 +228,16 @@ def read_int8_accuracy(args: argparse.Namespace) -> Dict[str, Any]:
 
     Returns:
         dict: ``file``, ``passed``, ``failed``, ``deltas``, ``metrics``,
-        ``float_kinds`` and ``config`` of the record.
+        ``float_kinds``, ``settings`` (calibration method, percentile,
+        moving average, float kinds and node patterns) and ``config`` of
+        the record.
 
     Raises:
-        ValueError: No record, an unreadable one, or one made with other
-            ``--keep-float`` kinds than this run's (the message names it).
+        ValueError: No record, an unreadable one, or one whose INT8 graph
+            was made with other settings than this run's ``--calib-method``,
+            ``--calib-percentile``, ``--calib-moving-average``,
+            ``--keep-float`` and ``--keep-float-nodes`` (the message names
+            the difference).
     """
     path = int8_record_path(args)
     if path is None or not osp.isfile(path):
@@ -224,11 +250,14 @@ def read_int8_accuracy(args: argparse.Namespace) -> Dict[str, Any]:
         with open(path) as f:
             record = json.load(f)
         verdict = record['verdict']
-        kinds = record['int8']['quantization']['float_kinds']
+        quant = record['int8']['quantization']
+        kinds = quant['float_kinds']
+        settings = quantization_settings(quant)
         out = dict(
             file=path, config=record['config'], passed=verdict['passed'],
             failed=verdict['failed'], deltas=verdict['deltas'],
-            metrics=record['metrics'], float_kinds=kinds)
+            metrics=record['metrics'], float_kinds=kinds,
+            settings=settings)
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise ValueError(f'{path}: not an INT8 accuracy record of '
                          f'check_int8_accuracy.py ({err!r})') from err
@@ -237,6 +266,17 @@ def read_int8_accuracy(args: argparse.Namespace) -> Dict[str, Any]:
             f'{path}: its INT8 graph kept {kinds or "nothing"} in float, '
             f'this run keeps {args.keep_float or "nothing"} (--keep-float): '
             'the accuracy would not be that of the graph timed')
+    mine = quantization_settings(_settings_of_args(args))
+    differ = [k for k in mine if mine[k] != settings[k]]
+    if differ:
+        raise ValueError(
+            f'{path}: its INT8 graph was made with '
+            + ', '.join(f'{k}={settings[k]!r}' for k in differ)
+            + ', this run with '
+            + ', '.join(f'{k}={mine[k]!r}' for k in differ)
+            + ' (--calib-method, --calib-percentile, --calib-moving-average,'
+            ' --keep-float-nodes): the accuracy would not be that of the '
+            'graph timed')
     return out
 
 
@@ -511,7 +551,7 @@ def export_graphs(model: torch.nn.Module, cfg: Config,
     tic = time.perf_counter()
     meta = quantize_detector_onnx(
         files['onnxruntime'], files['onnxruntime-int8'], arrays,
-        keep_float=args.keep_float, calib_source=source)
+        calib_source=source, **int8_calibration_kwargs(args))
     record['quantize_s'] = time.perf_counter() - tic
     record['quantization'] = meta['quantization']
     return files

@@ -12,8 +12,11 @@ export and nothing is written.
 ``--quantize int8`` writes an INT8 graph instead (onnxruntime static
 quantisation, QDQ, per-channel int8 weights, uint8 activations),
 calibrated on ``--calib-frames`` real frames of the MOTChallenge folder
-``--calib``, preprocessed by the config's test pipeline; ``--keep-float``
-names the output kinds whose last convolutions stay in float.
+``--calib``, preprocessed by the config's test pipeline;
+``--calib-method`` (with ``--calib-percentile`` or
+``--calib-moving-average``) chooses how the activation ranges come from
+them; ``--keep-float`` names the output kinds whose last convolutions stay
+in float and ``--keep-float-nodes`` graph nodes by name.
 
 Example::
 
@@ -21,7 +24,8 @@ Example::
         --out work_dirs/ce-head.onnx --shape 608 1088 --opset 17
     python tools/deployment/export_onnx.py CONFIG CKPT \
         --out work_dirs/ce-head_int8.onnx --quantize int8 \
-        --calib data/MOT17/train --calib-frames 32
+        --calib data/MOT17/train --calib-frames 32 \
+        --calib-method percentile --calib-percentile 99.999
     python tools/demo/mot_demo.py demo.mp4 CONFIG --backend onnxruntime \
         --onnx work_dirs/ce-head.onnx --out outputs/tracked.mp4
 
@@ -48,7 +52,9 @@ from mmmtl.apis import (
     add_int8_calibration_args,
     add_model_args,
     calibration_inputs,
+    check_int8_calibration_args,
     init_mot_model,
+    int8_calibration_kwargs,
     onnxruntime_cfg,
     parse_model_args,
     pipeline_at_shape,
@@ -56,7 +62,6 @@ from mmmtl.apis import (
 )
 from mmmtl.datasets import generate_sequence
 from mmmtl.deploy import (
-    DEFAULT_FLOAT_KINDS,
     OUTPUT_KINDS,
     ONNXModelError,
     export_detector_onnx,
@@ -123,13 +128,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         choices=('int8', ),
         help='write an INT8 graph (onnxruntime static quantisation, QDQ) '
         'calibrated on --calib')
-    parser.add_argument(
-        '--calib-method',
-        choices=('minmax', 'percentile', 'entropy'),
-        default='minmax',
-        help='activation ranges from the calibration outputs: their '
-        'extremes (minmax), the 99.999th percentile (percentile) or the '
-        'KL-optimal range (entropy); default minmax')
     add_int8_calibration_args(
         parser,
         'MOTChallenge folder of sequences (SEQ/seqinfo.ini, SEQ/img1/) '
@@ -156,11 +154,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
             parser.error(f'--opset {args.opset}: --quantize needs opset >= '
                          f'{MIN_QUANT_OPSET} (per-channel QuantizeLinear)')
     elif args.calib or args.keep_float is not None or \
-            args.calib_method != 'minmax':
-        parser.error('--calib, --calib-method and --keep-float are read '
-                     'with --quantize')
-    if args.keep_float is None:
-        args.keep_float = list(DEFAULT_FLOAT_KINDS)
+            args.calib_method != 'minmax' or args.keep_float_nodes or \
+            args.calib_percentile is not None or args.calib_moving_average:
+        parser.error('--calib, --calib-method, --calib-percentile, '
+                     '--calib-moving-average, --keep-float and '
+                     '--keep-float-nodes are read with --quantize')
+    check_int8_calibration_args(parser, args)
     return args
 
 
@@ -243,6 +242,16 @@ def _one_line(err: BaseException) -> str:
     return '; '.join(lines) or type(err).__name__
 
 
+def _calibration_text(calibration: Dict) -> str:
+    """``Percentile 99.999``, ``MinMax, moving average`` or the method."""
+    text = calibration['method']
+    if 'percentile' in calibration:
+        text += f' {calibration["percentile"]:g}'
+    if calibration.get('moving_average'):
+        text += ', moving average'
+    return text
+
+
 def export(args: argparse.Namespace) -> int:
     """Export (and quantise), check, then move the graph to ``--out``."""
     cfg = load_config(args.config, args.cfg_options)
@@ -288,14 +297,15 @@ def export(args: argparse.Namespace) -> int:
                                                 args.calib_frames, shape)
             final = osp.join(work, 'int8.onnx')
             meta = quantize_detector_onnx(
-                fp32_file, final, arrays, keep_float=args.keep_float,
-                calib_source=source, calib_method=args.calib_method)
+                fp32_file, final, arrays, calib_source=source,
+                **int8_calibration_kwargs(args))
             quant = meta['quantization']
             print(f'quantised to INT8 ({quant["format"]}; weights '
                   f'{quant["weights"]}; activations '
                   f'{quant["activations"]}); calibrated '
-                  f'({quant["calibration"]["method"]}) on {source}; in '
-                  f'float: {", ".join(quant["float_nodes"]) or "nothing"}')
+                  f'({_calibration_text(quant["calibration"])}) on '
+                  f'{source}; in float: '
+                  f'{", ".join(quant["float_nodes"]) or "nothing"}')
         ort_cfg = onnxruntime_cfg(cfg, final)
         ort_detector = MODELS.build(ort_cfg.model.detector)
         diffs = compare(model, ort_detector, args.shape)
