@@ -72,7 +72,10 @@ TRACKER_PRESETS['adaptive'] = dict(
     association='adaptive',
     # IoU > 0.1 as Roboflow's ByteTrack: erratic motion (dancers) keeps
     # little overlap with the prediction
-    fused_match_thr=0.9)
+    fused_match_thr=0.9,
+    # BoT-SORT's own value: the margin test, not the threshold, keeps
+    # look-alikes apart here (docs/tracker.md, "One default tracker")
+    appearance_thr=0.25)
 
 # The ranges of the tuned keys, grouped by what they control; a preset's
 # space joins its groups.
