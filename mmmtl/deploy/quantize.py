@@ -187,9 +187,48 @@ def _calibration_options(calib_method: str,
     return options
 
 
+class _WideHistogramNumpy:
+    """numpy as onnxruntime's histogram calibration (percentile, entropy)
+    sees it, with a ``histogram`` that splits an almost constant float32
+    tensor into its bins.
+
+    ``np.histogram`` of float32 values refuses a range narrower than the
+    bins can be at that magnitude ("Too many bins for data range"), which
+    an activation that is almost constant over the calibration frames has
+    (the quality map of a random CE module is constant to 1e-4). Such a
+    range is widened to the narrowest one float32 can split; any other
+    call is numpy's own, so the ranges of every other tensor are
+    onnxruntime's.
+    """
+
+    def __init__(self, numpy_module):
+        self._np = numpy_module
+
+    def __getattr__(self, name):
+        return getattr(self._np, name)
+
+    def histogram(self, a, bins=10, range=None, **kwargs):  # noqa: A002
+        """``np.histogram``, a too narrow range widened."""
+        a = self._np.asarray(a)
+        if isinstance(bins, int) and a.size and a.dtype.kind == 'f':
+            low, high = (float(v) for v in (
+                range if range is not None else (a.min(), a.max())))
+            if math.isfinite(low) and math.isfinite(high):
+                scale = a.dtype.type(max(abs(low), abs(high)))
+                width = 4.0 * bins * float(self._np.spacing(scale))
+                if high - low < width:
+                    range = (low, low + width)
+        return self._np.histogram(a, bins=bins, range=range, **kwargs)
+
+
 def _quantize_static(q, calib_method: str, *args, **kwargs) -> None:
-    """``q.quantize_static``, with onnxruntime's histogram failure on an
-    almost constant activation made into an error that says what to do."""
+    """``q.quantize_static``, its histogram calibration of almost constant
+    activations made possible (:class:`_WideHistogramNumpy`), and any
+    other failure of that histogram made into an error that says what to
+    do."""
+    import onnxruntime.quantization.calibrate as calibrate
+    numpy_module = calibrate.np
+    calibrate.np = _WideHistogramNumpy(numpy_module)
     try:
         q.quantize_static(*args, **kwargs)
     except ValueError as err:
@@ -198,9 +237,10 @@ def _quantize_static(q, calib_method: str, *args, **kwargs) -> None:
         raise ValueError(
             f'{calib_method} calibration failed: onnxruntime cannot make '
             'the histogram of an activation that is almost constant over '
-            'the calibration frames (its range is below float32\'s '
-            'resolution for 2048 bins); calibrate with minmax, or on more '
+            'the calibration frames; calibrate with minmax, or on more '
             f'varied frames ({err})') from err
+    finally:
+        calibrate.np = numpy_module
 
 
 def _ort_quantization():

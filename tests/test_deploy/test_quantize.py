@@ -242,10 +242,16 @@ def test_calibration_percentile_and_moving_average(tiny, tmp_path):
     )
     arrays, _ = calibration_inputs(tiny['model'], tiny['data'], 6)
     # the random CE module's quality map is constant to 1e-4 on the
-    # coarsest level: onnxruntime cannot make its histogram
-    with pytest.raises(ValueError, match='almost constant'):
-        quantize_detector_onnx(tiny['fp32'], str(tmp_path / 'q.onnx'),
+    # coarsest level, too narrow for numpy's float32 histogram of 2048
+    # bins; the histogram is widened for it
+    q = quantize_detector_onnx(tiny['fp32'], str(tmp_path / 'q.onnx'),
                                arrays, calib_method='percentile')
+    assert q['quantization']['calibration']['percentile'] == 99.999
+    ort_detector = MODELS.build(
+        onnxruntime_cfg(tiny['cfg'], str(tmp_path / 'q.onnx')).model.detector)
+    with torch.no_grad():
+        outs = ort_detector(torch.from_numpy(arrays[0]), None, mode='tensor')
+    assert all(torch.isfinite(t).all() for level in outs for t in level)
     detector = copy.deepcopy(tiny['model'].detector)
     with torch.no_grad():  # a quality map that varies, as a trained one
         detector.bbox_head.ce.conv3.weight.normal_(0, 1.0)
@@ -294,7 +300,6 @@ def test_calibration_percentile_and_moving_average(tiny, tmp_path):
             quantize_detector_onnx(fp32, str(tmp_path / 'bad.onnx'), arrays,
                                    **kwargs)
     assert not (tmp_path / 'bad.onnx').exists()
-    assert not (tmp_path / 'q.onnx').exists()
 
 
 def test_keep_float_nodes_by_name_pattern(tiny, tmp_path):
