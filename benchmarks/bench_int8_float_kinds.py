@@ -33,21 +33,23 @@ from typing import Dict, List, Optional
 
 import numpy as np
 import torch
+from int8_measures import (
+    ort_detector,
+    output_errors,
+    test_inputs,
+    test_metrics,
+    test_split,
+)
 from mmdet.utils import register_all_modules
 from mmengine.config import Config
 
 from mmmtl.apis import (
     add_model_args,
-    build_test_runner,
-    calibration_frame_paths,
     calibration_inputs,
     init_mot_model,
-    network_input,
     parse_model_args,
 )
 from mmmtl.deploy import (
-    OUTPUT_KINDS,
-    ORTDetector,
     export_detector_onnx,
     int8_accuracy_verdict,
     quantize_detector_onnx,
@@ -94,55 +96,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
-def _ort(cfg: Config, onnx_file: str) -> ORTDetector:
-    return ORTDetector(onnx_file, bbox_head=cfg.model.detector.bbox_head,
-                       test_cfg=cfg.model.detector.test_cfg)
-
-
-def output_errors(ref: ORTDetector, got: ORTDetector,
-                  inputs: List[torch.Tensor]) -> Dict[str, float]:
-    """Relative L2 error per output kind, lowest embedding cosine."""
-    num, den = {k: 0.0 for k in OUTPUT_KINDS}, {k: 0.0 for k in OUTPUT_KINDS}
-    cos_min = 1.0
-    with torch.no_grad():
-        for x in inputs:
-            r_all = ref(x, None, mode='tensor')
-            g_all = got(x, None, mode='tensor')
-            for kind, r_levels, g_levels in zip(OUTPUT_KINDS, r_all, g_all):
-                for r, g in zip(r_levels, g_levels):
-                    num[kind] += float(((r - g)**2).sum())
-                    den[kind] += float((r**2).sum())
-                    if kind == 'reid_feat':
-                        cos = torch.nn.functional.cosine_similarity(
-                            r, g, dim=1)
-                        cos_min = min(cos_min, float(cos.min()))
-    out = {f'{k}_rel_l2': (num[k] / max(den[k], 1e-12))**0.5
-           for k in OUTPUT_KINDS}
-    out['reid_feat_cos_min'] = cos_min
-    return out
-
-
-def test_metrics(cfg: Config, onnx_file: str, work_dir: str) -> Dict:
-    """HOTA, IDF1, MOTA, IDSW of the config's test set on a graph."""
-    cfg = cfg.copy()
-    cfg.work_dir = work_dir
-    metrics = build_test_runner(cfg, onnx_file=onnx_file).test()
-    short = {k.rsplit('/', 1)[-1]: float(v) for k, v in metrics.items()}
-    return dict(HOTA=short['HOTA'], IDF1=short['IDF1'], MOTA=short['MOTA'],
-                IDSW=short['IDS'])
-
-
 def main(argv: Optional[List[str]] = None) -> Dict:
     args = parse_args(argv)
     register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(args.config)
     model = init_mot_model(cfg, args.checkpoint, device="cpu")
-    test_root = cfg.test_dataloader.dataset.data_root
-    test_split = osp.join(test_root,
-                          cfg.test_dataloader.dataset.data_prefix.img_path)
     results = dict(config=args.config, checkpoint=args.checkpoint,
                    calib=args.calib, calib_frames=args.calib_frames,
-                   error_frames=args.frames, test_split=test_split,
+                   error_frames=args.frames, test_split=test_split(cfg),
                    torch_threads=torch.get_num_threads(), choices={})
     with tempfile.TemporaryDirectory(prefix='mmmtl_int8_') as tmp:
         fp32 = osp.join(tmp, 'fp32.onnx')
@@ -151,12 +112,8 @@ def main(argv: Optional[List[str]] = None) -> Dict:
         arrays, source = calibration_inputs(model, args.calib,
                                             args.calib_frames)
         results['calib_source'] = source
-        import mmcv
-        inputs = [
-            network_input(model, mmcv.imread(p))
-            for p in calibration_frame_paths(test_split, args.frames)
-        ]
-        ref = _ort(cfg, fp32)
+        inputs = test_inputs(model, cfg, args.frames)
+        ref = ort_detector(cfg, fp32)
         metrics_for = (args.choices
                        if args.metrics_for is None else args.metrics_for)
         if metrics_for:
@@ -169,7 +126,7 @@ def main(argv: Optional[List[str]] = None) -> Dict:
             meta = quantize_detector_onnx(fp32, int8, arrays,
                                           keep_float=CHOICES[name],
                                           calib_source=source)
-            row = output_errors(ref, _ort(cfg, int8), inputs)
+            row = output_errors(ref, ort_detector(cfg, int8), inputs)
             row['float_nodes'] = meta['quantization']['float_nodes']
             if name in metrics_for:
                 row['metrics'] = test_metrics(cfg, int8,
