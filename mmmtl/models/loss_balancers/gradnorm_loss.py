@@ -135,6 +135,9 @@ class GradNormLoss(BaseLossBalancer):
         # A plain tuple: the parameters stay the model's, not this module's.
         self._shared_params: Tuple[nn.Parameter, ...] = ()
         self.shared_layer_path: Optional[str] = None
+        # this step's G_i and targets, logged by log_entries (not state)
+        self._last_g: Optional[Tensor] = None
+        self._last_target: Optional[Tensor] = None
 
     def bind(self, model: nn.Module) -> None:
         """Find the shared layer in the model that owns this balancer.
@@ -191,6 +194,7 @@ class GradNormLoss(BaseLossBalancer):
                         stats: Tensor) -> Tuple[Tensor, Dict[str, Tensor]]:
         """See :meth:`BaseLossBalancer.compute_weights`."""
         w = self.weights()
+        self._last_g = self._last_target = None
         if not self.training or not torch.is_grad_enabled():
             return w.detach(), {}
         if not self._shared_params:
@@ -208,4 +212,17 @@ class GradNormLoss(BaseLossBalancer):
         rel = ratio / ratio.mean().clamp(min=1e-12)
         target = (g.detach().mean() * rel.pow(self.alpha)).to(w)
         loss_gn = (g - target).abs().sum()
+        self._last_g, self._last_target = g.detach(), target.detach()
         return w.detach(), {'loss_gradnorm': loss_gn}
+
+    def log_entries(self) -> Dict[str, Tensor]:
+        """``gn_G_<task>`` (the weighted gradient norm ``G_i``) and
+        ``gn_target_<task>`` (``mean(G) r_i^alpha``) of the last training
+        step; none before the first."""
+        if self._last_g is None:
+            return {}
+        out = {}
+        for i, n in enumerate(self.task_names):
+            out[f'gn_G_{n}'] = self._last_g[i]
+            out[f'gn_target_{n}'] = self._last_target[i]
+        return out

@@ -81,6 +81,28 @@ def test_weights_are_constant_to_the_task_losses_and_learn_from_l_gn():
     assert torch.equal(bal.initial_losses > 0, torch.tensor([True, True]))
 
 
+def test_logs_the_weighted_gradient_norms_and_their_targets():
+    torch.manual_seed(0)
+    net = ToyTwoTask()
+    bal = MODELS.build(dict(type='GradNormLoss', task_keys=TASKS, alpha=1.5))
+    bal.bind_params(net.shared.parameters())
+    x, ya, yb = torch.randn(8, 4), torch.zeros(8), torch.zeros(8)
+    out = bal(net.losses(x, ya, yb))
+    params = list(net.shared.parameters())
+    raw = net.losses(x, ya, yb)
+    w = bal.weights().detach()
+    g = [float(w[0]) * grad_norm(raw['loss_a'], params),
+         float(w[1]) * grad_norm(raw['loss_b'], params)]
+    assert float(out['gn_G_a']) == pytest.approx(g[0], rel=1e-5)
+    assert float(out['gn_G_b']) == pytest.approx(g[1], rel=1e-5)
+    # first step: every loss ratio is 1, so every target is mean(G)
+    for k in ('gn_target_a', 'gn_target_b'):
+        assert float(out[k]) == pytest.approx(sum(g) / 2, rel=1e-5)
+    assert not any('loss' in k for k in out if k.startswith('gn_'))
+    bal.eval()
+    assert not any(k.startswith('gn_') for k in bal(net.losses(x, ya, yb)))
+
+
 def test_unbound_raises_and_eval_needs_no_binding():
     bal = MODELS.build(dict(type='GradNormLoss', task_keys=TASKS))
     losses = dict(loss_a=torch.tensor(1.0, requires_grad=True),
