@@ -23,6 +23,7 @@ KL-optimal range (Entropy). The graph's ``mmmtl`` metadata gains a
 graph (to check that two graphs were made alike).
 """
 import fnmatch
+import importlib
 import json
 import math
 import os
@@ -226,7 +227,8 @@ def _quantize_static(q, calib_method: str, *args, **kwargs) -> None:
     activations made possible (:class:`_WideHistogramNumpy`), and any
     other failure of that histogram made into an error that says what to
     do."""
-    import onnxruntime.quantization.calibrate as calibrate
+    # the module whose ``np.histogram`` the collectors call
+    calibrate = importlib.import_module(f'{q.__name__}.calibrate')
     numpy_module = calibrate.np
     calibrate.np = _WideHistogramNumpy(numpy_module)
     try:
