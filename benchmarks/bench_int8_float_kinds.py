@@ -32,25 +32,19 @@ import time
 from typing import Dict, List, Optional
 
 import numpy as np
-import torch
 from int8_measures import (
+    fp32_reference,
+    int8_parser,
     ort_detector,
     output_errors,
-    test_inputs,
     test_metrics,
-    test_split,
 )
-from mmdet.utils import register_all_modules
-from mmengine.config import Config
 
 from mmmtl.apis import (
-    add_model_args,
     calibration_inputs,
-    init_mot_model,
     parse_model_args,
 )
 from mmmtl.deploy import (
-    export_detector_onnx,
     int8_accuracy_verdict,
     quantize_detector_onnx,
 )
@@ -74,23 +68,15 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     Returns:
         argparse.Namespace: The arguments.
     """
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('config')
-    add_model_args(parser, checkpoint='positional', backends=None,
-                   relax=False)
-    parser.add_argument('--calib', required=True, metavar='DATA_ROOT',
-                        help='MOTChallenge folder of calibration frames')
+    parser = int8_parser(__doc__)
     parser.add_argument('--calib-frames', type=bounded_int(1, 10000),
                         default=32)
-    parser.add_argument('--frames', type=bounded_int(1, 10000), default=30,
-                        help='test-split frames for the output errors')
     parser.add_argument('--choices', nargs='+', choices=list(CHOICES),
                         default=list(CHOICES))
     parser.add_argument(
         '--metrics-for', nargs='*', choices=list(CHOICES), default=None,
         help='choices whose test metrics are measured (default: all; the '
         'output errors are measured for every choice)')
-    parser.add_argument('--out', required=True)
     args = parser.parse_args(argv)
     parse_model_args(parser, args)
     return args
@@ -98,22 +84,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> Dict:
     args = parse_args(argv)
-    register_all_modules(init_default_scope=True)
-    cfg = Config.fromfile(args.config)
-    model = init_mot_model(cfg, args.checkpoint, device="cpu")
-    results = dict(config=args.config, checkpoint=args.checkpoint,
-                   calib=args.calib, calib_frames=args.calib_frames,
-                   error_frames=args.frames, test_split=test_split(cfg),
-                   torch_threads=torch.get_num_threads(), choices={})
     with tempfile.TemporaryDirectory(prefix='mmmtl_int8_') as tmp:
-        fp32 = osp.join(tmp, 'fp32.onnx')
-        # a dynamic graph: the traced size does not bind the test size
-        export_detector_onnx(model.detector, fp32, shape=(192, 320))
+        base = fp32_reference(args, tmp)
+        cfg, model, fp32 = base['cfg'], base['model'], base['fp32']
+        inputs, ref = base['inputs'], base['ref']
+        results = dict(base['record'], choices={})
         arrays, source = calibration_inputs(model, args.calib,
                                             args.calib_frames)
         results['calib_source'] = source
-        inputs = test_inputs(model, cfg, args.frames)
-        ref = ort_detector(cfg, fp32)
         metrics_for = (args.choices
                        if args.metrics_for is None else args.metrics_for)
         if metrics_for:

@@ -2,19 +2,24 @@
 the network's output errors on test frames and the tracking metrics of
 the config's test set. Shared by ``bench_int8_float_kinds.py`` and
 ``bench_int8_calibration.py``."""
+import argparse
 import os.path as osp
 from typing import Dict, List
 
 import mmcv
 import torch
+from mmdet.utils import register_all_modules
 from mmengine.config import Config
 
 from mmmtl.apis import (
+    add_model_args,
     build_test_runner,
     calibration_frame_paths,
+    init_mot_model,
     network_input,
 )
-from mmmtl.deploy import OUTPUT_KINDS, ORTDetector
+from mmmtl.deploy import OUTPUT_KINDS, ORTDetector, export_detector_onnx
+from mmmtl.utils import bounded_int
 
 
 def ort_detector(cfg: Config, onnx_file: str) -> ORTDetector:
@@ -71,3 +76,42 @@ def test_metrics(cfg: Config, onnx_file: str, work_dir: str) -> Dict:
     short = {k.rsplit('/', 1)[-1]: float(v) for k, v in metrics.items()}
     return dict(HOTA=short['HOTA'], IDF1=short['IDF1'], MOTA=short['MOTA'],
                 IDSW=short['IDS'], DetA=short['DetA'], AssA=short['AssA'])
+
+
+def int8_parser(doc: str) -> argparse.ArgumentParser:
+    """The arguments both INT8 benchmarks take: CONFIG CHECKPOINT,
+    ``--calib``, ``--frames`` and ``--out``; each adds its own."""
+    parser = argparse.ArgumentParser(description=doc.split('\n\n')[0])
+    parser.add_argument('config')
+    add_model_args(parser, checkpoint='positional', backends=None,
+                   relax=False)
+    parser.add_argument('--calib', required=True, metavar='DATA_ROOT',
+                        help='MOTChallenge folder of calibration frames')
+    parser.add_argument('--frames', type=bounded_int(1, 10000), default=30,
+                        help='test-split frames for the output errors')
+    parser.add_argument('--out', required=True)
+    return parser
+
+
+def fp32_reference(args: argparse.Namespace, tmp: str) -> dict:
+    """The trained model, its dynamic FP32 graph in ``tmp`` and the
+    reference outputs' detector on the test frames.
+
+    Returns:
+        dict: ``cfg``, ``model``, ``fp32`` (the graph's path), ``inputs``
+        (the test frames as network inputs), ``ref`` (the FP32 graph on
+        onnxruntime) and ``record`` (what every result file starts with).
+    """
+    register_all_modules(init_default_scope=True)
+    cfg = Config.fromfile(args.config)
+    model = init_mot_model(cfg, args.checkpoint, device='cpu')
+    fp32 = osp.join(tmp, 'fp32.onnx')
+    # a dynamic graph: the traced size does not bind the test size
+    export_detector_onnx(model.detector, fp32, shape=(192, 320))
+    record = dict(config=args.config, checkpoint=args.checkpoint,
+                  calib=args.calib, calib_frames=args.calib_frames,
+                  error_frames=args.frames, test_split=test_split(cfg),
+                  torch_threads=torch.get_num_threads())
+    return dict(cfg=cfg, model=model, fp32=fp32, record=record,
+                inputs=test_inputs(model, cfg, args.frames),
+                ref=ort_detector(cfg, fp32))
