@@ -1,5 +1,6 @@
 from ._utils import (
     HEAD_TYPES,
+    DroppingCapture,
     demo_det_inputs,
     r50_detector_cfg,
     random_init_model,
@@ -10,6 +11,7 @@ from ._utils import (
 )
 
 __all__ = [
-    'HEAD_TYPES', 'demo_det_inputs', 'r50_detector_cfg', 'random_init_model',
-    'save_checkpoint', 'shrink_mot_config', 'tiny_detector_cfg', 'tiny_mot_cfg'
+    'DroppingCapture', 'HEAD_TYPES', 'demo_det_inputs', 'r50_detector_cfg',
+    'random_init_model', 'save_checkpoint', 'shrink_mot_config',
+    'tiny_detector_cfg', 'tiny_mot_cfg'
 ]

@@ -363,3 +363,34 @@ def save_checkpoint(model: torch.nn.Module,
             state_dict=model.state_dict(),
             meta=dict(dataset_meta=dict(classes=tuple(classes)))), path)
     return path
+
+
+class DroppingCapture:
+    """A ``cv2.VideoCapture`` stand-in whose stream drops after ``n``
+    frames (a camera or network stream that stops delivering).
+
+    Args:
+        frames (Sequence[np.ndarray]): The frames it delivers, in order.
+        n (int): How many it delivers before ``read`` fails.
+        fps (float): What ``get(cv2.CAP_PROP_FPS)`` answers.
+    """
+
+    def __init__(self, frames, n: int, fps: float = 15.0) -> None:
+        self.frames, self.n, self.fps, self.i = frames, n, fps, 0
+        self.released = False
+
+    def isOpened(self) -> bool:  # noqa: N802  (cv2's name)
+        return not self.released
+
+    def read(self):
+        if self.i >= self.n:
+            return False, None
+        self.i += 1
+        return True, self.frames[self.i - 1]
+
+    def get(self, prop: int) -> float:
+        import cv2
+        return self.fps if prop == cv2.CAP_PROP_FPS else 0.0
+
+    def release(self) -> None:
+        self.released = True

@@ -15,6 +15,7 @@ from mmmtl.apis import (
     open_frame_source,
 )
 from mmmtl.datasets import generate_sequence
+from mmmtl.testing import DroppingCapture
 
 W, H = 96, 64
 
@@ -107,31 +108,8 @@ def test_folder_errors_name_the_file(tmp_path, frames):
         list(src)
 
 
-class _DroppingCapture:
-    """A ``cv2.VideoCapture`` stand-in whose stream drops after n frames."""
-
-    def __init__(self, frames, n):
-        self.frames, self.n, self.i = frames, n, 0
-        self.released = False
-
-    def isOpened(self):
-        return not self.released
-
-    def read(self):
-        if self.i >= self.n:
-            return False, None
-        self.i += 1
-        return True, self.frames[self.i - 1]
-
-    def get(self, prop):
-        return 15.0 if prop == cv2.CAP_PROP_FPS else 0.0
-
-    def release(self):
-        self.released = True
-
-
 def test_stream_that_drops_keeps_what_was_written(tmp_path, frames):
-    cap = _DroppingCapture(frames, n=5)
+    cap = DroppingCapture(frames, n=5)
     src = CaptureSource('rtsp://camera/1', capture=cap)
     assert src.num_frames is None and src.fps == 15.0
     video, txt = str(tmp_path / 'out.mp4'), str(tmp_path / 'out.txt')
@@ -153,7 +131,7 @@ def test_stream_that_drops_keeps_what_was_written(tmp_path, frames):
 
 def test_camera_that_cannot_open():
 
-    class _Closed(_DroppingCapture):
+    class _Closed(DroppingCapture):
 
         def isOpened(self):
             return False
@@ -161,4 +139,4 @@ def test_camera_that_cannot_open():
     with pytest.raises(VideoSourceError, match="'7'"):
         CaptureSource(7, capture=_Closed([], 0))
     with pytest.raises(VideoSourceError, match='no-frames'):
-        CaptureSource('http://no-frames', capture=_DroppingCapture([], 0))
+        CaptureSource('http://no-frames', capture=DroppingCapture([], 0))

@@ -20,7 +20,12 @@ from mmmtl.apis import (
     track_video,
 )
 from mmmtl.datasets import generate_sequence
-from mmmtl.testing import random_init_model, save_checkpoint, tiny_mot_cfg
+from mmmtl.testing import (
+    DroppingCapture,
+    random_init_model,
+    save_checkpoint,
+    tiny_mot_cfg,
+)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 W, H, T, FPS = 128, 80, 6, 12.0
@@ -116,34 +121,13 @@ def test_demo_names_a_missing_input(assets):
         ])
 
 
-class _DroppingCapture:
-    """A camera whose stream drops after ``n`` frames."""
-
-    def __init__(self, frames, n):
-        self.frames, self.n, self.i, self.open = frames, n, 0, True
-
-    def isOpened(self):
-        return self.open
-
-    def read(self):
-        if self.i >= self.n:
-            return False, None
-        self.i += 1
-        return True, self.frames[self.i - 1]
-
-    def get(self, prop):
-        return FPS if prop == cv2.CAP_PROP_FPS else 0.0
-
-    def release(self):
-        self.open = False
-
-
 def test_tracking_a_stream_that_drops(assets):
     from mmdet.apis import init_track_model
     init_default_scope('mmdet')
     model = init_track_model(
         assets['config'], assets['checkpoint'], device='cpu')
-    src = CaptureSource(0, capture=_DroppingCapture(assets['frames'], 4))
+    src = CaptureSource(
+        0, capture=DroppingCapture(assets['frames'], 4, fps=FPS))
     video = str(assets['root'] / 'stream.mp4')
     txt = str(assets['root'] / 'stream.txt')
     with src, VideoSink(video, src.fps, (W, H)) as sink, \
