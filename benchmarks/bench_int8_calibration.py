@@ -35,24 +35,18 @@ import os.path as osp
 import statistics
 import sys
 import tempfile
-import time
 from typing import Dict, List, Optional
 
 from int8_measures import (
     fp32_reference,
     int8_parser,
-    ort_detector,
-    output_errors,
+    measure_int8,
     test_metrics,
 )
 
 from mmmtl.apis import (
     calibration_inputs,
     parse_model_args,
-)
-from mmmtl.deploy import (
-    int8_accuracy_verdict,
-    quantize_detector_onnx,
 )
 from mmmtl.utils import bounded_int
 
@@ -133,7 +127,6 @@ def main(argv: Optional[List[str]] = None) -> Dict:
     with tempfile.TemporaryDirectory(prefix='mmmtl_int8_') as tmp:
         base = fp32_reference(args, tmp)
         cfg, model, fp32 = base['cfg'], base['model'], base['fp32']
-        inputs, ref = base['inputs'], base['ref']
         results = dict(
             base['record'],
             candidates={k: CANDIDATES[k] for k in args.candidates},
@@ -145,19 +138,10 @@ def main(argv: Optional[List[str]] = None) -> Dict:
             arrays, source = calibration_inputs(model, args.calib, frames)
             results.setdefault('calib_sources', {})[frames] = source
             for name in args.candidates:
-                int8 = osp.join(tmp, f'{name}_{frames}.onnx')
-                tic = time.perf_counter()
-                quantize_detector_onnx(fp32, int8, arrays,
-                                       calib_source=source,
-                                       **CANDIDATES[name])
-                row = dict(quantize_s=time.perf_counter() - tic)
-                row.update(output_errors(ref, ort_detector(cfg, int8),
-                                         inputs))
-                if args.metrics:
-                    row['metrics'] = test_metrics(cfg, int8,
-                                                  osp.join(tmp, 'int8'))
-                    row['verdict'] = int8_accuracy_verdict(
-                        results['fp32'], row['metrics'])
+                row = measure_int8(
+                    base, osp.join(tmp, f'{name}_{frames}.onnx'), arrays,
+                    source, results.get('fp32'), osp.join(tmp, 'int8'),
+                    **CANDIDATES[name])
                 results['rows'][f'{name}@{frames}'] = row
                 print(f'{name}@{frames}', row, flush=True)
                 results['summary'] = summary(results['rows'])

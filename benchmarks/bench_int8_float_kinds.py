@@ -35,18 +35,13 @@ import numpy as np
 from int8_measures import (
     fp32_reference,
     int8_parser,
-    ort_detector,
-    output_errors,
+    measure_int8,
     test_metrics,
 )
 
 from mmmtl.apis import (
     calibration_inputs,
     parse_model_args,
-)
-from mmmtl.deploy import (
-    int8_accuracy_verdict,
-    quantize_detector_onnx,
 )
 from mmmtl.utils import bounded_int
 
@@ -87,7 +82,6 @@ def main(argv: Optional[List[str]] = None) -> Dict:
     with tempfile.TemporaryDirectory(prefix='mmmtl_int8_') as tmp:
         base = fp32_reference(args, tmp)
         cfg, model, fp32 = base['cfg'], base['model'], base['fp32']
-        inputs, ref = base['inputs'], base['ref']
         results = dict(base['record'], choices={})
         arrays, source = calibration_inputs(model, args.calib,
                                             args.calib_frames)
@@ -100,17 +94,11 @@ def main(argv: Optional[List[str]] = None) -> Dict:
             results['fp32']['test_s'] = time.perf_counter() - tic
             print('fp32', results['fp32'], flush=True)
         for name in args.choices:
-            int8 = osp.join(tmp, f'{name}.onnx')
-            meta = quantize_detector_onnx(fp32, int8, arrays,
-                                          keep_float=CHOICES[name],
-                                          calib_source=source)
-            row = output_errors(ref, ort_detector(cfg, int8), inputs)
-            row['float_nodes'] = meta['quantization']['float_nodes']
-            if name in metrics_for:
-                row['metrics'] = test_metrics(cfg, int8,
-                                              osp.join(tmp, name))
-                row['verdict'] = int8_accuracy_verdict(
-                    results['fp32'], row['metrics'])
+            row = measure_int8(
+                base, osp.join(tmp, f'{name}.onnx'), arrays, source,
+                results['fp32'] if name in metrics_for else None,
+                osp.join(tmp, name), keep_float=CHOICES[name])
+            row.pop('quantize_s')
             results['choices'][name] = row
             print(name, {k: v for k, v in row.items()
                          if k != 'float_nodes'}, flush=True)

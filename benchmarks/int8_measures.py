@@ -4,7 +4,8 @@ the config's test set. Shared by ``bench_int8_float_kinds.py`` and
 ``bench_int8_calibration.py``."""
 import argparse
 import os.path as osp
-from typing import Dict, List
+import time
+from typing import Dict, List, Optional
 
 import mmcv
 import torch
@@ -18,7 +19,13 @@ from mmmtl.apis import (
     init_mot_model,
     network_input,
 )
-from mmmtl.deploy import OUTPUT_KINDS, ORTDetector, export_detector_onnx
+from mmmtl.deploy import (
+    OUTPUT_KINDS,
+    ORTDetector,
+    export_detector_onnx,
+    int8_accuracy_verdict,
+    quantize_detector_onnx,
+)
 from mmmtl.utils import bounded_int
 
 
@@ -115,3 +122,36 @@ def fp32_reference(args: argparse.Namespace, tmp: str) -> dict:
     return dict(cfg=cfg, model=model, fp32=fp32, record=record,
                 inputs=test_inputs(model, cfg, args.frames),
                 ref=ort_detector(cfg, fp32))
+
+
+def measure_int8(base: dict, int8_file: str, arrays, source: str,
+                 fp32_metrics: Optional[Dict] = None,
+                 work_dir: Optional[str] = None, **quantize) -> Dict:
+    """Quantise ``base``'s FP32 graph into ``int8_file`` and measure it.
+
+    Args:
+        base (dict): From :func:`fp32_reference`.
+        int8_file (str): The INT8 graph to write.
+        arrays: Calibration inputs (``calibration_inputs``).
+        source (str): What the calibration frames are.
+        fp32_metrics (dict, optional): The FP32 graph's test metrics; with
+            them the INT8 graph is tested too (in ``work_dir``) and judged.
+        work_dir (str, optional): Runner work dir of that test.
+        **quantize: Settings of ``quantize_detector_onnx``.
+
+    Returns:
+        dict: ``quantize_s``, the output errors, ``float_nodes`` and, when
+        tested, ``metrics`` and ``verdict``.
+    """
+    tic = time.perf_counter()
+    meta = quantize_detector_onnx(base['fp32'], int8_file, arrays,
+                                  calib_source=source, **quantize)
+    row = dict(quantize_s=time.perf_counter() - tic)
+    row.update(output_errors(base['ref'], ort_detector(base['cfg'],
+                                                       int8_file),
+                             base['inputs']))
+    row['float_nodes'] = meta['quantization']['float_nodes']
+    if fp32_metrics is not None:
+        row['metrics'] = test_metrics(base['cfg'], int8_file, work_dir)
+        row['verdict'] = int8_accuracy_verdict(fp32_metrics, row['metrics'])
+    return row
