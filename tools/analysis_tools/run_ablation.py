@@ -102,7 +102,7 @@ TABLES: Dict[str, dict] = {
             ('FAMO', synth('ce-famo'), '-'),
             ('DWA', synth('ce-dwa'), '-'),
             ('RLW', synth('ce-rlw'), '-'),
-            ('GradNorm, alpha 1.5', synth('ce-gradnorm'), '-'),
+            ('GradNorm, alpha 0.5', synth('ce-gradnorm'), '-'),
             ('LWF literal, printed reading', synth('ce-lwf-literal'), '-'),
             ('LWF literal, SENet reading', synth('ce-lwf-literal-senet'),
              '-'),
