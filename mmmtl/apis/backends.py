@@ -159,19 +159,14 @@ def _init_pytorch_model(config: Union[str, Config],
         nn.Module: The model in eval mode, with ``cfg`` and
         ``dataset_meta`` set.
 
+    The weight source has been checked by :func:`init_mot_model`
+    (:func:`~mmmtl.apis.check_weight_source`).
+
     Raises:
-        ValueError: No checkpoint and ``random_weights`` is False, or both.
         CheckpointMismatchError: The checkpoint does not fit the model.
         NonFiniteWeightsError: The checkpoint holds NaN or inf and
             ``allow_nonfinite`` is False.
     """
-    if checkpoint is None and not random_weights:
-        raise ValueError(
-            'no checkpoint given: the model would run with random weights '
-            '(pass random_weights=True, or --random-weights, for a smoke '
-            'test)')
-    if checkpoint is not None and random_weights:
-        raise ValueError('a checkpoint and random_weights exclude each other')
     if isinstance(config, str):
         config = Config.fromfile(config)
     elif not isinstance(config, Config):
