@@ -62,13 +62,24 @@ def _load(rel: str):
 
 
 def _numeric(action: argparse.Action) -> bool:
-    """Whether an action's ``type`` makes numbers."""
+    """Whether an action's ``type`` makes numbers.
+
+    A checker of :mod:`mmmtl.utils.cli` says so itself (its range may
+    exclude every sample value, e.g. ``--opset`` in [7, 20] or ``--shape``
+    in [32, 8192]); another type is tried on sample values, its default
+    among them.
+    """
     kind = action.type
     if kind is None or kind is str or not callable(kind):
         return False
-    if kind in (int, float):
+    if kind in (int, float) or hasattr(kind, 'range_text'):
         return True
-    for text in ('1', '0.5', '0'):
+    default = action.default
+    if isinstance(default, (list, tuple)) and default:
+        default = default[0]
+    samples = ('1', '0.5', '0') + (
+        (str(default), ) if isinstance(default, (int, float)) else ())
+    for text in samples:
         try:
             value = kind(text)
         except Exception:  # noqa: BLE001  (any refusal: try the next)
@@ -213,5 +224,15 @@ def test_probe_finds_the_numeric_flags(monkeypatch):
         parser = _parser_of(_load(rel), monkeypatch)
         flags[rel] = {_flag(a) for a in parser._actions if _numeric(a)}
     assert '--iou-thr' in flags['tools/eval_mot.py']
-    assert {'--frames', '--num-seqs', '--scale', '--people-scale'} <= flags[
-        'tools/misc/gen_synthetic_mot.py']
+    assert {'--frames', '--num-seqs', '--scale', '--people-scale',
+            '--size'} <= flags['tools/misc/gen_synthetic_mot.py']
+
+
+def test_probe_finds_flags_whose_range_excludes_0_and_1(monkeypatch):
+    """Flags whose range holds none of 1, 0.5 and 0 (``--opset`` in
+    [7, 20], ``--shape`` in [32, 8192], ``--calib-percentile`` in
+    (50, 100]) are numeric flags too; the probe used to skip them."""
+    parser = _parser_of(_load('tools/deployment/export_onnx.py'),
+                        monkeypatch)
+    found = {_flag(a) for a in parser._actions if _numeric(a)}
+    assert {'--opset', '--shape', '--calib-percentile'} <= found
