@@ -11,7 +11,7 @@ figures under the metric table.
 """
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, NamedTuple, Optional, Sequence
 
 import cv2
 import numpy as np
@@ -28,8 +28,8 @@ from mmmtl.evaluation import (
 from mmmtl.formats import frame_file_name, read_seqinfo
 
 __all__ = [
-    'ERROR_COLOURS', 'draw_frame_errors', 'plot_error_summary',
-    'show_errors', 'write_error_report'
+    'ERROR_COLOURS', 'ErrorMark', 'count_marks', 'draw_frame_errors',
+    'frame_marks', 'plot_error_summary', 'show_errors', 'write_error_report'
 ]
 
 #: BGR colour of each kind of box and label.
@@ -120,18 +120,99 @@ def _box(img: np.ndarray, box: np.ndarray, zoom: float, colour,
     return p0
 
 
+class ErrorMark(NamedTuple):
+    """One labelled box of a frame's drawing.
+
+    Attributes:
+        kind (str): Key of :data:`ERROR_COLOURS`: ``'match'``,
+            ``'fragment'``, ``'switch'``, ``'miss'`` or
+            ``'false_positive'``.
+        box (np.ndarray): ``(4, )`` the box drawn, ``(x, y, w, h)`` as in
+            the files: the track's (the person's for a miss).
+        text (str): The label.
+        resumed (bool): The person is tracked again after a gap (a
+            fragmentation); a switch may be one too. Defaults to False.
+    """
+    kind: str
+    box: np.ndarray
+    text: str
+    resumed: bool = False
+
+
+def frame_marks(frame: FrameErrors) -> List[ErrorMark]:
+    """The labelled boxes :func:`draw_frame_errors` draws on a frame.
+
+    One per matched track (``T<track>=P<person>``; an identity switch
+    ``T<new> took P<person> (was T<old>)``; a resumed person ``...
+    resumed``), one per missed person (``miss P<person>``) and one per
+    false positive (``FP T<track>``), in that order.
+
+    Args:
+        frame (FrameErrors): The frame's events.
+
+    Returns:
+        list[ErrorMark]: The marks.
+    """
+    switched = {s.track_id: s for s in frame.switches}
+    resumed = set(frame.fragmentations.tolist())
+    marks = []
+    for g, p in frame.matches:
+        gid, tid = int(frame.gt_ids[g]), int(frame.track_ids[p])
+        again = gid in resumed
+        tail = ' resumed' if again else ''
+        s = switched.get(tid)
+        if s is not None and s.gt_id == gid:
+            kind = 'switch'
+            text = f'T{tid} took P{gid} (was T{s.previous_track_id})'
+            tail = ',' + tail if again else ''
+        else:
+            kind, text = ('fragment' if again else 'match'), f'T{tid}=P{gid}'
+        marks.append(ErrorMark(kind, frame.track_boxes[p], text + tail,
+                               again))
+    marks += [
+        ErrorMark('miss', frame.gt_boxes[g], f'miss P{int(frame.gt_ids[g])}')
+        for g in frame.misses
+    ]
+    marks += [
+        ErrorMark('false_positive', frame.track_boxes[p],
+                  f'FP T{int(frame.track_ids[p])}')
+        for p in frame.false_positives
+    ]
+    return marks
+
+
+def count_marks(frames: Sequence[FrameErrors]) -> Dict[str, int]:
+    """The marks :func:`draw_frame_errors` puts on ``frames``, counted.
+
+    Args:
+        frames (Sequence[FrameErrors]): Frames of a sequence.
+
+    Returns:
+        dict[str, int]: ``IDSW`` (switch marks), ``FN`` (miss marks),
+        ``FP`` (false-positive marks), ``Frag`` (marks labelled resumed)
+        and ``TP`` (marks on matched tracks), to compare with TrackEval's
+        counts of the same names.
+    """
+    marks = [m for f in frames for m in frame_marks(f)]
+    return dict(
+        IDSW=sum(m.kind == 'switch' for m in marks),
+        FN=sum(m.kind == 'miss' for m in marks),
+        FP=sum(m.kind == 'false_positive' for m in marks),
+        Frag=sum(m.resumed for m in marks),
+        TP=sum(m.kind in ('match', 'fragment', 'switch') for m in marks))
+
+
 def draw_frame_errors(img: np.ndarray,
                       frame: FrameErrors,
                       min_side: int = 540) -> np.ndarray:
     """Draw one frame's ground truth, tracks and errors.
 
-    Matched pairs: the track's box in green labelled ``T<track>=P<person>``
-    (P: ground-truth identity, T: track identity); misses: the person's
-    box dashed red ``miss P<person>``; false positives: orange ``FP
-    T<track>``; identity switches: the track's box thick magenta ``T<new>
-    took P<person> (was T<old>)``; a person tracked again after a gap:
-    cyan ``resumed P<person>``. A legend with the frame's counts runs
-    along the bottom.
+    The ground truth of every match is a thin green box; then the marks
+    of :func:`frame_marks`: a matched track in green, a missed person's
+    box dashed red, a false positive orange, an identity switch thick
+    magenta, a person tracked again after a gap cyan, each with its
+    label (P: ground-truth identity, T: track identity). A legend with
+    the frame's counts runs along the bottom.
 
     Args:
         img (np.ndarray): ``(H, W, 3)`` uint8 BGR frame.
@@ -141,8 +222,8 @@ def draw_frame_errors(img: np.ndarray,
             small frames. Defaults to 540.
 
     Returns:
-        np.ndarray: ``(zH, zW + 0, 3)`` uint8 BGR drawing, ``z`` the zoom,
-        with a legend strip of 2 text lines added below the frame.
+        np.ndarray: ``(zH + L, zW, 3)`` uint8 BGR drawing, ``z`` the zoom,
+        with a legend strip of 2 text lines (``L`` rows) below the frame.
     """
     zoom = max(1, int(np.ceil(min_side / max(1, min(img.shape[:2])))))
     canvas = cv2.resize(img, None, fx=zoom, fy=zoom,
@@ -150,40 +231,18 @@ def draw_frame_errors(img: np.ndarray,
     canvas = (0.75 * canvas).astype(np.uint8)  # boxes stand out
     width = max(1, int(round(min(canvas.shape[:2]) / 360)))
     scale = max(0.4, min(canvas.shape[:2]) / 1200)
-    switched = {s.track_id: s for s in frame.switches}
-    resumed = set(frame.fragmentations.tolist())
-    errors, others = [], []  # labels: (text, x, top, bottom, colour)
-
-    def bottom(b):
-        return int(round((b[1] - 1 + b[3]) * zoom))
-
-    for g, p in frame.matches:
-        gid, tid = int(frame.gt_ids[g]), int(frame.track_ids[p])
-        tb = frame.track_boxes[p]
+    for g, _ in frame.matches:
         _box(canvas, frame.gt_boxes[g], zoom, ERROR_COLOURS['match'], 1)
-        if tid in switched and switched[tid].gt_id == gid:
-            p0 = _box(canvas, tb, zoom, ERROR_COLOURS['switch'], 3 * width)
-            errors.append((f'T{tid} took P{gid} (was '
-                           f'T{switched[tid].previous_track_id})', p0[0],
-                           p0[1], bottom(tb), ERROR_COLOURS['switch']))
-            continue
-        kind = 'fragment' if gid in resumed else 'match'
-        p0 = _box(canvas, tb, zoom, ERROR_COLOURS[kind], width)
-        text = f'T{tid}=P{gid}' + (' resumed' if gid in resumed else '')
-        (errors if gid in resumed else others).append(
-            (text, p0[0], p0[1], bottom(tb), ERROR_COLOURS[kind]))
-    for g in frame.misses:
-        gb = frame.gt_boxes[g]
-        p0 = _box(canvas, gb, zoom, ERROR_COLOURS['miss'], 2 * width,
-                  dashed=True)
-        errors.append((f'miss P{int(frame.gt_ids[g])}', p0[0], p0[1],
-                       bottom(gb), ERROR_COLOURS['miss']))
-    for p in frame.false_positives:
-        tb = frame.track_boxes[p]
-        p0 = _box(canvas, tb, zoom, ERROR_COLOURS['false_positive'],
-                  2 * width)
-        errors.append((f'FP T{int(frame.track_ids[p])}', p0[0], p0[1],
-                       bottom(tb), ERROR_COLOURS['false_positive']))
+    widths = dict(match=width, fragment=width, switch=3 * width,
+                  miss=2 * width, false_positive=2 * width)
+    errors, others = [], []  # labels: (text, x, top, bottom, colour)
+    for m in frame_marks(frame):
+        colour = ERROR_COLOURS[m.kind]
+        p0 = _box(canvas, m.box, zoom, colour, widths[m.kind],
+                  dashed=m.kind == 'miss')
+        bottom = int(round((m.box[1] - 1 + m.box[3]) * zoom))
+        (others if m.kind == 'match' else errors).append(
+            (m.text, p0[0], p0[1], bottom, colour))
     _place_labels(canvas, errors + others, scale)
     return _with_legend(canvas, frame, scale)
 
@@ -357,9 +416,9 @@ def write_error_report(errors: Sequence[SequenceErrors],
     Returns:
         dict[str, dict]: Per sequence: ``counts`` (IDSW, FN, FP, Frag,
         TP), ``summary`` (the figure's path), ``frames`` (drawn frame
-        paths), ``marks`` (identity-switch, miss and false-positive marks
-        drawn over every frame: the counts of ``counts``) and ``video``
-        (path or None).
+        paths), ``marks`` (the marks :func:`draw_frame_errors` puts on
+        every frame of the sequence, counted by :func:`count_marks`) and
+        ``video`` (path or None).
     """
     seq_dirs = seq_dirs or {}
     os.makedirs(out_dir, exist_ok=True)
@@ -392,8 +451,8 @@ def write_error_report(errors: Sequence[SequenceErrors],
                 writer.write(img)
             writer.release()
         written[seq.name] = dict(
-            counts=seq.counts(), summary=summary, frames=frames,
-            video=video_path)
+            counts=seq.counts(), marks=count_marks(seq.frames),
+            summary=summary, frames=frames, video=video_path)
     _write_markdown(errors, table, out_dir, written)
     return written
 

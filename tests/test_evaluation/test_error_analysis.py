@@ -144,6 +144,10 @@ def test_show_errors_pictures_and_report(tmp_path):
         assert w['counts']['IDSW'] == table.loc[name, 'IDS']
         assert w['counts']['FN'] == table.loc[name, 'FN']
         assert w['counts']['FP'] == table.loc[name, 'FP']
+        # what is drawn: one mark per TrackEval event, over every frame
+        m = w['marks']
+        assert (m['IDSW'], m['FN'], m['FP'], m['Frag']) == tuple(
+            table.loc[name, k] for k in ('IDS', 'FN', 'FP', 'Frag')), name
         # one row of the switch table per identity switch
         section = report.split(f'## {name}')[1].split('\n## ')[0]
         assert section.count(' took') == 0  # the table has no prose
@@ -154,3 +158,27 @@ def test_show_errors_pictures_and_report(tmp_path):
     with pytest.raises(ValueError, match='inside GT_ROOT'):
         show_errors(str(tmp_path / 'gt'), str(tmp_path / 'res'),
                     str(tmp_path / 'gt' / 'errors'))
+
+
+def test_marks_of_a_switch_after_a_gap():
+    """A person missed in frame 3 and taken by another track in frame 4:
+    one identity switch and one fragmentation in the same frame, both
+    marked on the one box."""
+    from mmmtl.visualization import count_marks, frame_marks
+    gt, res = [], []
+    for t in range(1, 7):
+        gt += [_gt(t, 1, 10), _gt(t, 2, 100)]
+        res.append(_res(t, 8, 101))
+        if t < 3:
+            res.append(_res(t, 5, 11))
+        elif t > 3:
+            res.append(_res(t, 6, 11))
+    seq = MOTSequence('GAP-01', 6, np.array(gt, float), np.array(res, float))
+    (errors, ), table = analyse_errors([seq])
+    row = table.loc['GAP-01']
+    assert (row['IDS'], row['FN'], row['Frag']) == (1, 1, 1)
+    texts = [m.text for m in frame_marks(errors.frames[3])]
+    assert 'T6 took P1 (was T5), resumed' in texts
+    assert [m.kind for m in frame_marks(errors.frames[2])].count('miss') == 1
+    assert count_marks(errors.frames) == dict(IDSW=1, FN=1, FP=0, Frag=1,
+                                              TP=11)

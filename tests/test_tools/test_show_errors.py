@@ -40,7 +40,7 @@ def test_show_errors_tool(tud, capsys):
     row = official.loc['TUD-Campus']
     text = capsys.readouterr().out
     assert (f'TUD-Campus: IDSW {int(row["IDS"])}, FN {int(row["FN"])}, '
-            f'FP {int(row["FP"])}') in text
+            f'FP {int(row["FP"])}, Frag {int(row["Frag"])} marked') in text
     assert (out / 'report.md').is_file()
     assert (out / 'TUD-Campus_summary.png').is_file()
     assert len(list((out / 'TUD-Campus').glob('*.png'))) <= 2
@@ -61,3 +61,29 @@ def test_eval_mot_show_errors(tud, capsys):
                  '--benchmark', 'MOT15']) == 0
     assert 'errors drawn for 1 sequences' in capsys.readouterr().out
     assert (out / 'report.md').is_file()
+
+
+QUICKSTART = osp.join(ROOT, 'outputs', 'quickstart')
+
+
+@pytest.mark.skipif(
+    not osp.isfile(osp.join(QUICKSTART, 'TEST-01.txt')),
+    reason='no quickstart run in this checkout (make quickstart writes '
+    'outputs/quickstart/TEST-01.txt and its held-out data)')
+def test_quickstart_held_out_marks_equal_trackeval(tmp_path, capsys):
+    """The quickstart's held-out tracks: identity-switch, miss and
+    false-positive marks equal TrackEval's IDSW, FN and FP."""
+    gt_root = osp.join(QUICKSTART, 'data', 'synthmot-test', 'train')
+    (tmp_path / 'res').mkdir()
+    shutil.copy(osp.join(QUICKSTART, 'TEST-01.txt'), tmp_path / 'res')
+    main = runpy.run_path(
+        osp.join(ROOT, 'tools', 'analysis_tools', 'show_errors.py'))['main']
+    assert main([gt_root, str(tmp_path / 'res'), '--seqs', 'TEST-01',
+                 '--out', str(tmp_path / 'errors'), '--max-frames',
+                 '1']) == 0
+    row = evaluate_mot(gt_root, str(tmp_path / 'res'),
+                       seqs=['TEST-01'])['trackeval'].loc['TEST-01']
+    assert row['IDS'] > 0
+    assert (f'TEST-01: IDSW {int(row["IDS"])}, FN {int(row["FN"])}, '
+            f'FP {int(row["FP"])}, Frag {int(row["Frag"])} marked'
+            ) in capsys.readouterr().out

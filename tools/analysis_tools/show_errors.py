@@ -64,9 +64,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     print(format_table(written.pop('table')))
     for name, w in written.items():
-        c = w['counts']
+        c = w['marks']  # over every frame, drawn or not
         print(f'{name}: IDSW {c["IDSW"]}, FN {c["FN"]}, FP {c["FP"]}, '
-              f'Frag {c["Frag"]}; {len(w["frames"])} frames drawn')
+              f'Frag {c["Frag"]} marked; {len(w["frames"])} frames drawn')
     print(f'report: {args.out}/report.md')
     return 0
 
