@@ -163,8 +163,9 @@ def evaluate_multiclass(gt_root: str,
 class MultiClassMOTMetric(MMMTLMOTMetric):
     """TrackEval's MOTChallenge evaluation, once per class and combined.
 
-    The tracker matches only boxes of one label (``JDETracker`` never
-    links across labels); the official evaluation knows pedestrians only.
+    The tracker matches only boxes of one label (``JDETracker`` with
+    ``per_class``, its default, never links across labels); the official
+    evaluation knows pedestrians only.
     So each class ``c`` is evaluated as MOTChallenge pedestrians: the
     ground truth of class ``c`` (class column set to 1; rows with ``conf
     = 0`` stay ignored) against the tracks labelled ``c``. The combined

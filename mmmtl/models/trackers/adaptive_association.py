@@ -104,7 +104,8 @@ class AdaptiveAssociationMixin:
                 sim - rival >= self.appearance_margin)
             cost = np.where(trusted, np.minimum(cost, app), cost)
         r, c = match_pairs(rows, cols, cost, self.fused_match_thr, 'lapjv',
-                           tracks['labels'][idx], dets['labels'][det_idx])
+                           self._match_labels(tracks['labels'][idx]),
+                           self._match_labels(dets['labels'][det_idx]))
         self._learn_separation(idx, det_idx, dets, rows, cols, raw_iou, r, c)
         return idx[r], det_idx[c]
 

@@ -91,8 +91,13 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
        frame, filtered by :meth:`_output_filter` (``min_box_area``,
        ``max_aspect_ratio``), which plays no part in association.
 
-    Detections of different labels are never matched with each other's
-    tracks, so several classes are tracked side by side.
+    With ``per_class`` (the default) a detection is never matched with a
+    track of another label, in any stage, and duplicates are looked for
+    within a label: several classes are tracked side by side, and a car
+    never takes a person's identity. With one class this changes nothing.
+    ``per_class=False`` associates across labels (for a detector whose
+    labels flicker between similar classes); a track then takes the label
+    of its latest detection.
 
     **State.** Every kept track (tracked, unconfirmed or lost) is a row of
     :attr:`track_table` (a :class:`TrackTable` of stacked column arrays),
@@ -115,6 +120,8 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
             ``dict(type='CameraMotionEstimator')``); used on frames passed
             to :meth:`track` as ``img``. Defaults to None (no
             compensation; also none when no frame is passed).
+        per_class (bool): Associate detections only with tracks of their
+            own label. Defaults to True.
         **kwargs: Overrides of the preset's values:
 
             - obj_score_thr (float): Detections scoring at most this are
@@ -199,11 +206,13 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
                  preset: str = 'fairmot',
                  motion: dict = dict(type='KalmanFilter'),
                  gmc: Optional[dict] = None,
+                 per_class: bool = True,
                  **kwargs) -> None:
         if lap is None:
             raise RuntimeError('JDETracker needs lap: pip install lap')
         cfg = tracker_config(type(self).__name__, preset, kwargs)
         self.preset = preset
+        self.per_class = bool(per_class)
         for key, value in cfg.items():
             setattr(self, key, value)
         self.motion = check_kalman_filter(TASK_UTILS.build(motion))
@@ -213,6 +222,11 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
         self.gmc = TASK_UTILS.build(gmc) if gmc is not None else None
         # BaseTracker keeps its arguments and calls our reset()
         super().__init__()
+
+    def _match_labels(self, labels: np.ndarray) -> np.ndarray:
+        """The labels (N,) the association compares: the classes with
+        ``per_class``, one label for all otherwise."""
+        return labels if self.per_class else np.zeros_like(labels)
 
     @property
     def with_gmc(self) -> bool:
@@ -431,6 +445,7 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
                 dets['xyah'][d], dets['scores'][d])
             self._update_appearance(matched, d, dets)
             tracks['scores'][matched] = dets['scores'][d]
+            tracks['labels'][matched] = dets['labels'][d]
             tracks['det_bboxes'][matched] = dets['bboxes'][d]
             tracks['last_frame'][matched] = frame_id
             tracks['lost'][matched] = False
@@ -509,7 +524,8 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
                     start_frame=np.full(n, frame_id, np.int64),
                     last_frame=np.full(n, frame_id, np.int64)))
             self.next_id += n
-        tracks.select(tracks.duplicates(self.duplicate_iou_thr))
+        tracks.select(tracks.duplicates(self.duplicate_iou_thr,
+                                        self.per_class))
 
     def _output_filter(self, bboxes: np.ndarray) -> np.ndarray:
         """Which boxes (K, 4) are shown: FairMOT's evaluation-script

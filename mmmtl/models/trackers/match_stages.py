@@ -38,10 +38,11 @@ class MatchStagesMixin:
                thr: float) -> Tuple[np.ndarray, np.ndarray]:
         """Solve a stage given the costs (P,) of the pairs ``(idx[rows],
         det_idx[cols])``; every other pair costs 1, pairs of other labels
-        are forbidden, and costs below ``thr`` are accepted."""
+        are forbidden (with ``per_class``), and costs below ``thr`` are
+        accepted."""
         r, c = match_pairs(rows, cols, cost, thr, self.assignment,
-                           self.track_table['labels'][idx],
-                           dets['labels'][det_idx])
+                           self._match_labels(self.track_table['labels'][idx]),
+                           self._match_labels(dets['labels'][det_idx]))
         return idx[r], det_idx[c]
 
     def _appearance_match(self, idx: np.ndarray, det_idx: np.ndarray,

@@ -62,11 +62,17 @@ class TrackTable(dict):
             self.update({k: np.concatenate([v, new[k]])
                          for k, v in self.items()})
 
-    def duplicates(self, iou_thr: float) -> np.ndarray:
+    def duplicates(self, iou_thr: float,
+                   per_class: bool = True) -> np.ndarray:
         """FairMOT's ``remove_duplicate_stracks``: of a tracked and a lost
-        track of one label whose boxes overlap with ``IoU > iou_thr``, the
-        one tracked for fewer frames is a duplicate (a tie: the tracked
-        one).
+        track (of one label, with ``per_class``) whose boxes overlap with
+        ``IoU > iou_thr``, the one tracked for fewer frames is a duplicate
+        (a tie: the tracked one).
+
+        Args:
+            iou_thr (float): IoU above which two tracks are duplicates.
+            per_class (bool): Only tracks of one label are duplicates.
+                Defaults to True.
 
         Returns:
             np.ndarray: (M,) bool, False for the duplicates.
@@ -78,8 +84,9 @@ class TrackTable(dict):
             return keep
         a, b = self.boxes(tracked), self.boxes(lost)
         p, q = overlapping_pairs(a, b)
-        dup = (pair_iou(a, b, p, q) > iou_thr) & (
-            self['labels'][tracked[p]] == self['labels'][lost[q]])
+        dup = pair_iou(a, b, p, q) > iou_thr
+        if per_class:
+            dup &= self['labels'][tracked[p]] == self['labels'][lost[q]]
         p, q = p[dup], q[dup]
         if p.size == 0:
             return keep

@@ -22,7 +22,7 @@ def _frame(frame_id, boxes, labels, embeds):
     return sample
 
 
-@pytest.mark.parametrize('preset', ['robust', 'fairmot'])
+@pytest.mark.parametrize('preset', ['adaptive', 'robust', 'fairmot'])
 def test_car_and_person_crossing_share_no_identity(preset):
     """The car drives through the standing person's box.
 
@@ -76,7 +76,7 @@ def _owners(preset, car_label):
     return owners
 
 
-@pytest.mark.parametrize('preset', ['robust', 'fairmot'])
+@pytest.mark.parametrize('preset', ['adaptive', 'robust', 'fairmot'])
 def test_car_never_takes_a_hidden_persons_identity(preset):
     # the control: were the car a person, it would continue the hidden
     # person's track (same place, same look), so the case is sensitive
@@ -84,3 +84,35 @@ def test_car_never_takes_a_hidden_persons_identity(preset):
     # as a car it starts its own track
     owners = _owners(preset, CAR)
     assert sorted(map(sorted, owners.values())) == [['C'], ['P']]
+
+
+def _car_labels(preset, **kwargs):
+    """The hidden-person case of :func:`_owners` with a car: the output
+    labels per identity."""
+    tracker = MODELS.build(dict(type='JDETracker', preset=preset,
+                                output_bboxes='detection', **kwargs))
+    emb = np.ones((1, 16), np.float32) / 4.0
+    labels = {}
+    for f in range(30):
+        x = 100. + 2. * f + 3. * max(f - 10, 0)
+        label = PERSON if f < 10 else CAR
+        res = tracker.track(_frame(f, [[x, 100., x + 40., 200.]], [label],
+                                   emb))
+        for ident, lab in zip(res.instances_id.tolist(),
+                              res.labels.tolist()):
+            labels.setdefault(ident, []).append(lab)
+    return tracker, labels
+
+
+@pytest.mark.parametrize('preset', ['adaptive', 'robust', 'fairmot'])
+def test_per_class_switch(preset):
+    # on by default: the car starts an identity of its own
+    tracker, labels = _car_labels(preset)
+    assert tracker.per_class is True
+    assert sorted(set(v) for v in labels.values()) == [{PERSON}, {CAR}]
+    # off: association across labels; the person's track goes on with
+    # the car and takes the label of its latest detection
+    tracker, labels = _car_labels(preset, per_class=False)
+    assert tracker.per_class is False
+    (seq, ) = labels.values()
+    assert seq[0] == PERSON and seq[-1] == CAR and set(seq) == {PERSON, CAR}
