@@ -107,7 +107,8 @@ def load_sequences(gt_root: str,
         results_dir (str): Folder with one ``<SEQ>.txt`` per sequence.
         seqs (Sequence[str], optional): Sequences to evaluate. Defaults to
             None: every sub-folder of ``gt_root`` that has ``gt_file``.
-        benchmark (str): ``MOT15``, ``MOT16``, ``MOT17`` or ``MOT20``.
+        benchmark (str): A name of :data:`~mmmtl.formats.BENCHMARKS`
+            (``MOT15`` .. ``MOT20``, ``DanceTrack``, ``SportsMOT``).
             Defaults to ``'MOT17'``.
         gt_file (str): Ground-truth file relative to a sequence folder,
             e.g. ``gt/gt_half-val.txt`` for the second half of each
@@ -480,7 +481,8 @@ def evaluate_mot(gt_root: str,
             None (all sequences with ground truth).
         backend (str): ``'trackeval'``, ``'motmetrics'`` or ``'both'``.
             Defaults to ``'trackeval'``.
-        benchmark (str): ``MOT15``, ``MOT16``, ``MOT17`` or ``MOT20``.
+        benchmark (str): A name of :data:`~mmmtl.formats.BENCHMARKS`
+            (``MOT15`` .. ``MOT20``, ``DanceTrack``, ``SportsMOT``).
             Defaults to ``'MOT17'``.
         iou_thr (float): IoU threshold of CLEAR and Identity matching.
             Defaults to 0.5.

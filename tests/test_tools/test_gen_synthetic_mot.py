@@ -89,3 +89,25 @@ def test_zero_is_not_read_as_the_default(tool):
     assert (args.frames, args.num_seqs) == (1, 1)
     args = tool.parse_args(['out'])
     assert args.frames is None and args.num_seqs is None
+
+
+@pytest.mark.parametrize('profile, seqs, fps, digits', [
+    ('dancetrack', ['dancetrack0001', 'dancetrack0004'], 20, 8),
+    ('sportsmot', ['v_-6Os86HzwCs_c001', 'v_00HRwkvvjtQ_c001'], 25, 6),
+])
+def test_dancetrack_and_sportsmot_profiles(tool, tmp_path, capsys, profile,
+                                           seqs, fps, digits):
+    """The command line writes the benchmark's train and val folders with
+    its frame names and frame rate, ground truth in both."""
+    assert tool.main(['--profile', profile, '--list']) == 0
+    listed = capsys.readouterr().out
+    assert all(s in listed for s in seqs)
+    out = str(tmp_path / profile)
+    assert tool.main([out, '--profile', profile, '--seqs'] + seqs + [
+        '--frames', '2', '--scale', '0.1', '--workers', '1']) == 0
+    for split, name in zip(('train', 'val'), seqs):
+        seq = osp.join(out, split, name)
+        assert sorted(os.listdir(osp.join(seq, 'img1'))) == [
+            f'{i:0{digits}d}.jpg' for i in (1, 2)]
+        assert osp.isfile(osp.join(seq, 'gt', 'gt.txt'))
+        assert read_seqinfo(seq).frame_rate == fps
