@@ -271,9 +271,12 @@ def test_custom_multiclass_end_to_end(tmp_path):
              if k.endswith('_' + name)}, official)
     # one result file per sequence with every class, read back by class
     for seq in seqs:
-        _, classes = read_mot_class_results(
+        rows, classes = read_mot_class_results(
             osp.join(out, 'classes', f'{seq}.txt'))
         assert set(classes.tolist()) == {1, 3}
+        # per-class tracks: no identity is shared by a car and a person
+        ids = {c: set(rows[classes == c, 1].tolist()) for c in (1, 3)}
+        assert ids[1] and ids[3] and not ids[1] & ids[3], ids
     combined = official_trackeval(
         osp.join(out, 'all', 'gt'), osp.join(out, 'all'), 'MOT17',
         [f'{s}-{c}' for s in seqs for c in ('pedestrian', 'car')])
