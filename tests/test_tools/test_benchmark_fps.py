@@ -269,3 +269,35 @@ def test_int8_ratio_withheld_without_record(tmp_path, capsys):
         assert list(res['runs'][0]['variants']) == ['A:pytorch']
         assert list(res['runs'][0]['ratio_over_baseline']) == ['A:pytorch']
     assert 'INT8 ratios withheld' in capsys.readouterr().out
+
+
+def _sha(path):
+    import hashlib
+    return hashlib.sha256(open(path, 'rb').read()).hexdigest()
+
+
+@pytest.mark.parametrize('target', ['config', 'record', 'linked folder'])
+def test_out_never_replaces_an_input(tmp_path, capsys, target):
+    """--out onto a config (by any path) or onto the INT8 accuracy record
+    it reads used to be written over."""
+    import os
+    config = _write_config(str(tmp_path / 'a.py'), 'CEHead')
+    record = tmp_path / 'int8_accuracy.json'
+    record.write_text('{}')
+    victim = record if target == 'record' else tmp_path / 'a.py'
+    out = str(victim)
+    if target == 'linked folder':
+        os.symlink(tmp_path, tmp_path / 'link')
+        out = str(tmp_path / 'link' / 'a.py')
+    before = _sha(victim)
+    argv = [config, '--out', out]
+    if target == 'record':
+        argv += ['--backend', 'onnxruntime-int8', '--int8-accuracy',
+                 str(record)]
+    with pytest.raises(SystemExit) as exc:
+        _load_tool().parse_args(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert 'argument' not in err and '--out' in err
+    assert 'would overwrite the input' in err
+    assert _sha(victim) == before

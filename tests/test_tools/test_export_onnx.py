@@ -158,6 +158,43 @@ def test_quantize_arguments(assets):
     assert args.keep_float_nodes == ['/detector/neck/*', '/detector/reid*']
 
 
+def test_out_through_a_linked_folder_is_an_input_too(assets, tmp_path,
+                                                     capsys):
+    """--out naming the checkpoint through a linked folder: the plain path
+    comparison let the export replace the checkpoint."""
+    import hashlib
+    import os
+
+    def sha(path):
+        return hashlib.sha256(open(path, 'rb').read()).hexdigest()
+
+    os.symlink(osp.dirname(assets['checkpoint']), tmp_path / 'link')
+    ckpt = assets['checkpoint']
+    before = sha(ckpt)
+    tool = _load_tool('deployment', 'export_onnx.py')
+    with pytest.raises(SystemExit) as exc:
+        tool.parse_args([
+            assets['config'], ckpt, '--out',
+            str(tmp_path / 'link' / osp.basename(ckpt))
+        ])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert '--out' in err and 'would overwrite the input' in err
+    assert sha(ckpt) == before
+    # check_int8_accuracy.py: the same rule for its --out
+    graph = tmp_path / 'g.onnx'
+    graph.write_bytes(b'not read')
+    with pytest.raises(SystemExit) as exc:
+        _load_tool('deployment', 'check_int8_accuracy.py').parse_args([
+            assets['config'], '--fp32', str(graph), '--int8', str(graph),
+            '--out', str(tmp_path / 'link' / osp.basename(ckpt)),
+            '--checkpoint', ckpt
+        ])
+    assert exc.value.code == 2
+    assert 'would overwrite the input' in capsys.readouterr().err
+    assert sha(ckpt) == before
+
+
 def test_static_export_at_another_shape(assets, capsys):
     """--static at a --shape other than the config's test size."""
     out = str(assets['root'] / 'static.onnx')

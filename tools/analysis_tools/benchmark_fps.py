@@ -65,7 +65,6 @@ import argparse
 import copy
 import inspect
 import json
-import os
 import os.path as osp
 import platform
 import sys
@@ -97,10 +96,14 @@ from mmmtl.datasets import generate_sequence
 from mmmtl.deploy import CALIB_METHODS, quantization_settings
 from mmmtl.testing import random_init_model, save_checkpoint
 from mmmtl.utils import (
+    OutputClashError,
     add_cfg_options,
     add_shape_arg,
+    atomic_open,
     bounded_int,
+    check_outputs,
     nonnegative_int,
+    quiet_third_party_warnings,
 )
 
 #: Backends of this benchmark: mmmtl's, and the INT8 graph on onnxruntime.
@@ -168,6 +171,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if len(set(args.backend)) != len(args.backend):
         parser.error(f'--backend {args.backend}: a backend twice')
+    try:  # a config or the INT8 accuracy record, by any path or link
+        check_outputs([args.out], list(args.configs) + (
+            [int8_record_path(args)] if int8_record_path(args) else []))
+    except OutputClashError as err:
+        parser.error(f'--out: {err}')
     check_int8_calibration_args(parser, args)
     args.int8_record = None
     if 'onnxruntime-int8' in args.backend:
@@ -510,11 +518,8 @@ def _write(results: Dict[str, Any], path: Optional[str]) -> None:
     """Write the results so far (atomically: temp file, then rename)."""
     if not path:
         return
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.partial'
-    with open(tmp, 'w') as f:
+    with atomic_open(path) as f:
         json.dump(results, f, indent=2)
-    os.replace(tmp, path)
 
 
 def export_graphs(model: torch.nn.Module, cfg: Config,
@@ -661,6 +666,7 @@ def attach_int8_accuracy(results: Dict[str, Any],
 
 
 def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
+    quiet_third_party_warnings()
     args = parse_args(argv)
     results = run(args)
     attach_int8_accuracy(results, args)

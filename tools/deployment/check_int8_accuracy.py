@@ -21,7 +21,6 @@ not, 2 for a bad argument, 1 for any other error.
 import argparse
 import hashlib
 import json
-import os
 import os.path as osp
 import sys
 from typing import Dict, List, Optional
@@ -37,9 +36,13 @@ from mmmtl.deploy import (
     read_onnx_metadata,
 )
 from mmmtl.utils import (
+    OutputClashError,
     add_cfg_options,
+    atomic_open,
+    check_outputs,
     load_config,
     nonnegative_float,
+    quiet_third_party_warnings,
     tool_parser,
 )
 
@@ -83,8 +86,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     for path in inputs:
         if not osp.isfile(path):
             parser.error(f'no such file: {path}')
-    if osp.abspath(args.out) in map(osp.abspath, inputs):
-        parser.error(f'--out {args.out} would overwrite an input')
+    try:  # by any path, link or hard link
+        check_outputs([args.out], inputs)
+    except OutputClashError as err:
+        parser.error(f'--out: {err}')
     return args
 
 
@@ -122,6 +127,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     Returns:
         int: 0 within tolerance, 3 outside, 1 on an error.
     """
+    quiet_third_party_warnings()
     args = parse_args(argv)
     register_all_modules(init_default_scope=False)
     cfg = load_config(args.config, args.cfg_options)
@@ -159,11 +165,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                   quantization=quant),
         metrics=runs,
         verdict=verdict)
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    tmp = f'{args.out}.partial'
-    with open(tmp, 'w') as f:
+    with atomic_open(args.out) as f:  # renamed into place when complete
         json.dump(record, f, indent=2)
-    os.replace(tmp, args.out)
     print(f"{'run':6s}{'HOTA':>8s}{'IDF1':>8s}{'MOTA':>8s}{'IDSW':>7s}")
     for name, m in runs.items():
         print(f"{name:6s}{m['HOTA']:8.2f}{m['IDF1']:8.2f}"

@@ -69,10 +69,13 @@ from mmmtl.deploy import (
 )
 from mmmtl.formats import MOTFormatError
 from mmmtl.utils import (
+    OutputClashError,
     add_cfg_options,
     add_shape_arg,
     bounded_int,
+    check_outputs,
     load_config,
+    quiet_third_party_warnings,
     tool_parser,
 )
 
@@ -141,9 +144,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     if not osp.isfile(args.config):
         parser.error(f'no such file: {args.config}')
     parse_model_args(parser, args)
-    if osp.abspath(args.out) in (osp.abspath(args.config),
-                                 osp.abspath(args.checkpoint)):
-        parser.error(f'--out {args.out} would overwrite an input')
+    try:  # by any path, link or hard link
+        check_outputs([args.out], [args.config, args.checkpoint])
+    except OutputClashError as err:
+        parser.error(f'--out: {err}')
     if args.quantize:
         if not args.calib:
             parser.error('--quantize int8 needs --calib DATA_ROOT (frames of '
@@ -334,6 +338,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     Returns:
         int: 0 on success, 1 on an error (printed as one line).
     """
+    quiet_third_party_warnings()
     args = parse_args(argv)
     try:
         return export(args)
