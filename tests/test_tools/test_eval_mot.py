@@ -225,3 +225,38 @@ def test_the_seqs_default_is_what_the_help_says(main, tud, capsys):
     help_text = ' '.join(capsys.readouterr().out.split())
     assert 'a sequence folder or result file without ground truth is ' \
         'then an error' in help_text
+
+
+@pytest.mark.parametrize('column, value', [('MT', 6), ('Frag', 2),
+                                           ('MOTA', float('nan'))])
+def test_an_unexplained_difference_is_printed_and_exit_3(
+        main, tmp_path, capsys, monkeypatch, column, value):
+    """MT 0 vs 6 with Relinks 0 used to be neither printed nor exit 3;
+    a NaN against a number used to count as agreement."""
+    import numpy as np
+    gt = np.array([[t, 1, 0, 0, 10, 20, 1, 1, 1] for t in (1, 2)])
+    _write_sequence(tmp_path, 'S', 2, gt, gt[:, :7])
+    real = main.__globals__['evaluate_mot']
+
+    def skewed(*args, **kwargs):
+        tables = real(*args, **kwargs)
+        tables['motmetrics'].loc['S', column] = value
+        return tables
+
+    monkeypatch.setitem(main.__globals__, 'evaluate_mot', skewed)
+    js = tmp_path / 'm.json'
+    rc = main(['--gt-root', str(tmp_path / 'gt'), '--results',
+               str(tmp_path / 'res'), '--backend', 'both', '--json',
+               str(js)])
+    out = capsys.readouterr().out
+    assert rc == 3
+    assert 'agree on every count' not in out
+    assert 'NOT explained by the re-link rule' in out
+    table = out.split('NOT explained by the re-link rule')[1]
+    assert column in table
+    if np.isnan(value):
+        assert 'NaN vs number' in table
+    cell = json.loads(js.read_text())['unexplained_disagreement']['S']
+    assert column in cell
+    if np.isnan(value):
+        assert cell[column] == 'NaN vs number'
