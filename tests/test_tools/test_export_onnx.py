@@ -411,3 +411,26 @@ def test_demo_refuses_a_corrupt_graph_in_one_line(assets, tmp_path, capsys):
     assert 'bad.onnx' in err and 'Traceback' not in err
     assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / 'o.txt').exists()
+
+
+def test_a_static_graph_of_another_size_is_one_line(assets, tmp_path,
+                                                    capsys):
+    """A graph exported --static at 128x160 fed the config's 96x64
+    frames: the demo ends with one line naming the graph and both sizes
+    (onnxruntime's own error used to come with a traceback)."""
+    static = str(tmp_path / 'static.onnx')
+    assert _load_tool('deployment', 'export_onnx.py').main([
+        assets['config'], assets['checkpoint'], '--out', static, '--shape',
+        '128', '160', '--static'
+    ]) == 0
+    capsys.readouterr()
+    rc = _load_tool('demo', 'mot_demo.py').main([
+        assets['video'], assets['config'], '--backend', 'onnxruntime',
+        '--onnx', static, '--out-txt', str(tmp_path / 'o.txt'),
+        '--no-progress'
+    ])
+    err = capsys.readouterr().err.strip()
+    assert rc == 1 and len(err.splitlines()) == 1, err
+    assert 'static.onnx' in err and '128x160' in err and '64x96' in err
+    assert 'Traceback' not in err
+    assert not (tmp_path / 'o.txt').exists()
