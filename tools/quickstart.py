@@ -44,6 +44,9 @@ def parse_args(argv=None):
                    'camera')
     p.add_argument('--frames', type=positive_int, default=300)
     p.add_argument('--seed', type=nonnegative_int, default=0)
+    p.add_argument('--amp', action='store_true',
+                   help='mixed precision: bfloat16 autocast on a CPU, as '
+                   'tools/train.py --amp')
     p.add_argument('--force', action='store_true',
                    help='redo every step even if its output exists')
     return p.parse_args(argv)
@@ -82,12 +85,16 @@ def build_cfg(args, data_root: str, work_dir: str):
     from mmengine.config import Config
 
     from mmmtl.datasets import configure_synthmot
-    return configure_synthmot(
+    from mmmtl.engine import amp_cfg_options
+    cfg = configure_synthmot(
         Config.fromfile(args.config),
         data_root,
         work_dir,
         seed=args.seed,
         iters=args.iters)
+    if args.amp:
+        cfg.merge_from_dict(amp_cfg_options(cfg, args.config))
+    return cfg
 
 
 def train(cfg, work_dir: str, force: bool) -> str:

@@ -3,9 +3,15 @@ from .hooks import (
     DetectionCacheHook,
     IdentityCountCheckHook,
 )
-from .optimizers import CPUAmpOptimWrapper, cpu_amp_argv
+from .optimizers import (
+    CPU_AMP_OPTIONS,
+    CPUAmpOptimWrapper,
+    amp_cfg_options,
+    cpu_amp_argv,
+)
 
 __all__ = [
-    'CheckpointCheckHook', 'CPUAmpOptimWrapper', 'DetectionCacheHook',
-    'IdentityCountCheckHook', 'cpu_amp_argv'
+    'CPU_AMP_OPTIONS', 'CheckpointCheckHook', 'CPUAmpOptimWrapper',
+    'DetectionCacheHook', 'IdentityCountCheckHook', 'amp_cfg_options',
+    'cpu_amp_argv'
 ]

@@ -83,3 +83,4 @@ def test_amp_argv_refuses_a_wrapper_it_cannot_replace(monkeypatch):
             'train.py', QUICKSTART, '--cfg-options',
             'optim_wrapper.type=OptimWrapperDict', '--amp'
         ])
+

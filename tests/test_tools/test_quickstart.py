@@ -6,6 +6,10 @@ import subprocess
 import sys
 
 import cv2
+import pytest
+from _tool_loader import load_tool
+
+from mmmtl.engine.optimizers import amp_args
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -42,3 +46,28 @@ def test_quickstart_runs_every_step_and_leaves_its_outputs(tmp_path):
     res2 = _quickstart(out, env)
     assert res2.returncode == 0, (res2.stdout + res2.stderr)[-4000:]
     assert 'exists, kept' in res2.stdout
+
+
+@pytest.mark.parametrize('accelerator, expected', [
+    (False, dict(type='CPUAmpOptimWrapper', dtype='bfloat16',
+                 loss_scale=None)),
+    (True, dict(type='AmpOptimWrapper', loss_scale='dynamic')),
+])
+def test_quickstart_amp_sets_what_train_amp_sets(monkeypatch, tmp_path,
+                                                 accelerator, expected):
+    monkeypatch.setattr(amp_args, '_has_amp_accelerator',
+                        lambda: accelerator)
+    quickstart = load_tool('quickstart.py')
+    ann = tmp_path / 'data' / 'synthmot-train' / 'annotations'
+    ann.mkdir(parents=True)
+    (ann / 'train_cocoformat.json').write_text('{"num_identities": 5}')
+    args = quickstart.parse_args(['--amp', '--out', str(tmp_path)])
+    cfg = quickstart.build_cfg(args, str(tmp_path / 'data'),
+                               str(tmp_path / 'work_dir'))
+    for key, value in expected.items():
+        assert cfg.optim_wrapper[key] == value
+    plain = quickstart.build_cfg(quickstart.parse_args(['--out',
+                                                        str(tmp_path)]),
+                                 str(tmp_path / 'data'),
+                                 str(tmp_path / 'work_dir'))
+    assert plain.optim_wrapper.type == 'OptimWrapper'

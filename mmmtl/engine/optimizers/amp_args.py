@@ -21,6 +21,44 @@ def _has_amp_accelerator() -> bool:
             or is_musa_available())
 
 
+#: The options ``--amp`` sets without an accelerator: bfloat16 autocast on
+#: the CPU, no loss scaler (bfloat16 keeps float32's exponent range).
+CPU_AMP_OPTIONS = {
+    'optim_wrapper.type': 'CPUAmpOptimWrapper',
+    'optim_wrapper.dtype': 'bfloat16',
+    'optim_wrapper.loss_scale': None,
+}
+
+
+def amp_cfg_options(cfg: Config, source: str) -> dict:
+    """The config options that turn on mixed precision for ``cfg``.
+
+    With an accelerator mmengine's ``AmpOptimWrapper`` supports, mmdet's
+    float16 AMP (dynamic loss scale); without one
+    :data:`CPU_AMP_OPTIONS`.
+
+    Args:
+        cfg (Config): The training config.
+        source (str): What to name in an error (the config file).
+
+    Returns:
+        dict: Options for ``cfg.merge_from_dict``.
+
+    Raises:
+        SystemExit: When the config's ``optim_wrapper.type`` cannot be
+            switched to mixed precision, naming ``source`` and the type.
+    """
+    wrapper = cfg.get('optim_wrapper', {}).get('type', 'OptimWrapper')
+    if wrapper not in _AMP_REPLACEABLE:
+        raise SystemExit(
+            f'--amp: {source}: optim_wrapper.type is {wrapper!r}; '
+            f'mixed precision replaces only {list(_AMP_REPLACEABLE)}')
+    if _has_amp_accelerator():
+        return {'optim_wrapper.type': 'AmpOptimWrapper',
+                'optim_wrapper.loss_scale': 'dynamic'}
+    return dict(CPU_AMP_OPTIONS)
+
+
 def cpu_amp_argv(argv: Sequence[str]) -> List[str]:
     """The train script's command line with ``--amp`` made CPU-ready.
 
@@ -54,13 +92,7 @@ def cpu_amp_argv(argv: Sequence[str]) -> List[str]:
     cfg = Config.fromfile(known.config)
     if known.cfg_options:
         cfg.merge_from_dict(known.cfg_options)
-    wrapper = cfg.get('optim_wrapper', {}).get('type', 'OptimWrapper')
-    if wrapper not in _AMP_REPLACEABLE:
-        raise SystemExit(
-            f'--amp: {known.config}: optim_wrapper.type is {wrapper!r}; '
-            f'mixed precision replaces only {list(_AMP_REPLACEABLE)}')
+    options = amp_cfg_options(cfg, known.config)
     args.remove('--amp')
-    return args + [
-        '--cfg-options', 'optim_wrapper.type=CPUAmpOptimWrapper',
-        'optim_wrapper.dtype=bfloat16', 'optim_wrapper.loss_scale=None'
-    ]
+    return args + ['--cfg-options'] + [
+        f'{k}={v}' for k, v in options.items()]
