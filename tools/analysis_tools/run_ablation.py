@@ -255,6 +255,10 @@ def _weight_series(work_dir: str, since: int) -> Dict[str, list]:
     return {k: sorted(dict(map(tuple, v)).items()) for k, v in series.items()}
 
 
+#: Iterations between the checkpoints a run resumes from.
+CKPT_EVERY = 300
+
+
 def train_segment(config: str, seed: int, run_dir: str, data_root: str,
                   iters: int, since: int, until: int, batch_size: int,
                   cache_dir: Optional[str]) -> dict:
@@ -272,7 +276,10 @@ def train_segment(config: str, seed: int, run_dir: str, data_root: str,
         osp.join(run_dir, 'work_dir'), seed=seed, iters=iters)
     cfg.model.tracker = dict(STUDY_TRACKER)
     cfg.train_cfg.max_iters = until
-    cfg.default_hooks.checkpoint.interval = until
+    # A checkpoint every CKPT_EVERY iterations: a killed session loses at
+    # most that much of a run, which resumes from it.
+    cfg.default_hooks.checkpoint.interval = (
+        CKPT_EVERY if until % CKPT_EVERY == 0 else until)
     cfg.default_hooks.checkpoint.max_keep_ckpts = 1
     cfg.default_hooks.logger.interval = 25
     cfg.train_dataloader.batch_size = batch_size
