@@ -112,7 +112,8 @@ def test(cfg, ckpt: str, out_json: str) -> dict:
     from mmmtl.apis import build_test_runner
     metrics = build_test_runner(cfg, ckpt).test()
     metrics = {k: float(v) for k, v in metrics.items()}
-    with open(out_json, 'w') as f:
+    from mmmtl.utils import atomic_open
+    with atomic_open(out_json) as f:  # renamed into place when complete
         json.dump(metrics, f, indent=2)
     return metrics
 
