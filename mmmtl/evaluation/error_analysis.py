@@ -15,7 +15,10 @@ The frames are those of TrackEval's ``MotChallenge2DBox`` preprocessing
 truth dropped), run on the files of
 :func:`~mmmtl.formats.write_trackeval_layout` exactly as
 :func:`~mmmtl.evaluation.evaluate_sequences` runs it. Identities in the events
-are the numbers of the input files (TrackEval renumbers them internally).
+are those of the sequences given: the files of the layout number them 1..K
+(:func:`~mmmtl.formats.dense_ids`) and the events map them back (sequences
+read by :func:`~mmmtl.evaluation.load_sequences` already hold 1..K, the
+file's identities in increasing order).
 """
 import contextlib
 import io
@@ -196,18 +199,20 @@ def RecordingCLEAR(config: Optional[dict] = None):  # noqa: N802
     return _clear_class()(config)
 
 
-def _with_ids(dets: List[np.ndarray], ids: List[np.ndarray]
-              ) -> List[np.ndarray]:
-    """Boxes with the file's identity as a fifth column.
+def _with_ids(dets: List[np.ndarray], ids: List[np.ndarray],
+              originals: np.ndarray) -> List[np.ndarray]:
+    """Boxes with the sequence's identity as a fifth column.
 
     TrackEval's preprocessing selects rows of the boxes with the same
     masks as the identities and then renumbers the identities; the extra
-    column carries the file's numbers through it.
+    column carries the sequence's numbers through it. ``ids`` are those of
+    the layout's files, 1..K: the k-th of the sorted ``originals``.
     """
     return [
-        np.concatenate([np.asarray(d, float).reshape(-1, 4),
-                        np.asarray(i, float).reshape(-1, 1)], axis=1)
-        for d, i in zip(dets, ids)
+        np.concatenate([
+            np.asarray(d, float).reshape(-1, 4),
+            originals[np.asarray(i, np.int64).reshape(-1) - 1, None]
+        ], axis=1) for d, i in zip(dets, ids)
     ]
 
 
@@ -309,12 +314,16 @@ def analyse_errors(sequences: Sequence[MOTSequence],
         with tempfile.TemporaryDirectory() as tmp, \
                 contextlib.redirect_stdout(io.StringIO()):
             dataset = _dataset(layout, benchmark, tmp)
+            given = {s.name: s for s in sequences}
             for name in dataset.seq_list:
                 raw = dataset.get_raw_seq_data(layout.tracker, name)
                 raw = dict(raw)
-                raw['gt_dets'] = _with_ids(raw['gt_dets'], raw['gt_ids'])
-                raw['tracker_dets'] = _with_ids(raw['tracker_dets'],
-                                                raw['tracker_ids'])
+                raw['gt_dets'] = _with_ids(
+                    raw['gt_dets'], raw['gt_ids'],
+                    np.unique(given[name].gt[:, 1]))
+                raw['tracker_dets'] = _with_ids(
+                    raw['tracker_dets'], raw['tracker_ids'],
+                    np.unique(given[name].results[:, 1]))
                 data = dataset.get_preprocessed_seq_data(raw, 'pedestrian')
                 clear = RecordingCLEAR(
                     dict(THRESHOLD=iou_thr, PRINT_CONFIG=False))

@@ -288,7 +288,8 @@ class MMMTLMOTMetric(BaseVideoMetric):
                 f'{seq_length} frames of {name} were evaluated; gt_root '
                 'must hold the ground truth of the evaluated clips')
         return read_mot_gt(
-            osp.join(src, self.gt_file), seq_length, self.benchmark)
+            osp.join(src, self.gt_file), seq_length, self.benchmark,
+            renumber_ids=True)
 
     def _check_dataset_classes(self) -> None:
         distractors = DISTRACTOR_NAMES[self.benchmark]

@@ -1,8 +1,10 @@
-"""The MOTChallenge row files: the one module that parses and formats them.
+"""The MOTChallenge row files: the one module that checks and formats them.
 
-Every other part of mmmtl (the converter, the synthetic generator, the video
-sinks, the metric and the offline evaluator) goes through this module; none
-formats or parses a row itself. The benchmarks' classes and sequences are in
+The comma-separated text is split into a table by
+:mod:`mmmtl.formats.mot_table`. Every other part of mmmtl (the converter,
+the synthetic generator, the video sinks, the metric and the offline
+evaluator) goes through this module; none formats or parses a row itself.
+The benchmarks' classes and sequences are in
 :mod:`mmmtl.formats.benchmarks`, ``seqinfo.ini`` in
 :mod:`mmmtl.formats.seqinfo` and TrackEval's folder layout in
 :mod:`mmmtl.formats.trackeval_layout`.
@@ -29,14 +31,22 @@ top-left corner, width and height in pixels):
 
 Every malformed row raises :class:`MOTFormatError` naming the file and the
 line: wrong column count, text in a number column, NaN or infinity, a
-fractional or out-of-range frame number, a negative or fractional identity,
-zero or negative width/height, a ground-truth ``conf`` other than 0/1, an
-unknown class, a visibility outside ``[0, 1]``, one identity twice in one
-frame, or a frame beyond the sequence length. With ``on_invalid='warn'``
-the rows that fail a per-row check are skipped with one warning per file
-that lists the lines (a duplicate identity keeps its first row); a file
-that cannot be read as a table (wrong column count) always raises.
-Blank lines are ignored.
+fractional or out-of-range frame number, a negative or fractional identity
+or one outside the 64-bit integers, zero or negative width/height, a
+ground-truth ``conf`` other than 0/1, an unknown class, a visibility
+outside ``[0, 1]``, one identity twice in one frame, or a frame beyond the
+sequence length. With ``on_invalid='warn'`` the rows that fail a per-row
+check are skipped with one warning per file that lists the lines (a
+duplicate identity keeps its first row); a file that cannot be read as a
+table (wrong column count) always raises. Blank lines are ignored.
+
+Identities are parsed as integers, never through a float, so every check
+on them (sign, duplicates) is exact for any 64-bit identity. The rows are
+float64, which holds integers exactly only below 2**53: a reader called
+with ``renumber_ids=True`` (the evaluation) numbers the identities of the
+file 1..K in increasing order (:func:`dense_ids`, a 1-to-1 map, so no
+metric changes); without it an identity of 2**53 or more is refused with
+its line rather than rounded.
 
 Numbers are written exactly: integral values as integers, others in the
 shortest form that reads back as the same float, unless a number of
@@ -45,17 +55,27 @@ decimals is asked for.
 import contextlib
 import os
 import os.path as osp
-import warnings
 from dataclasses import dataclass
-from typing import IO, Any, Iterator, List, Optional, Sequence, Tuple
+from typing import IO, Any, Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 
 from .benchmarks import MOT_CLASSES, check_benchmark
+from .mot_table import (
+    _ID_FRACTION,
+    _ID_OK,
+    _ID_RANGE,
+    MOTFormatError,
+    _read_table,
+    _RowChecker,
+    _Table,
+    dense_ids,
+)
 
 __all__ = [
     'DET_FIELDS', 'GT_FIELDS', 'RESULT_FIELDS', 'MOTFormatError',
-    'MOTSequence', 'check_mot_gt', 'format_mot_results', 'format_number',
+    'MOTSequence', 'check_mot_gt', 'dense_ids', 'format_mot_results',
+    'format_number',
     'read_mot_class_results', 'read_mot_det', 'read_mot_gt',
     'read_mot_results', 'tracks_to_rows', 'write_mot_class_results',
     'write_mot_det', 'write_mot_gt', 'write_mot_results'
@@ -93,157 +113,91 @@ def format_number(value: float, decimals: Optional[int] = None) -> str:
     return repr(value)
 
 
-class MOTFormatError(ValueError):
-    """A MOTChallenge file that cannot be read without guessing."""
-
-
-def _read_table(path: str, ncols: Tuple[int, ...],
-                what: str) -> Tuple[np.ndarray, np.ndarray, int]:
-    """Read a comma-separated numeric table.
-
-    Returns:
-        tuple: ``(values, line_numbers, width)``: a ``(N, C)`` float64
-        array of the first ``C = min(ncols)`` columns, the ``(N, )``
-        1-based line number of each row and the column count ``width`` of
-        the file's rows.
-    """
-    if not osp.isfile(path):
-        raise MOTFormatError(f'{path}: {what} file not found')
-    with open(path, encoding='utf-8') as f:
-        lines = f.read().splitlines()
-    rows, line_nos = [], []
-    width = None
-    for i, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        parts = line.split(',')
-        n = len(parts)
-        if n not in ncols:
-            expect = ' or '.join(str(c) for c in ncols)
-            raise MOTFormatError(
-                f'{path}:{i}: expected {expect} comma-separated columns in '
-                f'a {what} file, got {n}: {line!r}')
-        if width is None:
-            width = n
-        elif n != width:
-            raise MOTFormatError(
-                f'{path}:{i}: {n} columns, but earlier rows have {width}')
-        rows.append(parts)
-        line_nos.append(i)
-    keep = min(ncols) if width is None else width
-    if not rows:
-        return np.zeros((0, keep)), np.zeros(0, np.int64), keep
-    try:
-        values = np.array(rows, dtype=np.float64)
-    except ValueError:
-        # Slow path only to name the offending line and column.
-        for parts, i in zip(rows, line_nos):
-            for c, tok in enumerate(parts, 1):
-                try:
-                    float(tok)
-                except ValueError:
-                    raise MOTFormatError(
-                        f'{path}:{i}: column {c} is not a number: '
-                        f'{tok!r}') from None
-        raise
-    return values, np.asarray(line_nos, np.int64), width
-
-
-class _RowChecker:
-    """Collects rows that fail a check; raises or warns and drops them."""
-
-    def __init__(self, path: str, line_nos: np.ndarray, on_invalid: str):
-        if on_invalid not in ('error', 'warn'):
-            raise ValueError(
-                f"on_invalid must be 'error' or 'warn', got {on_invalid!r}")
-        self.path = path
-        self.line_nos = line_nos
-        self.on_invalid = on_invalid
-        self.bad = np.zeros(len(line_nos), bool)
-        self.reasons: List[str] = []
-
-    def check(self, bad: np.ndarray, reason: str) -> None:
-        bad = bad & ~self.bad
-        if not bad.any():
-            return
-        first = int(np.flatnonzero(bad)[0])
-        if self.on_invalid == 'error':
-            raise MOTFormatError(
-                f'{self.path}:{self.line_nos[first]}: {reason}')
-        lines = ', '.join(str(n) for n in self.line_nos[bad][:10])
-        more = ' ...' if bad.sum() > 10 else ''
-        self.reasons.append(f'{reason} (lines {lines}{more})')
-        self.bad |= bad
-
-    def keep(self) -> np.ndarray:
-        if self.reasons:
-            warnings.warn(
-                f'{self.path}: skipped {int(self.bad.sum())} invalid '
-                'row(s): ' + '; '.join(self.reasons))
-        return ~self.bad
-
-
-def _check_common(values: np.ndarray, chk: _RowChecker,
-                  seq_length: Optional[int], with_ids: bool = True) -> None:
-    """Checks shared by all row files (columns 0-5).
+def _check_common(table: _Table,
+                  chk: _RowChecker,
+                  seq_length: Optional[int],
+                  with_ids: bool = True,
+                  ncols: int = 7) -> None:
+    """Checks shared by all row files (columns 0-5; NaN in ``ncols``).
 
     ``with_ids=False`` checks a detection file, whose identities are -1.
     """
-    chk.check(~np.isfinite(values).all(1), 'NaN or infinite value')
-    frame, ids = values[:, 0], values[:, 1]
+    values, ids = table.values, table.ids
+    chk.check(~np.isfinite(values[:, :ncols]).all(1),
+              'NaN or infinite value')
+    frame = values[:, 0]
     chk.check(frame != np.round(frame), 'frame number is not an integer')
     chk.check(frame < 1, 'frame number must be >= 1')
     if seq_length is not None:
         chk.check(frame > seq_length,
                   f'frame number exceeds the sequence length {seq_length}')
+    chk.check(table.id_bad == _ID_FRACTION, 'identity is not an integer')
+    chk.check(table.id_bad == _ID_RANGE,
+              'identity is outside the 64-bit integers')
     if with_ids:
-        chk.check(ids != np.round(ids), 'identity is not an integer')
         chk.check(ids < 0, 'identity must be >= 0')
-        # beyond 2**53 float64 (and so TrackEval and motmetrics, which
-        # read ids as floats) merges neighbouring identities
-        chk.check(ids >= _MAX_EXACT_ID,
-                  'identity is 2**53 (9007199254740992) or more; such '
-                  'identities cannot be told apart exactly by the '
-                  'evaluation (ids are read as floats): renumber them')
     else:
         chk.check(ids != -1, 'a detection has identity -1')
     chk.check((values[:, 4] <= 0) | (values[:, 5] <= 0),
               'box width and height must be positive')
 
 
-#: Identities from here on are not exact in float64.
-_MAX_EXACT_ID = 2.0**53
+#: Integers from here on are not exact in float64.
+_MAX_EXACT_ID = 2**53
 
 
-def _check_unique(values: np.ndarray,
+def _check_unique(table: _Table,
                   chk: _RowChecker,
-                  cols: Sequence[int] = (0, 1),
+                  cols: Sequence[int] = (0, ),
                   scope: str = '') -> None:
-    """One identity may appear at most once per frame (per key ``cols``:
-    frame and identity, plus the class of a multi-class file)."""
+    """One identity may appear at most once per frame (per key: the
+    identity and the columns ``cols``, i.e. the frame, plus the class of a
+    multi-class file). Exact: the identities are compared as integers."""
     idx = np.flatnonzero(~chk.bad)
     if len(idx) == 0:
         return
-    # exact integer keys: frame * 2**32 + id in float64 rounds large ids
-    # together and reported duplicates that were not in the file
-    keys = values[idx][:, list(cols)].astype(np.int64)
+    keys = np.concatenate([
+        table.values[idx][:, list(cols)].astype(np.int64),
+        table.ids[idx, None]
+    ], axis=1)
     _, first, inverse = np.unique(
         keys, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
-    dup = np.zeros(len(values), bool)
+    dup = np.zeros(len(table.values), bool)
     dup[idx] = np.arange(len(idx)) != first[inverse]
     if dup.any():
         i = int(np.flatnonzero(dup)[0])
         j = int(idx[first[inverse[np.searchsorted(idx, i)]]])
         chk.check(
-            dup, f'identity {int(values[i, 1])} appears twice in frame '
-            f'{int(values[i, 0])}{scope} (first at line {chk.line_nos[j]})')
+            dup, f'identity {table.id_text[i]} appears twice in frame '
+            f'{int(table.values[i, 0])}{scope} (first at line '
+            f'{chk.line_nos[j]})')
+
+
+def _finish_ids(table: _Table, chk: _RowChecker,
+                renumber_ids: bool) -> np.ndarray:
+    """The valid rows, their identity column exact or renumbered."""
+    if not renumber_ids:
+        big = table.ids >= _MAX_EXACT_ID
+        first = np.flatnonzero(big & ~chk.bad)
+        if len(first):
+            chk.check(
+                big, f'identity {table.id_text[first[0]]} is 2**53 '
+                '(9007199254740992) or more and cannot be held exactly '
+                'in float64 rows; read with renumber_ids=True (as the '
+                'evaluation does) to number the identities 1..K')
+    keep = chk.keep()
+    values = table.values[keep].copy()
+    if renumber_ids:
+        values[:, 1] = dense_ids(table.ids[keep])
+    return values
 
 
 def read_mot_gt(path: str,
                 seq_length: Optional[int] = None,
                 benchmark: str = 'MOT17',
-                on_invalid: str = 'error') -> np.ndarray:
+                on_invalid: str = 'error',
+                renumber_ids: bool = False) -> np.ndarray:
     """Read a MOTChallenge ground-truth file.
 
     Args:
@@ -256,6 +210,10 @@ def read_mot_gt(path: str,
         on_invalid (str): ``'error'`` raises :class:`MOTFormatError` at the
             first invalid row; ``'warn'`` skips invalid rows with a warning.
             Defaults to ``'error'``.
+        renumber_ids (bool): Number the identities 1..K in increasing
+            order (:func:`dense_ids`), which is exact for any 64-bit
+            identity; otherwise the rows hold the identities as written
+            and one of 2**53 or more is invalid. Defaults to False.
 
     Returns:
         np.ndarray: ``(N, 9)`` float64 rows in :data:`GT_FIELDS` order.
@@ -263,18 +221,19 @@ def read_mot_gt(path: str,
     """
     check_benchmark(benchmark)
     ncols = (9, 10) if benchmark == 'MOT15' else (9, )
-    values, line_nos, width = _read_table(path, ncols, 'ground-truth')
-    if width == 10:  # MOT15: conf, then world coordinates; no classes
-        values = np.concatenate(
-            [values[:, :7], np.ones((len(values), 2))], axis=1)
-    chk = _RowChecker(path, line_nos, on_invalid)
-    _check_gt(values, chk, seq_length, benchmark)
-    return values[chk.keep()]
+    table = _read_table(path, ncols, 'ground-truth')
+    if table.width == 10:  # MOT15: conf, then world coordinates; no classes
+        table.values = np.concatenate(
+            [table.values[:, :7], np.ones((len(table.values), 2))], axis=1)
+    chk = _RowChecker(path, table.line_nos, on_invalid)
+    _check_gt(table, chk, seq_length, benchmark)
+    return _finish_ids(table, chk, renumber_ids)
 
 
-def _check_gt(values: np.ndarray, chk: _RowChecker,
+def _check_gt(table: _Table, chk: _RowChecker,
               seq_length: Optional[int], benchmark: str) -> None:
-    _check_common(values, chk, seq_length)
+    values = table.values
+    _check_common(table, chk, seq_length, ncols=9)
     chk.check(~np.isin(values[:, 6], (0, 1)),
               'ground-truth conf must be 0 (ignore) or 1 (count)')
     if benchmark != 'MOT15':
@@ -283,7 +242,7 @@ def _check_gt(values: np.ndarray, chk: _RowChecker,
             f'class must be an integer in 1..{len(MOT_CLASSES)}')
     vis = values[:, 8]
     chk.check((vis < 0) | (vis > 1), 'visibility must be in [0, 1]')
-    _check_unique(values, chk)
+    _check_unique(table, chk)
 
 
 def check_mot_gt(rows: np.ndarray,
@@ -307,14 +266,27 @@ def check_mot_gt(rows: np.ndarray,
     """
     check_benchmark(benchmark)
     values = np.asarray(rows, np.float64).reshape(-1, 9)
-    chk = _RowChecker(source, np.arange(1, len(values) + 1), 'error')
-    _check_gt(values, chk, seq_length, benchmark)
+    line_nos = np.arange(1, len(values) + 1)
+    chk = _RowChecker(source, line_nos, 'error')
+    _check_gt(_table_of(values, line_nos), chk, seq_length, benchmark)
     return values
+
+
+def _table_of(values: np.ndarray, line_nos: np.ndarray) -> _Table:
+    """A :class:`_Table` of float rows held in memory."""
+    col = values[:, 1]
+    ok = np.isfinite(col) & (col == np.round(col))
+    bad = np.where(ok, _ID_OK, _ID_FRACTION).astype(np.int8)
+    bad[ok & (np.abs(col) >= 2.0**63)] = _ID_RANGE
+    ids = np.where(bad == _ID_OK, col, 0).astype(np.int64)
+    return _Table(values, ids, bad, [str(i) for i in ids], line_nos,
+                  values.shape[1])
 
 
 def read_mot_results(path: str,
                      seq_length: Optional[int] = None,
-                     on_invalid: str = 'error') -> np.ndarray:
+                     on_invalid: str = 'error',
+                     renumber_ids: bool = False) -> np.ndarray:
     """Read a MOTChallenge tracking result file.
 
     Args:
@@ -323,26 +295,27 @@ def read_mot_results(path: str,
             invalid. Defaults to None (unchecked).
         on_invalid (str): ``'error'`` or ``'warn'``, see
             :func:`read_mot_gt`. Defaults to ``'error'``.
+        renumber_ids (bool): See :func:`read_mot_gt`. Defaults to False.
 
     Returns:
         np.ndarray: ``(N, 7)`` float64 rows in :data:`RESULT_FIELDS`
         order.
     """
-    values, line_nos, width = _read_table(path, (7, 8, 9, 10),
-                                          'tracking result')
-    chk = _RowChecker(path, line_nos, on_invalid)
-    _check_common(values[:, :7], chk, seq_length)
-    if width >= 8:
-        chk.check(values[:, 7] > 1,
+    table = _read_table(path, (7, 8, 9, 10), 'tracking result')
+    chk = _RowChecker(path, table.line_nos, on_invalid)
+    _check_common(table, chk, seq_length)
+    if table.width >= 8:
+        chk.check(table.values[:, 7] > 1,
                   'class column (8th) > 1: only pedestrians (1 or -1) '
                   'can be evaluated')
-    _check_unique(values, chk)
-    return values[chk.keep(), :7]
+    _check_unique(table, chk)
+    return _finish_ids(table, chk, renumber_ids)[:, :7]
 
 
 def read_mot_class_results(path: str,
                            seq_length: Optional[int] = None,
-                           on_invalid: str = 'error'
+                           on_invalid: str = 'error',
+                           renumber_ids: bool = False
                            ) -> Tuple[np.ndarray, np.ndarray]:
     """Read a multi-class result file (8th column: the class).
 
@@ -357,21 +330,22 @@ def read_mot_class_results(path: str,
         seq_length (int, optional): Number of frames T. Defaults to None.
         on_invalid (str): ``'error'`` or ``'warn'``, see
             :func:`read_mot_gt`. Defaults to ``'error'``.
+        renumber_ids (bool): See :func:`read_mot_gt`; one number per
+            identity of the file, whatever its class. Defaults to False.
 
     Returns:
         tuple[np.ndarray, np.ndarray]: ``(N, 7)`` rows in
         :data:`RESULT_FIELDS` order and their ``(N, )`` int64 classes.
     """
-    values, line_nos, _ = _read_table(path, (8, 9, 10),
-                                      'multi-class tracking result')
-    chk = _RowChecker(path, line_nos, on_invalid)
-    _check_common(values[:, :7], chk, seq_length)
-    cls = values[:, 7]
+    table = _read_table(path, (8, 9, 10), 'multi-class tracking result')
+    chk = _RowChecker(path, table.line_nos, on_invalid)
+    _check_common(table, chk, seq_length)
+    cls = table.values[:, 7]
     chk.check((cls < 1) | (cls != np.round(cls)),
               'class column (8th) must be an integer >= 1')
-    _check_unique(values, chk, (0, 7, 1), ' within its class')
-    keep = chk.keep()
-    return values[keep, :7], values[keep, 7].astype(np.int64)
+    _check_unique(table, chk, (0, 7), ' within its class')
+    values = _finish_ids(table, chk, renumber_ids)
+    return values[:, :7], values[:, 7].astype(np.int64)
 
 
 def write_mot_class_results(path: str,
@@ -422,10 +396,10 @@ def read_mot_det(path: str,
     Returns:
         np.ndarray: ``(N, 7)`` float64 rows in :data:`DET_FIELDS` order.
     """
-    values, line_nos, _ = _read_table(path, (7, 8, 9, 10), 'detection')
-    chk = _RowChecker(path, line_nos, on_invalid)
-    _check_common(values[:, :7], chk, seq_length, with_ids=False)
-    return values[chk.keep(), :7]
+    table = _read_table(path, (7, 8, 9, 10), 'detection')
+    chk = _RowChecker(path, table.line_nos, on_invalid)
+    _check_common(table, chk, seq_length, with_ids=False)
+    return table.values[chk.keep(), :7]
 
 
 def _format_rows(rows: np.ndarray, int_cols: Sequence[int],

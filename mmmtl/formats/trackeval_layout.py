@@ -3,7 +3,10 @@
 :func:`write_trackeval_layout` writes validated sequences
 (:class:`~mmmtl.formats.MOTSequence`) as ground truth, ``seqinfo.ini``,
 results and a seqmap; the official evaluation runs on these files as they
-are.
+are. The identities of each sequence's ground truth, and separately of its
+results, are written as 1..K (:func:`~mmmtl.formats.dense_ids`): TrackEval
+and motmetrics read identities as floats and TrackEval sizes its arrays by
+the largest one, and the map is 1-to-1, so no metric changes.
 """
 import os
 import os.path as osp
@@ -16,6 +19,7 @@ import numpy as np
 from .benchmarks import check_benchmark
 from .motchallenge import (
     MOTSequence,
+    dense_ids,
     open_new,
     write_mot_gt,
     write_mot_results,
@@ -66,17 +70,10 @@ class TrackEvalLayout:
 
 
 def _relabel(rows: np.ndarray) -> np.ndarray:
-    """Copy with identities renumbered 1..K in order of first number."""
-    rows = rows.copy()
-    if len(rows):
-        _, inverse = np.unique(rows[:, 1], return_inverse=True)
-        rows[:, 1] = inverse + 1
+    """Copy with identities numbered 1..K in increasing order."""
+    rows = np.array(rows, np.float64)
+    rows[:, 1] = dense_ids(rows[:, 1])
     return rows
-
-
-#: Identities above this are renumbered when written for TrackEval, which
-#: allocates arrays as long as the largest identity.
-MAX_TRACKEVAL_ID = 10**6
 
 
 def _check_replaceable(folder: str, is_gt: bool) -> None:
@@ -107,7 +104,9 @@ def write_trackeval_layout(root: str,
     these files as they are (``trackeval/scripts/run_mot_challenge.py``
     with the arguments of :meth:`TrackEvalLayout.dataset_config`). An
     earlier ``<root>/<tracker>`` and ``<root>/gt`` are replaced, so no
-    sequence of an earlier run is left beside the new ones.
+    sequence of an earlier run is left beside the new ones. Identities are
+    written as 1..K per sequence, separately for ground truth and results
+    (the k-th smallest identity as k).
 
     Args:
         root (str): Output folder.
@@ -140,13 +139,8 @@ def write_trackeval_layout(root: str,
             shutil.rmtree(folder)
         os.makedirs(folder)
     for seq in sequences:
-        gt, res = seq.gt, seq.results
-        if len(gt) and gt[:, 1].max() > MAX_TRACKEVAL_ID:
-            gt = _relabel(gt)
-        if len(res) and res[:, 1].max() > MAX_TRACKEVAL_ID:
-            res = _relabel(res)
+        gt, res = _relabel(seq.gt), _relabel(seq.results)
         if benchmark == 'MOT15':
-            gt = gt.copy()
             gt[:, 7:9] = -1
         seq_dir = osp.join(layout.gt_folder, seq.name)
         os.makedirs(osp.join(seq_dir, 'gt'))

@@ -6,6 +6,7 @@ import shutil
 
 import motmetrics
 import numpy as np
+import pandas as pd
 import pytest
 
 from mmmtl.evaluation import (
@@ -365,16 +366,80 @@ def test_identities_near_2_53_are_exact(tmp_path):
         read_mot_results(str(path), 1)
 
 
-def test_identities_beyond_2_53_are_refused_with_their_line(tmp_path):
-    """Ids near 2**62 cannot be told apart as floats: refused, naming the
-    line, instead of "appears twice" with an id not in the file."""
+def test_identities_beyond_2_53_are_exact_with_their_line(tmp_path):
+    """Ids near 2**62 are parsed as integers: two that differ only beyond
+    float precision are two identities; the same one twice in a frame is
+    named as written, with its line."""
     from mmmtl.formats import read_mot_results
+    big = 2**62 + 1  # 2**62 + 1 and 2**62 + 2 are one float64
     path = tmp_path / 'r.txt'
     path.write_text('1,5,0,0,10,20,1,-1,-1,-1\n'
-                    f'1,{2**62 + 1},0,0,10,20,1,-1,-1,-1\n'
-                    f'1,{2**62 + 2},0,0,10,20,1,-1,-1,-1\n')
+                    f'1,{big},0,0,10,20,1,-1,-1,-1\n'
+                    f'1,{big + 1},0,0,10,20,1,-1,-1,-1\n'
+                    f'2,{big + 1},0,0,10,20,1,-1,-1,-1\n')
+    rows = read_mot_results(str(path), 2, renumber_ids=True)
+    assert rows[:, 1].tolist() == [1, 2, 3, 3]
+    # the float rows cannot hold them as they are: refused with the line
+    with pytest.raises(MOTFormatError,
+                       match=f'{path}:2: identity {big} is 2\\*\\*53'):
+        read_mot_results(str(path), 2)
+    path.write_text('1,5,0,0,10,20,1,-1,-1,-1\n'
+                    f'1,{big + 1},0,0,10,20,1,-1,-1,-1\n'
+                    f'1,{big},0,0,10,20,1,-1,-1,-1\n'
+                    f'1,{big + 1},0,0,10,20,1,-1,-1,-1\n')
     with pytest.raises(MOTFormatError) as err:
-        read_mot_results(str(path), 1)
-    msg = str(err.value)
-    assert f'{path}:2:' in msg and '2**53' in msg
-    assert 'twice' not in msg
+        read_mot_results(str(path), 1, renumber_ids=True)
+    assert str(err.value) == (f'{path}:4: identity {big + 1} appears twice '
+                              'in frame 1 (first at line 2)')
+
+
+@pytest.mark.parametrize('ident,reason', [
+    ('2.5', 'identity is not an integer'),
+    (str(2**63), 'identity is outside the 64-bit integers'),
+    (str(-2**63 - 1), 'identity is outside the 64-bit integers'),
+])
+def test_identity_not_an_int64_is_named_with_file_and_line(
+        tmp_path, ident, reason):
+    from mmmtl.formats import read_mot_gt
+    path = tmp_path / 'gt.txt'
+    path.write_text('1,1,0,0,10,20,1,1,1\n'
+                    f'1,{ident},0,0,10,20,1,1,1\n')
+    for renumber in (False, True):
+        with pytest.raises(MOTFormatError) as err:
+            read_mot_gt(str(path), 1, renumber_ids=renumber)
+        assert str(err.value) == f'{path}:2: {reason}'
+
+
+def _with_large_ids(src: str, dst: str, offset: int) -> None:
+    """Copy a row file with identity ``i`` written as ``offset - i``."""
+    lines = []
+    for line in open(src).read().splitlines():
+        cols = line.split(',')
+        cols[1] = str(offset - int(cols[1]))
+        lines.append(','.join(cols) + '\n')
+    with open(dst, 'w') as f:
+        f.write(''.join(lines))
+
+
+def test_identities_near_2_62_evaluate_as_small_ones(tmp_path):
+    """Every identity i rewritten as 2**62 - i (consecutive ids one apart,
+    one float64 for several of them, order reversed): both back-ends give
+    the tables of the small ids."""
+    rng = np.random.default_rng(1)
+    small, large = tmp_path / 'small', tmp_path / 'large'
+    for i in range(2):
+        gt, res = _random_sequence(rng)
+        make_seq(str(small), f'SEQ-{i}', 40, gt, res)
+        make_seq(str(large), f'SEQ-{i}', 40, gt, res)
+        for sub in (osp.join('gt', f'SEQ-{i}', 'gt', 'gt.txt'),
+                    osp.join('res', f'SEQ-{i}.txt')):
+            _with_large_ids(str(small / sub), str(large / sub), 2**62)
+    text = (large / 'gt' / 'SEQ-0' / 'gt' / 'gt.txt').read_text()
+    assert f',{2**62 - 1},' in text and f',{2**62 - 2},' in text
+    want = evaluate_mot(str(small / 'gt'), str(small / 'res'),
+                        backend='both')
+    got = evaluate_mot(str(large / 'gt'), str(large / 'res'),
+                       backend='both')
+    for backend in ('trackeval', 'motmetrics'):
+        assert want[backend]['IDS'].sum() > 0
+        pd.testing.assert_frame_equal(got[backend], want[backend])
