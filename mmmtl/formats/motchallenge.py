@@ -377,8 +377,7 @@ def write_mot_class_results(path: str,
                          f'got {len(classes)} for {len(rows)} rows')
     table = np.concatenate([rows, classes[:, None]], axis=1)
     table = table[np.lexsort((table[:, 1], table[:, 7], table[:, 0]))]
-    with open(path, 'w') as f:
-        f.write(_format_rows(table, (0, 1, 7), decimals, ',-1,-1'))
+    _write_rows(path, table, (0, 1, 7), decimals, ',-1,-1')
 
 
 def read_mot_det(path: str,

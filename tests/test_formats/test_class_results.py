@@ -37,3 +37,22 @@ def test_class_results_errors_name_the_line(tmp_path):
     path.write_text('1,5,0,0,10,20,0.8\n')  # no class column
     with pytest.raises(MOTFormatError, match='columns'):
         read_mot_class_results(str(path))
+
+
+def test_class_results_written_through_a_partial_name(tmp_path,
+                                                      monkeypatch):
+    """A write that fails midway leaves the older file whole and no
+    partial file."""
+    from mmmtl.formats import motchallenge
+    path = tmp_path / 'V.txt'
+    path.write_text('1,5,0,0,10,20,0.8,1,-1,-1\n')
+
+    def fail(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(motchallenge, '_format_rows', fail)
+    with pytest.raises(KeyboardInterrupt):
+        write_mot_class_results(
+            str(path), np.array([[1, 7, 0, 0, 10, 20, 0.9]]), [2])
+    assert path.read_text() == '1,5,0,0,10,20,0.8,1,-1,-1\n'
+    assert [p.name for p in tmp_path.iterdir()] == ['V.txt']
