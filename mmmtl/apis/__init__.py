@@ -1,4 +1,9 @@
-from .backends import compile_detector, init_mot_model, onnxruntime_cfg
+from .backends import (
+    TrackerConfigError,
+    compile_detector,
+    init_mot_model,
+    onnxruntime_cfg,
+)
 from .demo import build_track_visualizer, track_to_files
 from .deploy import (
     add_int8_calibration_args,
@@ -59,7 +64,8 @@ __all__ += [
     'int8_calibration_kwargs', 'network_input', 'pipeline_at_shape'
 ]
 __all__ += [
-    'MODEL_BACKENDS', 'WeightSourceError', 'add_model_args',
+    'MODEL_BACKENDS', 'TrackerConfigError', 'WeightSourceError',
+    'add_model_args',
     'check_weight_source', 'compile_detector', 'detect_frame',
     'init_mot_model', 'onnxruntime_cfg', 'parse_model_args',
     'prepare_frame', 'track_frame'

@@ -78,6 +78,14 @@ def compile_detector(model: nn.Module, **compile_kwargs) -> nn.Module:
     return model
 
 
+class TrackerConfigError(TypeError, ValueError):
+    """A ``model.tracker`` key of the wrong type, or not finite.
+
+    A ``TypeError`` (wrong type) and a ``ValueError`` (NaN or infinite),
+    so callers that catch either keep working.
+    """
+
+
 def check_tracker_cfg(config: Config) -> None:
     """Check the types of the tracker's numeric keys before building it.
 
@@ -91,8 +99,8 @@ def check_tracker_cfg(config: Config) -> None:
         config (Config): A MOT config (``model.tracker`` optional).
 
     Raises:
-        TypeError: Naming the key, its value and the expected type.
-        ValueError: Naming the key whose value is NaN or infinite.
+        TrackerConfigError: Naming the key, its value and the expected
+            type, or the key whose value is NaN or infinite.
     """
     tracker = config.get('model', {}).get('tracker')
     if not tracker or not isinstance(tracker.get('type'), str):
@@ -113,12 +121,12 @@ def check_tracker_cfg(config: Config) -> None:
                                                        (int, float)):
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(
+            raise TrackerConfigError(
                 f'model.tracker.{key} must be a number (like its default '
                 f'{default!r}), got {value!r} of type '
                 f'{type(value).__name__}')
         if not math.isfinite(value):
-            raise ValueError(
+            raise TrackerConfigError(
                 f'model.tracker.{key} must be finite, got {value!r}')
 
 

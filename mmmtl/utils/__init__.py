@@ -1,4 +1,5 @@
 from .checkpoint import (
+    CheckpointMismatchError,
     NonFiniteWeightsError,
     check_finite_state_dict,
     nonfinite_tensors,
@@ -35,7 +36,8 @@ from .output_guard import (
 )
 
 __all__ = [
-    'MAX_FLOAT', 'MAX_INT', 'NonFiniteWeightsError', 'OutputClashError',
+    'CheckpointMismatchError', 'MAX_FLOAT', 'MAX_INT',
+    'NonFiniteWeightsError', 'OutputClashError',
     'atomic_open', 'atomic_path', 'bounded_float', 'bounded_int',
     'check_finite_state_dict', 'check_output_dir', 'check_outputs',
     'current_iter_str', 'finite_float', 'init_cpu_dist_if_needed',

@@ -11,14 +11,23 @@ Example::
 
 INPUT is a video file, a folder of frames (or a MOTChallenge sequence
 folder), a camera index (``0``) or a stream URL (``rtsp://...``).
+
+An input that cannot be read (e.g. ``frameRate=0`` in ``seqinfo.ini``), a
+checkpoint that does not fit the model or holds NaN/inf weights, a
+``model.tracker`` key of the wrong type, a broken ONNX graph and NaN/inf
+model outputs end the demo with one line ``error: ...`` naming the problem
+and exit status 1; the frames tracked before are kept under the outputs'
+partial names (``<name>.partial.<ext>``).
 """
 import argparse
 import sys
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from mmengine.registry import init_default_scope
 
 from mmmtl.apis import (
+    TrackerConfigError,
+    VideoSourceError,
     add_model_args,
     check_outputs,
     init_mot_model,
@@ -33,7 +42,10 @@ from mmmtl.apis.demo import (
     sigterm_as_interrupt,
 )
 from mmmtl.deploy import ONNXModelError
+from mmmtl.engine.hooks.nonfinite_check_hook import NonFiniteOutputError
 from mmmtl.utils import (
+    CheckpointMismatchError,
+    NonFiniteWeightsError,
     add_cfg_options,
     bounded_float,
     bounded_int,
@@ -41,6 +53,13 @@ from mmmtl.utils import (
     quiet_third_party_warnings,
     tool_parser,
 )
+
+#: Errors of loading the model that end the demo with one line.
+LOAD_ERRORS = (ONNXModelError, NonFiniteWeightsError,
+               CheckpointMismatchError, TrackerConfigError)
+#: Errors while tracking that end the demo with one line, the frames
+#: tracked so far kept under the partial names.
+TRACK_ERRORS = (ONNXModelError, NonFiniteOutputError, VideoSourceError)
 
 #: Frame rates a video can have (the sources' own bound).
 FPS = bounded_float(0.0, 1000.0, low_open=True, high_open=True,
@@ -90,11 +109,24 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
+def _error(err: BaseException, kept: Sequence[str] = ()) -> int:
+    """Print ``error: ...`` as one line on stderr; the exit status."""
+    text = ' '.join(str(err).split())
+    if kept:
+        text += (f' (the frames tracked so far are kept in '
+                 f'{" and ".join(kept)})')
+    print(f'error: {text}', file=sys.stderr)
+    return 1
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     quiet_third_party_warnings()
     args = parse_args(argv)
     # Open the input first: a bad input fails before the model loads.
-    source = open_frame_source(args.input, fps=args.fps)
+    try:
+        source = open_frame_source(args.input, fps=args.fps)
+    except VideoSourceError as e:  # e.g. frameRate=0 in seqinfo.ini
+        return _error(e)
     try:
         model_files = [
             p for p in (args.config, args.checkpoint, args.onnx) if p
@@ -114,10 +146,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             **args.model_source,
             device=args.device,
             cfg_options=args.cfg_options)
-    except ONNXModelError as e:  # an empty, truncated or corrupt graph
+    except LOAD_ERRORS as e:  # a graph or checkpoint that cannot run
         source.close()
-        print(f'error: {e}', file=sys.stderr)
-        return 1
+        return _error(e)
 
     print(f'input: {source}')
     try:
@@ -132,11 +163,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                 tail_length=args.tail,
                 show_fps=args.show_fps,
                 progress=not args.no_progress)
-    except ONNXModelError as e:  # e.g. a static graph fed another size
-        kept = [partial_path(p) for p in (args.out, args.out_txt) if p]
-        print(f'error: {e} (the frames tracked so far are kept in '
-              f'{" and ".join(kept)})', file=sys.stderr)
-        return 1
+    except TRACK_ERRORS as e:  # NaN outputs, a graph fed another size
+        return _error(
+            e, [partial_path(p) for p in (args.out, args.out_txt) if p])
     except KeyboardInterrupt as e:
         kept = [partial_path(p) for p in (args.out, args.out_txt) if p]
         print(f'\n{e or "interrupted"}: the frames tracked so far are '
