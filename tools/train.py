@@ -8,6 +8,10 @@ imported first. ``mim train mmmtl CONFIG`` runs this file.
 ``--amp`` on a machine without a GPU trains with bfloat16 autocast on the
 CPU (``CPUAmpOptimWrapper``, no loss scaler) instead of failing in
 mmengine's ``AmpOptimWrapper``; with a GPU it is mmdet's float16 AMP.
+
+A ``load_from`` or ``--resume`` checkpoint holding NaN or inf weights is
+loaded with a warning naming the tensors (:data:`CHECKPOINT_CHECK`, mmmtl's
+``CheckpointCheckHook`` on the Runner's ``after_load_checkpoint``).
 """
 import os.path as osp
 import runpy
@@ -19,6 +23,17 @@ import mmmtl  # noqa: F401  (registers mmmtl's components)
 from mmmtl.engine import cpu_amp_argv
 from mmmtl.utils import init_cpu_dist_if_needed, quiet_third_party_warnings
 
+#: ``--cfg-options`` adding ``CheckpointCheckHook`` to the default hooks:
+#: the checkpoints mmengine's Runner loads for ``load_from`` and resume pass
+#: through it, and NaN or inf weights are named in a warning (keys are not
+#: compared: training loads ``load_from`` non-strictly on purpose).
+CHECKPOINT_CHECK = [
+    'default_hooks.checkpoint_check.type=CheckpointCheckHook',
+    'default_hooks.checkpoint_check.check_keys=False',
+    'default_hooks.checkpoint_check.require_checkpoint=False',
+    'default_hooks.checkpoint_check.allow_nonfinite=True',
+]
+
 
 def main() -> None:
     quiet_third_party_warnings()
@@ -29,6 +44,7 @@ def main() -> None:
     sys.argv[0] = script
     # without a GPU, --amp becomes bfloat16 autocast on the CPU
     sys.argv = cpu_amp_argv(sys.argv)
+    sys.argv += ['--cfg-options'] + CHECKPOINT_CHECK
     if init_cpu_dist_if_needed(sys.argv):
         # DDP over CPU modules takes no device_ids
         sys.argv += ['--cfg-options', 'model_wrapper_cfg.device_ids=None',

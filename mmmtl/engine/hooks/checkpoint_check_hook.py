@@ -1,10 +1,11 @@
 """Refuse to test a model whose checkpoint does not fit it, or that has
-none."""
+none; name the NaN or inf weights of any checkpoint the Runner loads."""
 from typing import Optional
 
 from mmdet.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
+from mmengine.runner import find_latest_checkpoint
 
 from mmmtl.utils.checkpoint import (
     check_finite_state_dict,
@@ -27,7 +28,11 @@ class CheckpointCheckHook(Hook):
     inf are named in a warning, or refused with a
     :class:`~mmmtl.utils.checkpoint.NonFiniteWeightsError`.
     ``tools/test.py`` adds it; ``--allow-partial``, ``--random-weights``
-    and ``--allow-nonfinite`` relax it.
+    and ``--allow-nonfinite`` relax it. ``tools/train.py`` adds it with
+    ``check_keys=False`` and ``require_checkpoint=False``: the
+    ``load_from`` and ``--resume`` checkpoints of training are loaded as
+    mmengine loads them, with a warning naming the tensors that hold NaN
+    or inf.
 
     Args:
         strict (bool): Whether any mismatched key is an error. When False
@@ -37,6 +42,8 @@ class CheckpointCheckHook(Hook):
         allow_nonfinite (bool): Whether weights holding NaN or inf are
             only warned about (True) or an error (False). Defaults to
             True.
+        check_keys (bool): Whether to compare the checkpoint's keys and
+            shapes with the model (``strict`` above). Defaults to True.
     """
 
     priority = 'VERY_HIGH'
@@ -44,8 +51,10 @@ class CheckpointCheckHook(Hook):
     def __init__(self,
                  strict: bool = True,
                  require_checkpoint: bool = True,
-                 allow_nonfinite: bool = True) -> None:
+                 allow_nonfinite: bool = True,
+                 check_keys: bool = True) -> None:
         self.strict = strict
+        self.check_keys = check_keys
         self.require_checkpoint = require_checkpoint
         self.allow_nonfinite = allow_nonfinite
         self._loaded: Optional[str] = None
@@ -54,9 +63,12 @@ class CheckpointCheckHook(Hook):
         """Compare the checkpoint with the model before it is loaded."""
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        source = str(runner._load_from)
+        # ``--resume`` without a path resumes from the work_dir's latest
+        source = str(runner._load_from
+                     or find_latest_checkpoint(runner.work_dir))
         state_dict = checkpoint_state_dict(checkpoint, source)
-        check_state_dict(model, state_dict, source, strict=self.strict)
+        if self.check_keys:
+            check_state_dict(model, state_dict, source, strict=self.strict)
         check_finite_state_dict(state_dict, source, self.allow_nonfinite)
         self._loaded = source
 
