@@ -1,6 +1,6 @@
 """Where the identity switches of a condition come from.
 
-Runs trackers of ``bench_tracker_quality.py`` over one condition of
+Runs the trackers of ``bench_tracker_quality.py`` over one condition of
 ``tracking_conditions.py`` (same detections, same seeds) and sorts every
 identity switch of TrackEval's CLEAR matching
 (:func:`mmmtl.evaluation.analyse_errors`) by the track that took the
@@ -37,8 +37,8 @@ from collections import Counter, defaultdict
 
 import numpy as np
 import torch
-from bench_tracker_quality import build_runners
 from mmengine.registry import init_default_scope
+from peer_trackers import build_runners
 from tracking_conditions import (
     CONDITIONS,
     dancetrack_sequences,
