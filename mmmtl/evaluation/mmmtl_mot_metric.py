@@ -289,7 +289,7 @@ class MMMTLMOTMetric(BaseVideoMetric):
                 'must hold the ground truth of the evaluated clips')
         return read_mot_gt(
             osp.join(src, self.gt_file), seq_length, self.benchmark,
-            renumber_ids=True)
+            renumber_large_ids=True)
 
     def _check_dataset_classes(self) -> None:
         distractors = DISTRACTOR_NAMES[self.benchmark]

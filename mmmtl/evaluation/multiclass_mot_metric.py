@@ -151,10 +151,10 @@ def evaluate_multiclass(gt_root: str,
     for name in seqs:
         info = read_seqinfo(osp.join(gt_root, name))
         gt = read_mot_gt(osp.join(gt_root, name, gt_file), info.seq_length,
-                         renumber_ids=True)
+                         renumber_large_ids=True)
         rows, cls = read_mot_class_results(
             osp.join(results_dir, f'{name}.txt'), info.seq_length,
-            renumber_ids=True)
+            renumber_large_ids=True)
         data.append(dict(name=name, seq_length=info.seq_length, gt=gt,
                          gt_classes=gt[:, 7].astype(np.int64), results=rows,
                          classes=cls))

@@ -117,7 +117,7 @@ def load_sequences(gt_root: str,
     Returns:
         list[MOTSequence]: One entry per sequence, sorted by name unless
         ``seqs`` gives the order. The identities of each file are numbered
-        1..K in increasing order (read with ``renumber_ids=True``, exact
+        1..K in increasing order (read with ``renumber_large_ids=True``, exact
         for any 64-bit identity; every metric is unchanged).
 
     Raises:
@@ -166,13 +166,13 @@ def load_sequences(gt_root: str,
                           f'{info.name!r}; using the folder name {seq!r}')
         gt = read_mot_gt(
             osp.join(seq_dir, gt_file), info.seq_length, benchmark,
-            renumber_ids=True)
+            renumber_large_ids=True)
         res_file = osp.join(results_dir, f'{seq}.txt')
         if not osp.isfile(res_file):
             raise FileNotFoundError(
                 f'no result file for sequence {seq!r}: expected {res_file}')
         results = read_mot_results(
-            res_file, info.seq_length, renumber_ids=True)
+            res_file, info.seq_length, renumber_large_ids=True)
         sequences.append(MOTSequence(seq, info.seq_length, gt, results))
     return sequences
 

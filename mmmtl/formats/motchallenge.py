@@ -43,10 +43,11 @@ table (wrong column count) always raises. Blank lines are ignored.
 Identities are parsed as integers, never through a float, so every check
 on them (sign, duplicates) is exact for any 64-bit identity. The rows are
 float64, which holds integers exactly only below 2**53: a reader called
-with ``renumber_ids=True`` (the evaluation) numbers the identities of the
-file 1..K in increasing order (:func:`dense_ids`, a 1-to-1 map, so no
-metric changes); without it an identity of 2**53 or more is refused with
-its line rather than rounded.
+with ``renumber_large_ids=True`` (the evaluation) numbers the identities
+of a file that holds such an identity 1..K in increasing order
+(:func:`dense_ids`, a 1-to-1 map, so no metric changes) and keeps every
+other file's identities as written; without it an identity of 2**53 or
+more is refused with its line rather than rounded.
 
 Numbers are written exactly: integral values as integers, others in the
 shortest form that reads back as the same float, unless a number of
@@ -175,20 +176,22 @@ def _check_unique(table: _Table,
 
 
 def _finish_ids(table: _Table, chk: _RowChecker,
-                renumber_ids: bool) -> np.ndarray:
+                renumber_large_ids: bool) -> np.ndarray:
     """The valid rows, their identity column exact or renumbered."""
-    if not renumber_ids:
+    if not renumber_large_ids:
         big = table.ids >= _MAX_EXACT_ID
         first = np.flatnonzero(big & ~chk.bad)
         if len(first):
             chk.check(
                 big, f'identity {table.id_text[first[0]]} is 2**53 '
                 '(9007199254740992) or more and cannot be held exactly '
-                'in float64 rows; read with renumber_ids=True (as the '
+                'in float64 rows; read with renumber_large_ids=True (as the '
                 'evaluation does) to number the identities 1..K')
     keep = chk.keep()
     values = table.values[keep].copy()
-    if renumber_ids:
+    # only where float64 cannot hold them: identities as written are what
+    # error pictures and result tables show the user
+    if renumber_large_ids and (table.ids[keep] >= _MAX_EXACT_ID).any():
         values[:, 1] = dense_ids(table.ids[keep])
     return values
 
@@ -197,7 +200,7 @@ def read_mot_gt(path: str,
                 seq_length: Optional[int] = None,
                 benchmark: str = 'MOT17',
                 on_invalid: str = 'error',
-                renumber_ids: bool = False) -> np.ndarray:
+                renumber_large_ids: bool = False) -> np.ndarray:
     """Read a MOTChallenge ground-truth file.
 
     Args:
@@ -210,10 +213,12 @@ def read_mot_gt(path: str,
         on_invalid (str): ``'error'`` raises :class:`MOTFormatError` at the
             first invalid row; ``'warn'`` skips invalid rows with a warning.
             Defaults to ``'error'``.
-        renumber_ids (bool): Number the identities 1..K in increasing
-            order (:func:`dense_ids`), which is exact for any 64-bit
-            identity; otherwise the rows hold the identities as written
-            and one of 2**53 or more is invalid. Defaults to False.
+        renumber_large_ids (bool): When the file holds an identity of
+            2**53 or more (beyond float64's exact integers), number its
+            identities 1..K in increasing order (:func:`dense_ids`), which
+            is exact for any 64-bit identity; files without one keep their
+            identities as written. Otherwise such an identity is invalid.
+            Defaults to False.
 
     Returns:
         np.ndarray: ``(N, 9)`` float64 rows in :data:`GT_FIELDS` order.
@@ -227,7 +232,7 @@ def read_mot_gt(path: str,
             [table.values[:, :7], np.ones((len(table.values), 2))], axis=1)
     chk = _RowChecker(path, table.line_nos, on_invalid)
     _check_gt(table, chk, seq_length, benchmark)
-    return _finish_ids(table, chk, renumber_ids)
+    return _finish_ids(table, chk, renumber_large_ids)
 
 
 def _check_gt(table: _Table, chk: _RowChecker,
@@ -286,7 +291,7 @@ def _table_of(values: np.ndarray, line_nos: np.ndarray) -> _Table:
 def read_mot_results(path: str,
                      seq_length: Optional[int] = None,
                      on_invalid: str = 'error',
-                     renumber_ids: bool = False) -> np.ndarray:
+                     renumber_large_ids: bool = False) -> np.ndarray:
     """Read a MOTChallenge tracking result file.
 
     Args:
@@ -295,7 +300,7 @@ def read_mot_results(path: str,
             invalid. Defaults to None (unchecked).
         on_invalid (str): ``'error'`` or ``'warn'``, see
             :func:`read_mot_gt`. Defaults to ``'error'``.
-        renumber_ids (bool): See :func:`read_mot_gt`. Defaults to False.
+        renumber_large_ids (bool): See :func:`read_mot_gt`. Defaults to False.
 
     Returns:
         np.ndarray: ``(N, 7)`` float64 rows in :data:`RESULT_FIELDS`
@@ -309,13 +314,13 @@ def read_mot_results(path: str,
                   'class column (8th) > 1: only pedestrians (1 or -1) '
                   'can be evaluated')
     _check_unique(table, chk)
-    return _finish_ids(table, chk, renumber_ids)[:, :7]
+    return _finish_ids(table, chk, renumber_large_ids)[:, :7]
 
 
 def read_mot_class_results(path: str,
                            seq_length: Optional[int] = None,
                            on_invalid: str = 'error',
-                           renumber_ids: bool = False
+                           renumber_large_ids: bool = False
                            ) -> Tuple[np.ndarray, np.ndarray]:
     """Read a multi-class result file (8th column: the class).
 
@@ -330,7 +335,7 @@ def read_mot_class_results(path: str,
         seq_length (int, optional): Number of frames T. Defaults to None.
         on_invalid (str): ``'error'`` or ``'warn'``, see
             :func:`read_mot_gt`. Defaults to ``'error'``.
-        renumber_ids (bool): See :func:`read_mot_gt`; one number per
+        renumber_large_ids (bool): See :func:`read_mot_gt`; one number per
             identity of the file, whatever its class. Defaults to False.
 
     Returns:
@@ -344,7 +349,7 @@ def read_mot_class_results(path: str,
     chk.check((cls < 1) | (cls != np.round(cls)),
               'class column (8th) must be an integer >= 1')
     _check_unique(table, chk, (0, 7), ' within its class')
-    values = _finish_ids(table, chk, renumber_ids)
+    values = _finish_ids(table, chk, renumber_large_ids)
     return values[:, :7], values[:, 7].astype(np.int64)
 
 

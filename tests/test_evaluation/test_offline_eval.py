@@ -377,7 +377,7 @@ def test_identities_beyond_2_53_are_exact_with_their_line(tmp_path):
                     f'1,{big},0,0,10,20,1,-1,-1,-1\n'
                     f'1,{big + 1},0,0,10,20,1,-1,-1,-1\n'
                     f'2,{big + 1},0,0,10,20,1,-1,-1,-1\n')
-    rows = read_mot_results(str(path), 2, renumber_ids=True)
+    rows = read_mot_results(str(path), 2, renumber_large_ids=True)
     assert rows[:, 1].tolist() == [1, 2, 3, 3]
     # the float rows cannot hold them as they are: refused with the line
     with pytest.raises(MOTFormatError,
@@ -388,7 +388,7 @@ def test_identities_beyond_2_53_are_exact_with_their_line(tmp_path):
                     f'1,{big},0,0,10,20,1,-1,-1,-1\n'
                     f'1,{big + 1},0,0,10,20,1,-1,-1,-1\n')
     with pytest.raises(MOTFormatError) as err:
-        read_mot_results(str(path), 1, renumber_ids=True)
+        read_mot_results(str(path), 1, renumber_large_ids=True)
     assert str(err.value) == (f'{path}:4: identity {big + 1} appears twice '
                               'in frame 1 (first at line 2)')
 
@@ -406,7 +406,7 @@ def test_identity_not_an_int64_is_named_with_file_and_line(
                     f'1,{ident},0,0,10,20,1,1,1\n')
     for renumber in (False, True):
         with pytest.raises(MOTFormatError) as err:
-            read_mot_gt(str(path), 1, renumber_ids=renumber)
+            read_mot_gt(str(path), 1, renumber_large_ids=renumber)
         assert str(err.value) == f'{path}:2: {reason}'
 
 
@@ -443,3 +443,28 @@ def test_identities_near_2_62_evaluate_as_small_ones(tmp_path):
     for backend in ('trackeval', 'motmetrics'):
         assert want[backend]['IDS'].sum() > 0
         pd.testing.assert_frame_equal(got[backend], want[backend])
+
+
+def test_error_events_name_the_identities_of_the_files(tmp_path):
+    """Identities that float64 holds exactly are read as written, so the
+    error analysis (and its pictures) name the file's own ids; only a file
+    with an identity of 2**53 or more is numbered 1..K."""
+    from mmmtl.evaluation import analyse_errors, load_sequences
+    rng = np.random.default_rng(1)
+    plain, shifted = tmp_path / 'plain', tmp_path / 'shifted'
+    gt, res = _random_sequence(rng)
+    make_seq(str(plain), 'SEQ-0', 40, gt, res)
+    gt_big, res_big = gt.copy(), res.copy()
+    gt_big[:, 1] += 1000
+    res_big[:, 1] += 5000
+    make_seq(str(shifted), 'SEQ-0', 40, gt_big, res_big)
+    seq = load_sequences(str(shifted / 'gt'), str(shifted / 'res'))[0]
+    assert set(seq.gt[:, 1]) == set(gt_big[:, 1])
+    assert set(seq.results[:, 1]) == set(res_big[:, 1])
+    errors, _ = analyse_errors([seq])
+    switches = [s for f in errors[0].frames for s in f.switches]
+    assert switches
+    assert all(s.gt_id > 1000 and s.track_id > 5000 for s in switches)
+    base = analyse_errors(
+        load_sequences(str(plain / 'gt'), str(plain / 'res')))[0][0]
+    assert errors[0].counts() == base.counts()
