@@ -1,6 +1,9 @@
 """CPUThreadsHook: intra-op threads from the cores other work leaves idle."""
 import os
 import os.path as osp
+import subprocess
+import sys
+import time
 
 import pytest
 import torch
@@ -23,7 +26,7 @@ def threads():
 
 def _hook(load, **kwargs):
     return HOOKS.build(
-        dict(type='CPUThreadsHook', load_average=lambda: load, **kwargs))
+        dict(type='CPUThreadsHook', busy_cores=lambda: load, **kwargs))
 
 
 def test_auto_uses_the_idle_cores(threads, monkeypatch):
@@ -50,3 +53,54 @@ def test_bad_count_is_named(bad):
 def test_quickstart_uses_it():
     hooks = Config.fromfile(QUICKSTART).custom_hooks
     assert dict(type='CPUThreadsHook', num_threads='auto') in hooks
+
+
+def _fake_clock(monkeypatch, ticks, own, nice_level):
+    """/proc/stat ticks, own CPU seconds and niceness as given, at 100 Hz
+    over a 0.5 s window."""
+    from mmmtl.engine.hooks import cpu_threads_hook as mod
+    ticks, own, clock = iter(ticks), iter(own), iter([0.0, 0.5])
+    monkeypatch.setattr(mod, '_cpu_ticks', lambda: next(ticks))
+    monkeypatch.setattr(
+        mod.os, 'times',
+        lambda: os.times_result((next(own), 0., 0., 0., 0.)))
+    monkeypatch.setattr(mod.time, 'monotonic', lambda: next(clock))
+    monkeypatch.setattr(mod.time, 'sleep', lambda s: None)
+    monkeypatch.setattr(mod.os, 'sysconf', lambda name: 100)
+    monkeypatch.setattr(mod.os, 'getpriority', lambda *a: nice_level)
+    return mod.busy_other_cores
+
+
+@pytest.mark.parametrize('nice_level, expected', [
+    (0, 0.6),  # 2.0 busy - 0.4 own - 1.0 niced work, which yields to us
+    (10, 1.6),  # niced ourselves: every other process counts
+])
+def test_busy_other_cores_leaves_out_own_and_lower_priority_work(
+        monkeypatch, nice_level, expected):
+    # 100 busy ticks (50 of them niced) in 0.5 s: 2 cores, 1 of them niced;
+    # this process used 0.2 s of CPU: 0.4 cores
+    busy = _fake_clock(monkeypatch, [(1000, 100), (1100, 150)], [1.0, 1.2],
+                       nice_level)
+    assert busy() == pytest.approx(expected)
+
+
+def test_busy_other_cores_falls_back_to_the_load_average(monkeypatch):
+    from mmmtl.engine.hooks import cpu_threads_hook as mod
+    monkeypatch.setattr(mod, '_cpu_ticks', lambda: None)
+    monkeypatch.setattr(mod.os, 'getloadavg', lambda: (1.5, 1., 1.))
+    assert mod.busy_other_cores() == 1.5
+
+
+def test_a_busy_process_of_equal_priority_is_counted():
+    """A real spinning child of this priority shows as at least half a
+    busy core (other work on the machine can only add to it)."""
+    from mmmtl.engine.hooks.cpu_threads_hook import busy_other_cores
+    child = subprocess.Popen(
+        [sys.executable, '-c', 'import time\nt = time.time()\n'
+         'while time.time() - t < 5: pass'])
+    try:
+        time.sleep(0.3)
+        assert busy_other_cores(0.5) >= 0.5
+    finally:
+        child.kill()
+        child.wait()
