@@ -15,11 +15,13 @@ person:
 
 For ``taken`` switches the number of frames since the track last matched
 anyone is kept too (long gaps are re-identifications after a loss).
+Each seed's HOTA, IDF1 and IDS are kept, and the paired difference of the
+first two trackers, with a 95 % Student-t interval over the seeds.
 
 Run::
 
     .venv/bin/python benchmarks/bench_switch_causes.py [--condition hard]
-        [--seeds 3] [--only 'JDETracker adaptive' 'boxmot BotSort']
+        [--seeds 10] [--only 'JDETracker adaptive' 'boxmot BotSort']
 
 Results go to ``benchmarks/results/switch_causes.json``.
 """
@@ -34,6 +36,7 @@ import json
 import os.path as osp
 import warnings
 from collections import Counter, defaultdict
+from typing import List
 
 import numpy as np
 import torch
@@ -64,7 +67,9 @@ def switch_causes(seqs: list, outputs: list) -> dict:
                     np.asarray(rows, np.float64).reshape(-1, 7))
         for k, (s, rows) in enumerate(zip(seqs, outputs))
     ]
-    errors, _ = analyse_errors(sequences)
+    errors, table = analyse_errors(sequences)
+    overall = {m: float(table.loc['OVERALL', m])
+               for m in ('HOTA', 'IDF1', 'IDS')}
     kinds, gaps = Counter(), []
     for seq in errors:
         born, owners, last_seen = {}, defaultdict(set), {}
@@ -84,7 +89,17 @@ def switch_causes(seqs: list, outputs: list) -> dict:
                         kinds['reused'] += 1
                 owners[tid].add(gid)
                 last_seen[tid] = fe.frame
-    return dict(kinds=dict(kinds), taken_gaps=sorted(gaps))
+    return dict(kinds=dict(kinds), taken_gaps=sorted(gaps), metrics=overall)
+
+
+def paired_difference(a: List[float], b: List[float]) -> dict:
+    """Mean of ``a - b`` over seeds and its 95 % Student-t interval."""
+    from scipy import stats
+    d = np.asarray(a) - np.asarray(b)
+    half = (stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) /
+            np.sqrt(d.size)) if d.size > 1 else float('nan')
+    return dict(mean=float(d.mean()), ci95=[float(d.mean() - half),
+                                            float(d.mean() + half)])
 
 
 def main(argv=None) -> dict:
@@ -107,23 +122,35 @@ def main(argv=None) -> dict:
     missing = set(args.only) - set(runners)
     if missing:
         p.error(f'--only: no tracker named {sorted(missing)}')
-    result = {}
+    result, per_seed = {}, {}
     for name, run in runners.items():
         total, gaps = Counter(), []
+        per_seed[name] = []
         for seed in range(args.seeds):
             seqs = [make_detections(s, args.condition, seed)
                     for s in sources]
             r = switch_causes(seqs, [run(s)[0] for s in seqs])
             total.update(r['kinds'])
             gaps += r['taken_gaps']
+            per_seed[name].append(r['metrics'])
         gaps = np.asarray(gaps)
         result[name] = dict(
             switches=sum(total.values()), kinds=dict(total),
             taken_after_gap_over_30=int((gaps > 30).sum()),
-            taken_gap_median=float(np.median(gaps)) if gaps.size else None)
-        print(name, result[name], flush=True)
+            taken_gap_median=float(np.median(gaps)) if gaps.size else None,
+            per_seed=per_seed[name])
+        print(name, {k: v for k, v in result[name].items()
+                     if k != 'per_seed'}, flush=True)
+    names = list(runners)
+    paired = {}
+    if len(names) >= 2:
+        a, b = per_seed[names[0]], per_seed[names[1]]
+        paired = {m: paired_difference([r[m] for r in a], [r[m] for r in b])
+                  for m in ('HOTA', 'IDF1', 'IDS')}
+        print(f'{names[0]} - {names[1]}:', paired)
     out = dict(condition=args.condition, seeds=args.seeds,
-               new_within_frames=NEW_WITHIN, trackers=result)
+               new_within_frames=NEW_WITHIN, trackers=result,
+               paired_first_minus_second=paired)
     with open(args.out, 'w') as f:
         json.dump(out, f, indent=1)
     return out
