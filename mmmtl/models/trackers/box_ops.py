@@ -7,8 +7,13 @@ import numpy as np
 
 def xyah_to_xyxy(xyah: np.ndarray) -> np.ndarray:
     """(K, 4) boxes as (cx, cy, a, h) -> (K, 4) as (x1, y1, x2, y2)."""
-    half = np.stack([xyah[:, 2] * xyah[:, 3], xyah[:, 3]], 1) / 2
-    return np.concatenate([xyah[:, :2] - half, xyah[:, :2] + half], 1)
+    half = xyah[:, 2:4].astype(np.result_type(xyah, 0.5))
+    half[:, 0] *= xyah[:, 3]
+    half /= 2
+    out = np.empty((xyah.shape[0], 4), half.dtype)
+    np.subtract(xyah[:, :2], half, out=out[:, :2])
+    np.add(xyah[:, :2], half, out=out[:, 2:])
+    return out
 
 
 def xyxy_to_xyah(bboxes: np.ndarray) -> np.ndarray:
@@ -109,5 +114,7 @@ def largest_overlap_with_others(boxes: np.ndarray, among: np.ndarray,
     iou = pair_iou(boxes, among, r, c)
     iou[c == own[r]] = 0.  # a box with itself
     worst = np.zeros(boxes.shape[0])
-    np.maximum.at(worst, r, iou)
+    if r.size:  # the pairs come sorted by row: one segment per box
+        start = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+        worst[r[start]] = np.maximum(np.maximum.reduceat(iou, start), 0.)
     return worst

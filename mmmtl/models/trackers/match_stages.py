@@ -93,12 +93,14 @@ class MatchStagesMixin:
         cost = 1. - iou
         if not self.iou_lost_tracks:
             cost[lost[rows]] = 1.
-        # BoT-SORT: half the cosine distance of unit embeddings
-        app = np.einsum('pd,pd->p', tracks['embeds'][idx[rows]],
-                        dets['embeds'][det_idx[cols]])
+        # BoT-SORT: half the cosine distance of unit embeddings, needed
+        # for the close pairs only (any other pair's counts 1)
+        near = np.flatnonzero(close)
+        app = np.einsum('pd,pd->p', tracks['embeds'][idx[rows[near]]],
+                        dets['embeds'][det_idx[cols[near]]])
         app = np.maximum(1. - app, 0.) / 2.
-        app[(app > self.appearance_thr) | ~close] = 1.
-        np.minimum(cost, app, out=cost)
+        app[app > self.appearance_thr] = 1.
+        cost[near] = np.minimum(cost[near], app)
         return self._match(idx, det_idx, dets, rows, cols, cost,
                            self.fused_match_thr)
 
@@ -111,6 +113,12 @@ class MatchStagesMixin:
         person's box drifts), and join the pairs at IoU 0 when their
         boxes do not overlap.
 
+        Such a joining pair costs 1, the cost of a pair not given, unless
+        its half cosine distance is at most ``appearance_thr``: with
+        ``fused_match_thr <= 1`` only those are joined, found by one
+        product of the lost tracks' and the detections' embeddings (its
+        float32 rounding, about 1e-5, far inside the 1e-3 margin).
+
         Returns:
             tuple[np.ndarray, ...]: ``rows``, ``cols``, ``iou`` and
             ``close`` of the P + G pairs.
@@ -118,16 +126,22 @@ class MatchStagesMixin:
         tracks = self.track_table
         lost_rows = np.flatnonzero(tracks['lost'][idx])
         t = idx[lost_rows]
-        gr, gc = np.nonzero(
-            kf_gating_distance(self.motion, tracks['mean'][t],
-                               tracks['cov'][t], dets['xyah'][det_idx],
-                               self.gate_only_position) <= self.gating_thr)
-        gated = np.zeros((idx.size, det_idx.size), bool)
-        gated[lost_rows[gr], gc] = True
-        close = close | gated[rows, cols]
-        gated[rows, cols] = False  # gated but not overlapping: IoU 0
+        gated = kf_gating_distance(self.motion, tracks['mean'][t],
+                                   tracks['cov'][t], dets['xyah'][det_idx],
+                                   self.gate_only_position) <= self.gating_thr
+        # the row of ``gated`` of each pair's track, -1 if not lost
+        at = np.full(idx.size, -1)
+        at[lost_rows] = np.arange(lost_rows.size)
+        p = np.flatnonzero(at[rows] >= 0)
+        close = close.copy()
+        close[p] |= gated[at[rows[p]], cols[p]]
+        gated[at[rows[p]], cols[p]] = False  # gated, not overlapping: IoU 0
+        if self.fused_match_thr <= 1:
+            sim = tracks['embeds'][t] @ dets['embeds'][det_idx].T
+            gated &= sim >= 1. - 2. * self.appearance_thr - 1e-3
         gr, gc = np.nonzero(gated)
-        return (np.concatenate([rows, gr]), np.concatenate([cols, gc]),
+        return (np.concatenate([rows, lost_rows[gr]]),
+                np.concatenate([cols, gc]),
                 np.concatenate([iou, np.zeros(gr.size)]),
                 np.concatenate([close, np.ones(gr.size, bool)]))
 
