@@ -7,42 +7,82 @@ import numpy as np
 
 from .assignment import match_pairs
 from .box_ops import pair_iou
-from .kalman_ops import kf_project
+from .kalman_ops import kf_pair_within_gate, kf_project
 from .match_stages import check_embed_size
 
 
-def _best_other(groups: np.ndarray, values: np.ndarray,
-                num_groups: int) -> np.ndarray:
+def _best_other(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
     """For each of P entries, the largest value among the other entries
     of its group (``-inf`` if it is alone).
 
+    Per group (a run of entries after a stable sort by group, none
+    needed when the entries come grouped): its best value, how many
+    entries reach it, and the best of the rest; an entry that alone
+    reaches the best gets the best of the rest, every other entry the
+    best (a tie for the best gives each the other's value).
+
     Args:
-        groups (np.ndarray): (P,) group index of each entry, in
-            ``[0, num_groups)``.
+        groups (np.ndarray): (P,) group index of each entry.
         values (np.ndarray): (P,) values.
-        num_groups (int): Number of groups.
 
     Returns:
         np.ndarray: (P,) the best value of the rest of the entry's group.
     """
-    out = np.full(values.shape, -np.inf)
     if values.size == 0:
+        return np.full(values.shape, -np.inf)
+    order = None
+    if (groups[1:] < groups[:-1]).any():
+        order = groups.argsort(kind='stable')
+        groups, values = groups[order], values[order]
+    new_group = np.concatenate([[True], groups[1:] != groups[:-1]])
+    start = new_group.nonzero()[0]
+    seg = new_group.cumsum() - 1  # (P,) the run of each entry
+    best = np.maximum.reduceat(values, start)[seg]
+    is_best = values == best
+    alone = (np.add.reduceat(is_best, start) == 1)[seg] & is_best
+    rest = np.maximum.reduceat(np.where(is_best, -np.inf, values),
+                               start)[seg]
+    out = np.where(alone, rest, best)
+    if order is None:
         return out
-    order = np.lexsort((-values, groups))  # by group, best first
-    g, v = groups[order], values[order]
-    first = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    best = np.full(num_groups, -np.inf)
-    best[g[first]] = v[first]
-    nxt = np.minimum(first + 1, g.size - 1)
-    has_second = (first + 1 < g.size) & (g[nxt] == g[first])
-    second = np.full(num_groups, -np.inf)
-    second[g[first[has_second]]] = v[nxt[has_second]]
-    is_first = np.zeros(g.size, bool)
-    is_first[first] = True
-    # the best entry's rival is the second; every other entry's the best
-    # (a tie for the best gives each the other's value)
-    out[order] = np.where(is_first, second[g], best[g])
-    return out
+    unsorted = np.empty_like(out)
+    unsorted[order] = out
+    return unsorted
+
+
+def _pairs_within(centres: np.ndarray, points: np.ndarray,
+                  reach: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """The pairs of a centre of ``centres`` (K, 2) and a point of
+    ``points`` (N, 2) with ``|p - c| <= reach`` (reach (K, 2)) along x
+    and y, without the (K, N) matrix: ``np.nonzero``'s pairs of that
+    matrix, by centre, each centre's points in the order of their x.
+
+    The points are sorted by x; each centre's window, a little wider
+    than its reach (a superset whatever the rounding), is found by
+    binary search, and its points are tested as the matrix would.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: Indices into ``centres`` (P,) and
+        ``points`` (P,).
+    """
+    k, n = centres.shape[0], points.shape[0]
+    if k == 0 or n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = points[:, 0].argsort(kind='stable')
+    px = points[order, 0]
+    wide = reach[:, 0] * (1 + 1e-6) + 1e-6 * (1 + np.abs(centres[:, 0]))
+    lo = px.searchsorted(centres[:, 0] - wide, side='left')
+    hi = px.searchsorted(centres[:, 0] + wide, side='right')
+    counts = np.maximum(hi - lo, 0)
+    rows = np.arange(k).repeat(counts)
+    start = (lo - counts.cumsum() + counts).repeat(counts)
+    cols = order[np.arange(rows.size) + start]
+    # gathers of columns: cheaper than of (P, 2) rows
+    ok = np.abs(points[:, 0].take(cols) - centres[:, 0].take(rows)) <= \
+        reach[:, 0].take(rows)
+    ok &= np.abs(points[:, 1].take(cols) - centres[:, 1].take(rows)) <= \
+        reach[:, 1].take(rows)
+    return rows[ok], cols[ok]
 
 
 class AdaptiveAssociationMixin:
@@ -81,7 +121,6 @@ class AdaptiveAssociationMixin:
         """
         tracks = self.track_table
         check_embed_size(tracks, dets)
-        k, n = idx.size, det_idx.size
         t_boxes = tracks.boxes(idx)
         d_boxes = dets['bboxes'][det_idx]
         rows, cols, raw_iou = self._candidate_pairs(idx, det_idx, dets,
@@ -95,10 +134,11 @@ class AdaptiveAssociationMixin:
         # until the video's embeddings separate people, skip the per-pair
         # appearance work: it could not change any cost
         if self._appearance_earned():
-            sim = np.einsum('pd,pd->p', tracks['embeds'][idx[rows]],
-                            dets['embeds'][det_idx[cols]])
-            rival = np.maximum(_best_other(rows, sim, k),
-                               _best_other(cols, sim, n))
+            sim = np.einsum('pd,pd->p',
+                            tracks['embeds'].take(idx[rows], axis=0),
+                            dets['embeds'].take(det_idx[cols], axis=0))
+            rival = np.maximum(_best_other(rows, sim),
+                               _best_other(cols, sim))
             app = np.maximum(1. - sim, 0.) / 2.
             trusted = (app <= self.appearance_thr) & (
                 sim - rival >= self.appearance_margin)
@@ -106,7 +146,7 @@ class AdaptiveAssociationMixin:
         r, c = match_pairs(rows, cols, cost, self.fused_match_thr, 'lapjv',
                            self._match_labels(tracks['labels'][idx]),
                            self._match_labels(dets['labels'][det_idx]))
-        self._learn_separation(idx, det_idx, dets, rows, cols, raw_iou, r, c)
+        self._learn_separation(idx, det_idx, dets, t_boxes, d_boxes, r, c)
         return idx[r], det_idx[c]
 
     def _candidate_pairs(self, idx: np.ndarray, det_idx: np.ndarray,
@@ -117,12 +157,12 @@ class AdaptiveAssociationMixin:
         the (K, N) distance matrix: the squared distance is at least
         ``dx^2 / S_xx`` (and ``dy^2 / S_yy``), and overlapping boxes have
         centres closer than their half widths (heights), so only pairs
-        within the larger of the two bounds along x and y are measured.
+        within the larger of the two bounds along x and y are measured
+        (found by :func:`_pairs_within`).
 
         Returns:
             tuple[np.ndarray, ...]: Positions in ``idx`` (P,) and in
-            ``det_idx`` (P,), sorted by track then detection, and the
-            pairs' IoU (P,).
+            ``det_idx`` (P,), by track, and the pairs' IoU (P,).
         """
         tracks = self.track_table
         mean, cov = tracks['mean'][idx], tracks['cov'][idx]
@@ -133,17 +173,12 @@ class AdaptiveAssociationMixin:
         reach = np.maximum(
             np.sqrt(self.gating_thr * np.stack([s[:, 0, 0], s[:, 1, 1]], 1)),
             t_half + d_half)
-        near = ((np.abs(xyah[None, :, 0] - proj[:, None, 0]) <=
-                 reach[:, None, 0]) &
-                (np.abs(xyah[None, :, 1] - proj[:, None, 1]) <=
-                 reach[:, None, 1]))
-        rows, cols = np.nonzero(near)
+        rows, cols = _pairs_within(proj[:, :2], xyah[:, :2], reach)
         iou = pair_iou(t_boxes, d_boxes, rows, cols)
-        k = 2 if self.gate_only_position else 4
-        inv = np.linalg.inv(s[:, :k, :k])
-        diff = xyah[cols, :k] - proj[rows, :k]
-        maha = np.einsum('pi,pij,pj->p', diff, inv[rows], diff)
-        keep = (iou > 0) | (maha <= self.gating_thr)
+        inside = kf_pair_within_gate(self.motion, mean, cov, xyah, rows,
+                                     cols, self.gating_thr,
+                                     self.gate_only_position)
+        keep = (iou > 0) | inside
         return rows[keep], cols[keep], iou[keep]
 
     def _appearance_earned(self) -> bool:
@@ -164,20 +199,18 @@ class AdaptiveAssociationMixin:
                     self.appearance_separation)
 
     def _learn_separation(self, idx: np.ndarray, det_idx: np.ndarray,
-                          dets: dict, rows: np.ndarray, cols: np.ndarray,
-                          iou: np.ndarray, r: np.ndarray,
+                          dets: dict, t_boxes: np.ndarray,
+                          d_boxes: np.ndarray, r: np.ndarray,
                           c: np.ndarray) -> None:
         """Add this frame's similarities to the running (decaying) sums
-        behind :meth:`_appearance_earned`: a match whose boxes overlap by
-        IoU >= 0.5 shows one person twice; its track against the frame's
-        other detections shows different people (at most 64 tracks a
-        frame)."""
+        behind :meth:`_appearance_earned`: a match (positions ``r``,
+        ``c`` in ``idx``, ``det_idx``) whose boxes ``t_boxes[r]``,
+        ``d_boxes[c]`` overlap by IoU >= 0.5 shows one person twice; its
+        track against the frame's other detections shows different
+        people (at most 64 tracks a frame)."""
         if self.appearance_separation <= 0 or r.size == 0:
             return
-        # the candidates are sorted by (track, detection): find the matches
-        keys = rows * det_idx.size + cols
-        at = np.searchsorted(keys, r * det_idx.size + c)
-        sure = iou[at] >= 0.5
+        sure = pair_iou(t_boxes, d_boxes, r, c) >= 0.5
         r, c = r[sure][:64], c[sure][:64]
         if r.size == 0:
             return

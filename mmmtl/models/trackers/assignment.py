@@ -134,7 +134,7 @@ def linear_assignment(cost: np.ndarray, thr: float,
     if mode == 'hungarian':
         _, x, _ = lap.lapjv(
             np.where(np.isfinite(cost), cost, _FORBIDDEN), extend_cost=True)
-        rows = np.flatnonzero(x >= 0)
+        rows = (x >= 0).nonzero()[0]
         cols = x[rows].astype(np.int64)
         keep = cost[rows, cols] < thr
         return rows[keep], cols[keep]
@@ -185,7 +185,7 @@ def sparse_lapjv(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray,
         sub = np.full((row_of.size, col_of.size), _FORBIDDEN)
         sub[r_pos, c_pos] = rest_cost[sel]
         _, x, _ = lap.lapjv(sub, extend_cost=True, cost_limit=thr)
-        sub_rows = np.flatnonzero(x >= 0)
+        sub_rows = (x >= 0).nonzero()[0]
         out_rows.append(rest_rows[row_of[sub_rows]])
         out_cols.append(rest_cols[col_of[x[sub_rows]]])
     return np.concatenate(out_rows), np.concatenate(out_cols)
@@ -290,4 +290,4 @@ def _compact(x: np.ndarray, n: int) -> Tuple[np.ndarray, np.ndarray]:
     """
     seen = np.zeros(n, bool)
     seen[x] = True
-    return np.flatnonzero(seen), (np.cumsum(seen) - 1)[x]
+    return seen.nonzero()[0], (seen.cumsum() - 1)[x]

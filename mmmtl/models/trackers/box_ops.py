@@ -24,6 +24,13 @@ def xyxy_to_xyah(bboxes: np.ndarray) -> np.ndarray:
         [bboxes[:, :2] + wh / 2, wh[:, :1] / wh[:, 1:], wh[:, 1:]], 1)
 
 
+def row_norms(x: np.ndarray) -> np.ndarray:
+    """Euclidean norms (K, 1) of the rows of ``x`` (K, D):
+    ``np.linalg.norm(x, axis=1, keepdims=True)``, the same sums, without
+    its dispatch on the order and the axes."""
+    return np.sqrt(np.add.reduce(x * x, axis=1, keepdims=True))
+
+
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """IoU of every box of ``a`` (M, 4) with every box of ``b`` (N, 4).
 
@@ -55,6 +62,49 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return inter
 
 
+def _by_coordinate(boxes: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """The coordinates (4, P) of boxes ``idx`` (P,) of ``boxes`` (K, 4):
+    one ``take`` of the transposed array, several times cheaper than
+    gathering rows of the (K, 4) array for the few boxes of a frame."""
+    return np.ascontiguousarray(boxes.T).take(idx, axis=1)
+
+
+def _iou_of(pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
+    """IoU of P pairs of boxes given by coordinate, ``pa`` and ``pb``
+    (4, P) as (x1, y1, x2, y2) rows."""
+    # x and y at once, as (2, P) blocks
+    iwh = np.minimum(pa[2:], pb[2:]) - np.maximum(pa[:2], pb[:2])
+    np.maximum(iwh, 0., out=iwh)
+    inter = iwh[0] * iwh[1]
+    wha, whb = pa[2:] - pa[:2], pb[2:] - pb[:2]
+    union = wha[0] * wha[1] + whb[0] * whb[1] - inter
+    return inter / np.maximum(union, np.finfo(np.float64).eps)
+
+
+def _overlaps(a: np.ndarray, b: np.ndarray,
+              with_iou: bool) -> Tuple[np.ndarray, ...]:
+    """The pairs of :func:`overlapping_pairs`, and with ``with_iou``
+    their IoU (P,) (else None)."""
+    if a.shape[0] == 0 or b.shape[0] == 0:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, np.zeros(0) if with_iou else None
+    order = b[:, 0].argsort(kind='stable')
+    bx1 = b[order, 0]
+    wmax = float((b[:, 2] - b[:, 0]).max())
+    lo = bx1.searchsorted(a[:, 0] - wmax, side='right')
+    hi = bx1.searchsorted(a[:, 2], side='left')
+    counts = np.maximum(hi - lo, 0)
+    rows = np.arange(a.shape[0]).repeat(counts)
+    start = (lo - counts.cumsum() + counts).repeat(counts)
+    cols = order[np.arange(rows.size) + start]
+    pa, pb = _by_coordinate(a, rows), _by_coordinate(b, cols)
+    ok = (pa[:2] < pb[2:]) & (pb[:2] < pa[2:])  # (2, P): x and y
+    ok = ok[0] & ok[1]
+    # the IoU of every candidate, then the overlapping ones: the same
+    # numbers, one selection fewer
+    return rows[ok], cols[ok], _iou_of(pa, pb)[ok] if with_iou else None
+
+
 def overlapping_pairs(a: np.ndarray,
                       b: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """All pairs of a box of ``a`` (M, 4) and one of ``b`` (N, 4) that
@@ -66,23 +116,20 @@ def overlapping_pairs(a: np.ndarray,
 
     Returns:
         tuple[np.ndarray, np.ndarray]: Indices into ``a`` (P,) and ``b``
-        (P,) of the overlapping pairs.
+        (P,) of the overlapping pairs, by row of ``a``.
     """
-    empty = np.zeros(0, np.int64)
-    if a.shape[0] == 0 or b.shape[0] == 0:
-        return empty, empty
-    order = np.argsort(b[:, 0], kind='stable')
-    bx1 = b[order, 0]
-    wmax = float((b[:, 2] - b[:, 0]).max())
-    lo = np.searchsorted(bx1, a[:, 0] - wmax, side='right')
-    hi = np.searchsorted(bx1, a[:, 2], side='left')
-    counts = np.maximum(hi - lo, 0)
-    rows = np.repeat(np.arange(a.shape[0]), counts)
-    start = np.repeat(lo - np.cumsum(counts) + counts, counts)
-    cols = order[np.arange(rows.size) + start]
-    ok = ((a[rows, 0] < b[cols, 2]) & (b[cols, 0] < a[rows, 2])
-          & (a[rows, 1] < b[cols, 3]) & (b[cols, 1] < a[rows, 3]))
-    return rows[ok], cols[ok]
+    return _overlaps(a, b, False)[:2]
+
+
+def overlapping_iou(a: np.ndarray,
+                    b: np.ndarray) -> Tuple[np.ndarray, ...]:
+    """:func:`overlapping_pairs` and their :func:`pair_iou` in one pass.
+
+    Returns:
+        tuple[np.ndarray, ...]: Indices into ``a`` (P,) and ``b`` (P,)
+        of the overlapping pairs, and their IoU (P,).
+    """
+    return _overlaps(a, b, True)
 
 
 def pair_iou(a: np.ndarray, b: np.ndarray, rows: np.ndarray,
@@ -93,13 +140,7 @@ def pair_iou(a: np.ndarray, b: np.ndarray, rows: np.ndarray,
         np.ndarray: (P,) IoU, the entries ``[rows, cols]`` of
         :func:`box_iou`.
     """
-    pa, pb = a[rows], b[cols]
-    iw = np.minimum(pa[:, 2], pb[:, 2]) - np.maximum(pa[:, 0], pb[:, 0])
-    ih = np.minimum(pa[:, 3], pb[:, 3]) - np.maximum(pa[:, 1], pb[:, 1])
-    inter = np.maximum(iw, 0.) * np.maximum(ih, 0.)
-    union = ((pa[:, 2] - pa[:, 0]) * (pa[:, 3] - pa[:, 1]) +
-             (pb[:, 2] - pb[:, 0]) * (pb[:, 3] - pb[:, 1]) - inter)
-    return inter / np.maximum(union, np.finfo(np.float64).eps)
+    return _iou_of(_by_coordinate(a, rows), _by_coordinate(b, cols))
 
 
 def largest_overlap_with_others(boxes: np.ndarray, among: np.ndarray,
@@ -110,11 +151,8 @@ def largest_overlap_with_others(boxes: np.ndarray, among: np.ndarray,
     Returns:
         np.ndarray: (K,) IoU, 0 where nothing else overlaps.
     """
-    r, c = overlapping_pairs(boxes, among)
-    iou = pair_iou(boxes, among, r, c)
+    r, c, iou = overlapping_iou(boxes, among)
     iou[c == own[r]] = 0.  # a box with itself
     worst = np.zeros(boxes.shape[0])
-    if r.size:  # the pairs come sorted by row: one segment per box
-        start = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
-        worst[r[start]] = np.maximum(np.maximum.reduceat(iou, start), 0.)
+    np.maximum.at(worst, r, iou)
     return worst

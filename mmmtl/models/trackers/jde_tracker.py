@@ -13,7 +13,7 @@ from torch import Tensor
 
 from .adaptive_association import AdaptiveAssociationMixin
 from .assignment import lap
-from .box_ops import largest_overlap_with_others, xyxy_to_xyah
+from .box_ops import largest_overlap_with_others, row_norms, xyxy_to_xyah
 from .camera_motion import rescale_warp, warp_kalman_states
 from .kalman_ops import check_kalman_filter, kf_initiate, kf_predict, kf_update
 from .match_stages import MatchStagesMixin
@@ -295,13 +295,16 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
 
         self._predict()
         self._compensate_camera(img, metainfo, dets['bboxes'])
-        matched_det, newly_lost, drop = self._associate(dets)
+        # the stages between moves of the states share their boxes
+        with self.track_table.states_fixed():
+            matched_det, newly_lost, drop = self._associate(dets)
         self._update(dets, matched_det, newly_lost, frame_id)
         det_free = np.ones(dets['scores'].size, bool)
         det_free[matched_det[matched_det >= 0]] = False
         self._prune(drop, frame_id, frame_rate)
-        self._birth(dets, det_free, frame_id, first_frame)
-        return self._output(data_sample.pred_instances.bboxes.device)
+        with self.track_table.states_fixed():
+            self._birth(dets, det_free, frame_id, first_frame)
+            return self._output(data_sample.pred_instances.bboxes.device)
 
     # ----------------------------------------------------------- stages --
     def _read_detections(self, data_sample: DetDataSample) -> dict:
@@ -331,9 +334,10 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
             self.low_score_thr, self.obj_score_thr))
         # Boxes without area have no aspect ratio for the Kalman state.
         keep = (scores > low) & (bboxes[:, 2:] > bboxes[:, :2]).all(1)
-        embeds = pred.embeds.detach().cpu().numpy().astype(np.float32)[keep]
-        embeds /= np.maximum(
-            np.linalg.norm(embeds, axis=1, keepdims=True), 1e-12)
+        # the selection copies already: the cast to float32 need not
+        embeds = pred.embeds.detach().cpu().numpy()[keep].astype(
+            np.float32, copy=False)
+        embeds /= np.maximum(row_norms(embeds), 1e-12)
         bboxes, scores = bboxes[keep], scores[keep]
         return dict(
             bboxes=bboxes,
@@ -349,7 +353,7 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
         first). Unconfirmed tracks are not predicted, as in FairMOT and
         ByteTrack."""
         tracks = self.track_table
-        pool = np.flatnonzero(tracks['activated'])
+        pool = tracks['activated'].nonzero()[0]
         if pool.size:
             mean = tracks['mean'][pool]
             mean[tracks['lost'][pool], 7] = 0
@@ -397,7 +401,7 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
         matched_det = np.full(tracks.size, -1, np.int64)
         det_free = np.ones(dets['scores'].size, bool)
         was_lost = tracks['lost'].copy()
-        pool = np.flatnonzero(tracks['activated'])
+        pool = tracks['activated'].nonzero()[0]
         high = dets['high']
 
         def take(t_idx: np.ndarray, d_idx: np.ndarray) -> None:
@@ -406,27 +410,27 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
 
         if pool.size and high.any():
             if self.association == 'fused':
-                take(*self._fused_match(pool, np.flatnonzero(high), dets))
+                take(*self._fused_match(pool, high.nonzero()[0], dets))
             elif self.association == 'adaptive':
-                take(*self._adaptive_match(pool, np.flatnonzero(high),
+                take(*self._adaptive_match(pool, high.nonzero()[0],
                                            dets))
             else:
-                take(*self._appearance_match(pool, np.flatnonzero(high),
+                take(*self._appearance_match(pool, high.nonzero()[0],
                                              dets))
                 take(*self._iou_match(
                     pool[(matched_det[pool] < 0) &
                          (self.iou_lost_tracks | ~was_lost[pool])],
-                    np.flatnonzero(det_free & high), dets,
+                    (det_free & high).nonzero()[0], dets,
                     self.iou_match_thr))
         # BYTE: tracks tracked last frame vs the low-score detections.
         remain = pool[(matched_det[pool] < 0) & ~was_lost[pool]]
         if self.low_score_thr is not None:
-            take(*self._iou_match(remain, np.flatnonzero(det_free & ~high),
+            take(*self._iou_match(remain, (det_free & ~high).nonzero()[0],
                                   dets, self.low_iou_match_thr))
         newly_lost = remain[matched_det[remain] < 0]
         # Unconfirmed tracks: confirm by IoU or remove.
-        unconfirmed = np.flatnonzero(~tracks['activated'])
-        take(*self._iou_match(unconfirmed, np.flatnonzero(det_free & high),
+        unconfirmed = (~tracks['activated']).nonzero()[0]
+        take(*self._iou_match(unconfirmed, (det_free & high).nonzero()[0],
                               dets, self.unconfirmed_iou_thr))
         return (matched_det, newly_lost,
                 unconfirmed[matched_det[unconfirmed] < 0])
@@ -437,7 +441,7 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
         (the stages above read states no earlier stage changed); the
         unmatched confirmed tracks become lost."""
         tracks = self.track_table
-        matched = np.flatnonzero(matched_det >= 0)
+        matched = (matched_det >= 0).nonzero()[0]
         if matched.size:
             d = matched_det[matched]
             tracks['mean'][matched], tracks['cov'][matched] = kf_update(
@@ -464,7 +468,7 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
         """
         tracks = self.track_table
         scores = dets['scores'][d_idx]
-        ok = dets['high'][d_idx].copy()
+        ok = dets['high'][d_idx]
         if self.embed_update_score_thr is not None:
             ok &= scores >= self.embed_update_score_thr
         if self.embed_update_max_iou is not None and ok.any():
@@ -478,12 +482,13 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
         if self.dynamic_embed_momentum:
             t = (self.obj_score_thr if self.embed_update_score_thr is None
                  else self.embed_update_score_thr)
-            trust = np.clip((scores - t) / max(1. - t, 1e-6), 0., 1.)
+            trust = np.minimum(
+                np.maximum((scores - t) / max(1. - t, 1e-6), 0.), 1.)
             a = (m + (1. - m) * (1. - trust))[:, None].astype(np.float32)
         else:
             a = m
         emb = a * tracks['embeds'][t_idx] + (1 - a) * dets['embeds'][d_idx]
-        emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+        emb /= row_norms(emb)
         tracks['embeds'][t_idx] = emb
 
     def _prune(self, drop_unconfirmed: np.ndarray, frame_id: int,
@@ -503,8 +508,8 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
                first_frame: bool) -> None:
         """New tracks from the confident leftover high-score detections,
         then FairMOT's ``remove_duplicate_stracks``."""
-        new = np.flatnonzero(det_free & dets['high']
-                             & (dets['scores'] >= self.init_track_thr))
+        new = (det_free & dets['high'] &
+               (dets['scores'] >= self.init_track_thr)).nonzero()[0]
         tracks = self.track_table
         if new.size:
             mean, cov = kf_initiate(self.motion, dets['xyah'][new])
@@ -546,19 +551,21 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
     def _output(self, device: torch.device) -> InstanceData:
         """Pack the confirmed tracks matched in this frame."""
         tracks = self.track_table
-        out = np.flatnonzero(tracks['activated'] & ~tracks['lost'])
+        out = (tracks['activated'] & ~tracks['lost']).nonzero()[0]
         if self.output_bboxes == 'kalman':
             bboxes = tracks.boxes(out)
         else:
             bboxes = tracks['det_bboxes'][out]
         show = self._output_filter(bboxes)
         out, bboxes = out[show], bboxes[show]
-        results = InstanceData()
-        results.bboxes = torch.from_numpy(bboxes).float().to(device)
-        results.scores = torch.from_numpy(tracks['scores'][out]).to(device)
-        results.labels = torch.from_numpy(tracks['labels'][out]).to(device)
-        results.instances_id = torch.from_numpy(tracks['ids'][out]).to(device)
-        return results
+        fields = dict(
+            bboxes=torch.from_numpy(bboxes.astype(np.float32)),
+            scores=torch.from_numpy(tracks['scores'][out]),
+            labels=torch.from_numpy(tracks['labels'][out]),
+            instances_id=torch.from_numpy(tracks['ids'][out]))
+        if device.type != 'cpu':
+            fields = {k: v.to(device) for k, v in fields.items()}
+        return InstanceData(**fields)
 
 
 def _signature_with_presets() -> inspect.Signature:

@@ -72,6 +72,18 @@ def _linear_step(mat: np.ndarray, mean: np.ndarray, cov: np.ndarray,
     return new_mean, new_cov
 
 
+# mmdet's update matrix, ``[I 0]``: it reads the box out of the state.
+_BOX_OF_STATE = np.eye(4, 8).tobytes()
+
+
+def _reads_box(update_mat: np.ndarray) -> bool:
+    """Whether ``update_mat`` is mmdet's ``[I 0]`` (4, 8): projecting
+    with it then copies the leading block, the same numbers as the
+    products with ones and zeros, without them."""
+    return (update_mat.shape == (4, 8) and update_mat.dtype == np.float64
+            and update_mat.tobytes() == _BOX_OF_STATE)
+
+
 def kf_initiate(kf: KalmanFilter,
                 measurements: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """Start M tracks from M measurements (``KalmanFilter.initiate``).
@@ -134,7 +146,11 @@ def kf_project(
     std = _noise_std(mean[:, 3], kf._std_weight_position, 1e-1)
     if kf.use_nsa and scores is not None:
         std = std * (1 - scores)[:, None]
-    return _linear_step(kf._update_mat, mean, cov, std)
+    if not _reads_box(kf._update_mat):
+        return _linear_step(kf._update_mat, mean, cov, std)
+    proj_cov = cov[:, :4, :4].copy()
+    _diagonal(proj_cov)[...] += std**2
+    return mean[:, :4].copy(), proj_cov
 
 
 def kf_update(
@@ -160,7 +176,9 @@ def kf_update(
     """
     proj_mean, proj_cov = kf_project(kf, mean, cov, scores)
     # K^T = S^-1 (P H^T)^T = S^-1 H P, solved rather than inverted.
-    gain_t = np.linalg.solve(proj_cov, kf._update_mat @ cov)  # (M, 4, 8)
+    cov_t = cov[:, :4] if _reads_box(kf._update_mat) else (
+        kf._update_mat @ cov)  # H P (M, 4, 8)
+    gain_t = np.linalg.solve(proj_cov, cov_t)  # (M, 4, 8)
     gain = gain_t.transpose(0, 2, 1)
     innovation = measurements - proj_mean
     new_mean = mean + np.einsum('mij,mj->mi', gain, innovation)
@@ -231,10 +249,81 @@ def kf_pair_gating_distance(kf: KalmanFilter,
     Returns:
         np.ndarray: (P,) squared Mahalanobis distances.
     """
+    if rows.size == 0:
+        return np.zeros(0)
+    proj_mean, proj_cov, measurements, rows = _project_for_pairs(
+        kf, mean, cov, measurements, rows, only_position)
+    inv = np.linalg.inv(proj_cov)
+    diff = measurements[cols] - proj_mean[rows]  # (P, k)
+    return np.einsum('pi,pij,pj->p', diff, inv[rows], diff)
+
+
+def kf_pair_within_gate(kf: KalmanFilter,
+                        mean: np.ndarray,
+                        cov: np.ndarray,
+                        measurements: np.ndarray,
+                        rows: np.ndarray,
+                        cols: np.ndarray,
+                        gating_thr: float,
+                        only_position: bool = False) -> np.ndarray:
+    """Whether P chosen (track, measurement) pairs lie inside the gate:
+    :func:`kf_pair_gating_distance` at most ``gating_thr``.
+
+    Where the projected covariances are diagonal (the box coordinates
+    uncorrelated, as mmdet's filter keeps them unless camera motion
+    mixes them) the distance is the sum of ``d_i^2 / S_ii``, without
+    inverting them: the same test up to the last bit of rounding.
+
+    Args:
+        kf (KalmanFilter): The filter.
+        mean (np.ndarray): (M, 8) state means.
+        cov (np.ndarray): (M, 8, 8) state covariances.
+        measurements (np.ndarray): (N, 4) boxes as (cx, cy, a, h).
+        rows (np.ndarray): (P,) track index of each pair.
+        cols (np.ndarray): (P,) measurement index of each pair.
+        gating_thr (float): Largest squared distance inside the gate.
+        only_position (bool): Use the box centre only. Defaults to False.
+
+    Returns:
+        np.ndarray: (P,) bool.
+    """
+    if rows.size == 0:
+        return np.zeros(0, bool)
+    k = 2 if only_position else 4
+    block = cov[:, :k, :k]
+    var = np.diagonal(block, axis1=1, axis2=2)  # (M, k)
+    if not _reads_box(kf._update_mat) or (np.count_nonzero(block) !=
+                                          np.count_nonzero(var)):
+        return kf_pair_gating_distance(kf, mean, cov, measurements, rows,
+                                       cols, only_position) <= gating_thr
+    # the diagonal of kf_project's covariances, the same numbers
+    std = _noise_std(mean[:, 3], kf._std_weight_position, 1e-1)
+    var = var + std[:, :k]**2
+    # (P, k) gathers by take, a sum of k columns: cheaper for many pairs
+    diff = (measurements[:, :k].take(cols, axis=0) -
+            mean[:, :k].take(rows, axis=0))
+    diff *= diff
+    diff /= var.take(rows, axis=0)
+    dist = diff[:, 0].copy()
+    for i in range(1, k):
+        dist += diff[:, i]
+    return dist <= gating_thr
+
+
+def _project_for_pairs(kf: KalmanFilter, mean: np.ndarray, cov: np.ndarray,
+                       measurements: np.ndarray, rows: np.ndarray,
+                       only_position: bool) -> Tuple[np.ndarray, ...]:
+    """The projections of the M states that some of the P pairs
+    ``rows`` (P,) need, U of them: means (U, k) and covariances (U, k,
+    k), the measurements (N, k) and each pair's state among the U, with
+    ``k = 2`` for ``only_position``, else 4."""
+    used = np.zeros(mean.shape[0], bool)
+    used[rows] = True
+    if not used.all():
+        mean, cov = mean[used], cov[used]
+        rows = (np.cumsum(used) - 1)[rows]
     proj_mean, proj_cov = kf_project(kf, mean, cov)
     if only_position:
         proj_mean, proj_cov = proj_mean[:, :2], proj_cov[:, :2, :2]
         measurements = measurements[:, :2]
-    inv = np.linalg.inv(proj_cov)
-    diff = measurements[cols] - proj_mean[rows]  # (P, k)
-    return np.einsum('pi,pij,pj->p', diff, inv[rows], diff)
+    return proj_mean, proj_cov, measurements, rows

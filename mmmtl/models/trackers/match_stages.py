@@ -11,8 +11,8 @@ from typing import Tuple
 import numpy as np
 
 from .assignment import match_pairs, needed_pairs
-from .box_ops import overlapping_pairs, pair_iou
-from .kalman_ops import kf_gating_distance, kf_pair_gating_distance
+from .box_ops import overlapping_iou
+from .kalman_ops import kf_pair_gating_distance, kf_pair_within_gate
 from .track_table import TrackTable
 
 
@@ -81,8 +81,7 @@ class MatchStagesMixin:
         check_embed_size(tracks, dets)
         t_boxes = tracks.boxes(idx)
         d_boxes = dets['bboxes'][det_idx]
-        rows, cols = overlapping_pairs(t_boxes, d_boxes)
-        iou = pair_iou(t_boxes, d_boxes, rows, cols)
+        rows, cols, iou = overlapping_iou(t_boxes, d_boxes)
         close = iou >= 1. - self.proximity_thr
         lost = tracks['lost'][idx]
         if self.appearance_gate == 'iou_or_motion' and lost.any():
@@ -95,9 +94,10 @@ class MatchStagesMixin:
             cost[lost[rows]] = 1.
         # BoT-SORT: half the cosine distance of unit embeddings, needed
         # for the close pairs only (any other pair's counts 1)
-        near = np.flatnonzero(close)
-        app = np.einsum('pd,pd->p', tracks['embeds'][idx[rows[near]]],
-                        dets['embeds'][det_idx[cols[near]]])
+        near = close.nonzero()[0]
+        app = np.einsum('pd,pd->p',
+                        tracks['embeds'].take(idx[rows[near]], axis=0),
+                        dets['embeds'].take(det_idx[cols[near]], axis=0))
         app = np.maximum(1. - app, 0.) / 2.
         app[app > self.appearance_thr] = 1.
         cost[near] = np.minimum(cost[near], app)
@@ -115,31 +115,39 @@ class MatchStagesMixin:
 
         Such a joining pair costs 1, the cost of a pair not given, unless
         its half cosine distance is at most ``appearance_thr``: with
-        ``fused_match_thr <= 1`` only those are joined, found by one
+        ``fused_match_thr <= 1`` only those may join, found by one
         product of the lost tracks' and the detections' embeddings (its
-        float32 rounding, about 1e-5, far inside the 1e-3 margin).
+        float32 rounding, about 1e-5, far inside the 1e-3 margin). The
+        gate is measured for the pairs that can use it only: a lost
+        track's overlapping pairs and its pairs that may join.
 
         Returns:
             tuple[np.ndarray, ...]: ``rows``, ``cols``, ``iou`` and
             ``close`` of the P + G pairs.
         """
         tracks = self.track_table
-        lost_rows = np.flatnonzero(tracks['lost'][idx])
+        lost_rows = tracks['lost'][idx].nonzero()[0]
         t = idx[lost_rows]
-        gated = kf_gating_distance(self.motion, tracks['mean'][t],
-                                   tracks['cov'][t], dets['xyah'][det_idx],
-                                   self.gate_only_position) <= self.gating_thr
-        # the row of ``gated`` of each pair's track, -1 if not lost
+        # the position among the lost tracks of each pair's track, -1 if
+        # not lost
         at = np.full(idx.size, -1)
         at[lost_rows] = np.arange(lost_rows.size)
-        p = np.flatnonzero(at[rows] >= 0)
-        close = close.copy()
-        close[p] |= gated[at[rows[p]], cols[p]]
-        gated[at[rows[p]], cols[p]] = False  # gated, not overlapping: IoU 0
+        p = (at[rows] >= 0).nonzero()[0]
         if self.fused_match_thr <= 1:
             sim = tracks['embeds'][t] @ dets['embeds'][det_idx].T
-            gated &= sim >= 1. - 2. * self.appearance_thr - 1e-3
-        gr, gc = np.nonzero(gated)
+            join = sim >= 1. - 2. * self.appearance_thr - 1e-3
+        else:
+            join = np.ones((t.size, det_idx.size), bool)
+        join[at[rows[p]], cols[p]] = False  # overlapping: given already
+        gr, gc = np.nonzero(join)
+        gated = kf_pair_within_gate(
+            self.motion, tracks['mean'][t], tracks['cov'][t],
+            dets['xyah'][det_idx], np.concatenate([at[rows[p]], gr]),
+            np.concatenate([cols[p], gc]), self.gating_thr,
+            self.gate_only_position)
+        close = close.copy()
+        close[p] |= gated[:p.size]
+        gr, gc = gr[gated[p.size:]], gc[gated[p.size:]]
         return (np.concatenate([rows, lost_rows[gr]]),
                 np.concatenate([cols, gc]),
                 np.concatenate([iou, np.zeros(gr.size)]),
@@ -154,7 +162,7 @@ class MatchStagesMixin:
         t_boxes = self.track_table.boxes(idx)
         d_boxes = dets['bboxes'][det_idx]
         # boxes that do not overlap cost 1, as every pair not given
-        rows, cols = overlapping_pairs(t_boxes, d_boxes)
-        cost = 1. - pair_iou(t_boxes, d_boxes, rows, cols)
+        rows, cols, iou = overlapping_iou(t_boxes, d_boxes)
+        cost = 1. - iou
         return self._match(idx, det_idx, dets, rows, cols, cost,
                            1. - iou_thr)

@@ -1,7 +1,7 @@
 """The tracker's state: every kept track as one row of column arrays."""
 import numpy as np
 
-from .box_ops import overlapping_pairs, pair_iou, xyah_to_xyxy
+from .box_ops import overlapping_iou, xyah_to_xyxy
 
 
 class TrackTable(dict):
@@ -38,6 +38,9 @@ class TrackTable(dict):
             activated=np.zeros(0, bool),
             start_frame=np.zeros(0, np.int64),
             last_frame=np.zeros(0, np.int64))
+        # the boxes (M, 4) of all states, kept while no state moves
+        self._boxes = None
+        self._states_fixed = False
 
     @property
     def size(self) -> int:
@@ -46,16 +49,33 @@ class TrackTable(dict):
 
     def boxes(self, rows: np.ndarray) -> np.ndarray:
         """(K, 4) x1y1x2y2 boxes of the Kalman states of tracks ``rows``
-        (K,)."""
-        return xyah_to_xyxy(self['mean'][rows, :4])
+        (K,), or where the mask ``rows`` (M,) is True; inside
+        :meth:`states_fixed`, read from the boxes of all tracks, computed
+        once."""
+        if not self._states_fixed:
+            return xyah_to_xyxy(self['mean'][rows, :4])
+        if self._boxes is None:
+            self._boxes = xyah_to_xyxy(self['mean'][:, :4])
+        if rows.dtype == bool:
+            return self._boxes[rows]
+        return self._boxes.take(rows, axis=0)
+
+    def states_fixed(self) -> '_StatesFixed':
+        """A context in which no Kalman state changes (tracks may be
+        appended and selected), so that :meth:`boxes` converts each
+        state once however many stages ask."""
+        return _StatesFixed(self)
 
     def select(self, keep: np.ndarray) -> None:
         """Keep the tracks where ``keep`` (M,) is True."""
         if not keep.all():
             self.update({k: v[keep] for k, v in self.items()})
+            if self._boxes is not None:
+                self._boxes = self._boxes[keep]
 
     def append(self, new: dict) -> None:
         """Append the rows of new tracks, a dict of the same columns."""
+        self._boxes = None
         if self.size == 0:
             self.update(new)
         else:
@@ -78,13 +98,13 @@ class TrackTable(dict):
             np.ndarray: (M,) bool, False for the duplicates.
         """
         keep = np.ones(self.size, bool)
-        tracked = np.flatnonzero(~self['lost'])
-        lost = np.flatnonzero(self['lost'])
+        tracked = (~self['lost']).nonzero()[0]
+        lost = self['lost'].nonzero()[0]
         if tracked.size == 0 or lost.size == 0:
             return keep
         a, b = self.boxes(tracked), self.boxes(lost)
-        p, q = overlapping_pairs(a, b)
-        dup = pair_iou(a, b, p, q) > iou_thr
+        p, q, iou = overlapping_iou(a, b)
+        dup = iou > iou_thr
         if per_class:
             dup &= self['labels'][tracked[p]] == self['labels'][lost[q]]
         p, q = p[dup], q[dup]
@@ -95,3 +115,20 @@ class TrackTable(dict):
         keep[lost[q[older_tracked]]] = False
         keep[tracked[p[~older_tracked]]] = False
         return keep
+
+
+class _StatesFixed:
+    """Context of :meth:`TrackTable.states_fixed`: on leaving it, the
+    boxes kept for it are forgotten."""
+
+    def __init__(self, table: TrackTable) -> None:
+        self.table = table
+
+    def __enter__(self) -> TrackTable:
+        self.table._states_fixed = True
+        self.table._boxes = None
+        return self.table
+
+    def __exit__(self, *exc) -> None:
+        self.table._states_fixed = False
+        self.table._boxes = None

@@ -23,7 +23,7 @@ def test_best_other_takes_the_rest_of_each_group():
     groups = np.array([0, 0, 0, 1, 2, 2])
     values = np.array([0.9, 0.5, 0.7, 0.3, 0.6, 0.6])
     np.testing.assert_allclose(
-        _best_other(groups, values, 3),
+        _best_other(groups, values),
         [0.7, 0.9, 0.9, -np.inf, 0.6, 0.6])
 
 

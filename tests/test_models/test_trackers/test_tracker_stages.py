@@ -223,6 +223,120 @@ def test_overlapping_pairs_and_pair_iou_match_the_dense_iou():
                                    dense[rows, cols])
 
 
+def test_overlapping_iou_is_overlapping_pairs_with_their_iou():
+    from mmmtl.models.trackers.box_ops import (
+        overlapping_iou,
+        overlapping_pairs,
+        pair_iou,
+    )
+    rng = np.random.default_rng(1)
+    for m, n in ((0, 5), (7, 0), (60, 80)):
+        xy = rng.uniform(0, 400, (m + n, 2))
+        boxes = np.c_[xy, xy + rng.uniform(5, 80, (m + n, 2))]
+        a, b = boxes[:m], boxes[m:]
+        rows, cols, iou = overlapping_iou(a, b)
+        r, c = overlapping_pairs(a, b)
+        np.testing.assert_array_equal(rows, r)
+        np.testing.assert_array_equal(cols, c)
+        assert iou.tobytes() == pair_iou(a, b, r, c).tobytes()
+
+
+def test_row_norms_are_numpy_norms_bit_for_bit():
+    from mmmtl.models.trackers.box_ops import row_norms
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        x = rng.normal(size=(33, 128)).astype(dtype)
+        expected = np.linalg.norm(x, axis=1, keepdims=True)
+        assert row_norms(x).dtype == expected.dtype
+        assert row_norms(x).tobytes() == expected.tobytes()
+
+
+def test_boxes_are_converted_once_while_the_states_stay():
+    from mmmtl.models.trackers.box_ops import xyah_to_xyxy
+    from mmmtl.models.trackers.track_table import TrackTable
+    rng = np.random.default_rng(0)
+    table = TrackTable()
+    n = 6
+    table.append(dict(ids=np.arange(n), labels=np.zeros(n, np.int64),
+                      mean=np.c_[rng.uniform(50, 100, (n, 2)),
+                                 rng.uniform(0.3, 0.5, n),
+                                 rng.uniform(50, 100, n), np.zeros((n, 4))],
+                      cov=np.zeros((n, 8, 8)),
+                      embeds=np.zeros((n, 2), np.float32),
+                      scores=np.ones(n, np.float32),
+                      det_bboxes=np.zeros((n, 4)), lost=np.zeros(n, bool),
+                      activated=np.ones(n, bool),
+                      start_frame=np.zeros(n, np.int64),
+                      last_frame=np.zeros(n, np.int64)))
+    rows = np.array([4, 1])
+    with table.states_fixed():
+        np.testing.assert_array_equal(
+            table.boxes(rows), xyah_to_xyxy(table['mean'][rows, :4]))
+        table.select(np.arange(n) != 1)  # the kept boxes follow the rows
+        np.testing.assert_array_equal(
+            table.boxes(np.arange(n - 1)),
+            xyah_to_xyxy(table['mean'][:, :4]))
+    table['mean'][:, 0] += 10  # outside: always from the states
+    np.testing.assert_array_equal(table.boxes(np.arange(n - 1)),
+                                  xyah_to_xyxy(table['mean'][:, :4]))
+    assert table._boxes is None
+
+
+@pytest.mark.parametrize('only_position', [False, True])
+def test_gate_test_agrees_with_the_gating_distance(only_position):
+    """Diagonal projected covariances (mmdet's filter) take the shortcut,
+    others (camera motion mixes x and y) the inverse; both agree with
+    the distance away from the threshold."""
+    from mmdet.models.task_modules.tracking import KalmanFilter
+
+    from mmmtl.models.trackers.kalman_ops import (
+        kf_initiate,
+        kf_pair_gating_distance,
+        kf_pair_within_gate,
+        kf_predict,
+    )
+    kf = KalmanFilter()
+    rng = np.random.default_rng(0)
+    xyah = np.c_[rng.uniform(0, 500, (20, 2)), rng.uniform(0.3, 0.6, 20),
+                 rng.uniform(50, 150, 20)]
+    mean, cov = kf_predict(kf, *kf_initiate(kf, xyah))
+    mixed = cov.copy()
+    mixed[:, 0, 1] = mixed[:, 1, 0] = 0.3 * mixed[:, 0, 0]
+    meas = xyah + rng.normal(0, 1, xyah.shape) * [8, 8, 0.01, 5]
+    rows, cols = np.nonzero(np.ones((20, 20), bool))
+    for c in (cov, mixed):
+        dist = kf_pair_gating_distance(kf, mean, c, meas, rows, cols,
+                                       only_position)
+        inside = kf_pair_within_gate(kf, mean, c, meas, rows, cols, 9.4877,
+                                     only_position)
+        clear = np.abs(dist - 9.4877) > 1e-9
+        assert clear.sum() > 300 and (dist <= 9.4877).any()
+        np.testing.assert_array_equal(inside[clear], dist[clear] <= 9.4877)
+    assert kf_pair_within_gate(kf, mean, cov, meas, rows[:0], cols[:0],
+                               9.4877).shape == (0, )
+
+
+def test_pairs_within_reach_are_the_dense_matrix_pairs():
+    from mmmtl.models.trackers.adaptive_association import _pairs_within
+    rng = np.random.default_rng(0)
+    for k, n in ((0, 4), (5, 0), (90, 70)):
+        centres = rng.uniform(0, 1000, (k, 2))
+        points = rng.uniform(0, 1000, (n, 2))
+        reach = rng.uniform(0, 150, (k, 2))
+        if k and n:  # point 0 exactly on the edge of some reaches
+            reach[::7] = np.abs(points[0] - centres[::7])
+        near = ((np.abs(points[None, :, 0] - centres[:, None, 0]) <=
+                 reach[:, None, 0]) &
+                (np.abs(points[None, :, 1] - centres[:, None, 1]) <=
+                 reach[:, None, 1]))
+        rows, cols = _pairs_within(centres, points, reach)
+        assert (np.diff(rows) >= 0).all()  # by centre
+        order = np.lexsort((cols, rows))
+        exp_rows, exp_cols = np.nonzero(near)
+        np.testing.assert_array_equal(rows[order], exp_rows)
+        np.testing.assert_array_equal(cols[order], exp_cols)
+
+
 def test_sparse_lapjv_by_groups_equals_one_solve():
     """Hundreds of rows in many small groups (the path beyond one dense
     solve) give FairMOT's ``lap.lapjv(cost_limit)`` optimum."""
