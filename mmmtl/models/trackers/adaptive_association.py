@@ -6,7 +6,7 @@ from typing import Tuple
 import numpy as np
 
 from .assignment import match_pairs
-from .box_ops import pair_iou
+from .box_ops import pair_iou, window_pairs
 from .kalman_ops import kf_pair_within_gate, kf_project
 from .match_stages import check_embed_size
 
@@ -73,10 +73,7 @@ def _pairs_within(centres: np.ndarray, points: np.ndarray,
     wide = reach[:, 0] * (1 + 1e-6) + 1e-6 * (1 + np.abs(centres[:, 0]))
     lo = px.searchsorted(centres[:, 0] - wide, side='left')
     hi = px.searchsorted(centres[:, 0] + wide, side='right')
-    counts = np.maximum(hi - lo, 0)
-    rows = np.arange(k).repeat(counts)
-    start = (lo - counts.cumsum() + counts).repeat(counts)
-    cols = order[np.arange(rows.size) + start]
+    rows, cols = window_pairs(order, lo, hi)
     # gathers of columns: cheaper than of (P, 2) rows
     ok = np.abs(points[:, 0].take(cols) - centres[:, 0].take(rows)) <= \
         reach[:, 0].take(rows)

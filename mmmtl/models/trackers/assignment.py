@@ -15,6 +15,8 @@ try:
 except ImportError:  # pragma: no cover - lap is a runtime requirement
     lap = None
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 # Stand-in for a forbidden (gated, other-class) pair: far above every
 # threshold, finite so that any assignment solver accepts it.
@@ -214,7 +216,9 @@ def _blocks(row_pos: np.ndarray, col_pos: np.ndarray, n_r: int,
         rows (R,) and columns (C,) as positions in ``[0, n_r)`` and
         ``[0, n_c)``.
     """
-    n_comp, comp = _components(row_pos, n_r + col_pos, n_r + n_c)
+    graph = coo_matrix((np.ones(row_pos.size), (row_pos, n_r + col_pos)),
+                       shape=(n_r + n_c, ) * 2)
+    n_comp, comp = connected_components(graph, directed=False)
     size = np.bincount(comp[:n_r], minlength=n_comp)
     block = (np.cumsum(size) - size) // _ONE_SOLVE
     _, block = np.unique(block, return_inverse=True)
@@ -244,40 +248,6 @@ def _blocks(row_pos: np.ndarray, col_pos: np.ndarray, n_r: int,
         blocks.append((sel, local[row_pos[sel]], local[n_r + col_pos[sel]],
                        row_of[k, :sizes[0][k]], col_of[k, :sizes[1][k]]))
     return blocks
-
-
-def _components(u: np.ndarray, v: np.ndarray,
-                n: int) -> Tuple[int, np.ndarray]:
-    """Connected components of the undirected graph of ``n`` nodes and
-    the E edges ``(u, v)``, numbered in the order of their smallest node
-    (as ``scipy.sparse.csgraph.connected_components`` numbers them).
-
-    Each node takes the smallest label of its edges' ends, then its
-    label's label (pointer jumping), until nothing changes: a few passes
-    of whole-array steps, without building a sparse matrix.
-
-    Args:
-        u (np.ndarray): (E,) one end of each edge, in ``[0, n)``.
-        v (np.ndarray): (E,) the other end.
-        n (int): Number of nodes.
-
-    Returns:
-        tuple[int, np.ndarray]: The number of components and the
-        component of each node (n,).
-    """
-    label = np.arange(n)
-    while True:
-        low = np.minimum(label[u], label[v])
-        new = label.copy()
-        np.minimum.at(new, u, low)
-        np.minimum.at(new, v, low)
-        new = new[new]
-        if np.array_equal(new, label):
-            break
-        label = new
-    root = label == np.arange(n)
-    rank = np.cumsum(root) - 1
-    return int(root.sum()), rank[label]
 
 
 def _compact(x: np.ndarray, n: int) -> Tuple[np.ndarray, np.ndarray]:

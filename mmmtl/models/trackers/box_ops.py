@@ -81,6 +81,22 @@ def _iou_of(pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
     return inter / np.maximum(union, np.finfo(np.float64).eps)
 
 
+def window_pairs(order: np.ndarray, lo: np.ndarray,
+                 hi: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """The pairs of K queries and the entries of a sorted window each:
+    query ``i`` with the entries ``order[lo[i]:hi[i]]``, where ``order``
+    (N,) sorts the entries by the key the windows were searched on.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: Query (P,) and entry (P,) indices,
+        by query, each query's entries in sorted order.
+    """
+    counts = np.maximum(hi - lo, 0)
+    rows = np.arange(lo.size).repeat(counts)
+    start = (lo - counts.cumsum() + counts).repeat(counts)
+    return rows, order[np.arange(rows.size) + start]
+
+
 def _overlaps(a: np.ndarray, b: np.ndarray,
               with_iou: bool) -> Tuple[np.ndarray, ...]:
     """The pairs of :func:`overlapping_pairs`, and with ``with_iou``
@@ -93,10 +109,7 @@ def _overlaps(a: np.ndarray, b: np.ndarray,
     wmax = float((b[:, 2] - b[:, 0]).max())
     lo = bx1.searchsorted(a[:, 0] - wmax, side='right')
     hi = bx1.searchsorted(a[:, 2], side='left')
-    counts = np.maximum(hi - lo, 0)
-    rows = np.arange(a.shape[0]).repeat(counts)
-    start = (lo - counts.cumsum() + counts).repeat(counts)
-    cols = order[np.arange(rows.size) + start]
+    rows, cols = window_pairs(order, lo, hi)
     pa, pb = _by_coordinate(a, rows), _by_coordinate(b, cols)
     ok = (pa[:2] < pb[2:]) & (pb[:2] < pa[2:])  # (2, P): x and y
     ok = ok[0] & ok[1]

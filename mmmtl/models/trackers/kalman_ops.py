@@ -186,45 +186,6 @@ def kf_update(
     return new_mean, new_cov
 
 
-def kf_gating_distance(kf: KalmanFilter,
-                       mean: np.ndarray,
-                       cov: np.ndarray,
-                       measurements: np.ndarray,
-                       only_position: bool = False) -> np.ndarray:
-    """Squared Mahalanobis distances (``KalmanFilter.gating_distance``).
-
-    Args:
-        kf (KalmanFilter): The filter.
-        mean (np.ndarray): (M, 8) state means.
-        cov (np.ndarray): (M, 8, 8) state covariances.
-        measurements (np.ndarray): (N, 4) boxes as (cx, cy, a, h).
-        only_position (bool): Use the box centre only (2 degrees of
-            freedom instead of 4). Defaults to False.
-
-    Returns:
-        np.ndarray: (M, N) squared Mahalanobis distance of every
-        measurement to every projected state.
-    """
-    proj_mean, proj_cov = kf_project(kf, mean, cov)
-    if only_position:
-        proj_mean, proj_cov = proj_mean[:, :2], proj_cov[:, :2, :2]
-        measurements = measurements[:, :2]
-    m, k = proj_mean.shape
-    # d^T A d with A = S^-1 expands into two matrix products over all
-    # pairs, (M, k*k) @ (k*k, N) and (M, k) @ (k, N), instead of an
-    # (M, N, k) difference tensor. Centring both sides on the mean
-    # measurement keeps the expanded terms small (no cancellation).
-    centre = measurements.mean(0) if measurements.shape[0] else 0.
-    x = measurements - centre
-    mu = proj_mean - centre
-    inv = np.linalg.inv(proj_cov)  # (M, k, k), symmetric
-    inv_mu = np.einsum('mij,mj->mi', inv, mu)
-    xx = (x[:, :, None] * x[:, None, :]).reshape(-1, k * k)
-    maha = inv.reshape(m, k * k) @ xx.T - 2 * inv_mu @ x.T
-    maha += np.einsum('mi,mi->m', inv_mu, mu)[:, None]
-    return np.maximum(maha, 0., out=maha)
-
-
 def kf_pair_gating_distance(kf: KalmanFilter,
                             mean: np.ndarray,
                             cov: np.ndarray,
@@ -234,8 +195,8 @@ def kf_pair_gating_distance(kf: KalmanFilter,
                             only_position: bool = False) -> np.ndarray:
     """Squared Mahalanobis distances of P chosen (track, measurement) pairs.
 
-    The entries ``[rows, cols]`` of :func:`kf_gating_distance`, computed
-    for those pairs only.
+    mmdet's ``KalmanFilter.gating_distance`` of each pair's state and
+    measurement, computed for those pairs only.
 
     Args:
         kf (KalmanFilter): The filter.
