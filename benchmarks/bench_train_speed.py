@@ -43,17 +43,15 @@ import tempfile
 import time
 from typing import Dict, List
 
+from mmmtl.engine import CPU_AMP_OPTIONS
 from mmmtl.utils import positive_int
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 QUICKSTART = osp.join(
     'configs', 'quickstart',
     'ce-lwf_retinanet_r18-w32_fpn_1xb8-2400i_synthmot_test-synthmot.py')
-AMP_OPTIONS = {
-    'optim_wrapper.type': 'CPUAmpOptimWrapper',
-    'optim_wrapper.dtype': 'bfloat16',
-    'optim_wrapper.loss_scale': None,
-}
+# what tools/train.py --amp and tools/quickstart.py --amp set on a CPU
+AMP_OPTIONS = CPU_AMP_OPTIONS
 # The settings the speed work changed, at their values before it.
 OLD = {'custom_hooks': [dict(type='IdentityCountCheckHook')]}
 VARIANTS: Dict[str, dict] = {

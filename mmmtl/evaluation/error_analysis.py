@@ -17,8 +17,8 @@ truth dropped), run on the files of
 :func:`~mmmtl.evaluation.evaluate_sequences` runs it. Identities in the events
 are those of the sequences given: the files of the layout number them 1..K
 (:func:`~mmmtl.formats.dense_ids`) and the events map them back (sequences
-read by :func:`~mmmtl.evaluation.load_sequences` already hold 1..K, the
-file's identities in increasing order).
+read by :func:`~mmmtl.evaluation.load_sequences` hold the files' own
+identities, or 1..K for a file with an identity of 2**53 or more).
 """
 import contextlib
 import io

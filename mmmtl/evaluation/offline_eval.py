@@ -116,9 +116,10 @@ def load_sequences(gt_root: str,
 
     Returns:
         list[MOTSequence]: One entry per sequence, sorted by name unless
-        ``seqs`` gives the order. The identities of each file are numbered
-        1..K in increasing order (read with ``renumber_large_ids=True``, exact
-        for any 64-bit identity; every metric is unchanged).
+        ``seqs`` gives the order. Identities are those of the files, except
+        in a file holding one of 2**53 or more, whose identities are
+        numbered 1..K in increasing order (``renumber_large_ids=True``:
+        exact for any 64-bit identity; every metric is unchanged).
 
     Raises:
         FileNotFoundError: When ``seqs`` is None and a sequence folder
