@@ -109,6 +109,11 @@ class AdaptiveAssociationMixin:
         ``appearance_margin``. Where people look alike no pair clears the
         margin and the stage matches by motion alone; where embeddings
         are distinctive it matches by appearance even without overlap.
+        Once appearance is earned, two limits keep it from handing
+        identities over: it does not count for a detection that a track
+        tracked last frame overlaps by ``motion_lock_iou`` or more
+        (:meth:`_locked_by_motion`), and a lost track matched without it
+        needs a cost below ``lost_match_thr``.
         The candidates are few by construction: the stage always solves
         with ``'lapjv'``.
 
@@ -139,12 +144,45 @@ class AdaptiveAssociationMixin:
             app = np.maximum(1. - sim, 0.) / 2.
             trusted = (app <= self.appearance_thr) & (
                 sim - rival >= self.appearance_margin)
+            if self.motion_lock_iou is not None:
+                trusted &= ~self._locked_by_motion(rows, cols, raw_iou,
+                                                   lost, det_idx.size)
             cost = np.where(trusted, np.minimum(cost, app), cost)
+            if self.lost_match_thr is not None:
+                # appearance speaks for this video: a lost track's weak
+                # overlap alone is more often another person
+                cost[lost[rows] & ~trusted &
+                     (cost >= self.lost_match_thr)] = 1.
         r, c = match_pairs(rows, cols, cost, self.fused_match_thr, 'lapjv',
                            self._match_labels(tracks['labels'][idx]),
                            self._match_labels(dets['labels'][det_idx]))
         self._learn_separation(idx, det_idx, dets, t_boxes, d_boxes, r, c)
         return idx[r], det_idx[c]
+
+    def _locked_by_motion(self, rows: np.ndarray, cols: np.ndarray,
+                          raw_iou: np.ndarray, lost: np.ndarray,
+                          num_dets: int) -> np.ndarray:
+        """Which candidate pairs appearance may not decide: those of a
+        detection that a track tracked in the last frame overlaps by IoU
+        >= ``motion_lock_iou``, other than that track's own pair. Motion
+        is sure of such a detection; another track that merely looks
+        more alike (an occluded person's memory, a lost look-alike) would
+        take an identity from the person in plain view.
+
+        Args:
+            rows (np.ndarray): (P,) track position of each pair.
+            cols (np.ndarray): (P,) detection position of each pair.
+            raw_iou (np.ndarray): (P,) the pairs' IoU (without score).
+            lost (np.ndarray): (K,) whether each track is lost.
+            num_dets (int): N, the number of detections.
+
+        Returns:
+            np.ndarray: (P,) bool, True where appearance may not count.
+        """
+        sure = ~lost[rows] & (raw_iou >= self.motion_lock_iou)
+        locked = np.zeros(num_dets, bool)
+        locked[cols[sure]] = True
+        return locked[cols] & ~sure
 
     def _candidate_pairs(self, idx: np.ndarray, det_idx: np.ndarray,
                          dets: dict, t_boxes: np.ndarray,

@@ -13,7 +13,12 @@ from torch import Tensor
 
 from .adaptive_association import AdaptiveAssociationMixin
 from .assignment import lap
-from .box_ops import largest_overlap_with_others, row_norms, xyxy_to_xyah
+from .box_ops import (
+    largest_overlap_with_others,
+    pair_iou,
+    row_norms,
+    xyxy_to_xyah,
+)
 from .camera_motion import rescale_warp, warp_kalman_states
 from .kalman_ops import check_kalman_filter, kf_initiate, kf_predict, kf_update
 from .match_stages import MatchStagesMixin
@@ -160,6 +165,16 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
               counts only once the video's embeddings separate people by
               a sensitivity index ``d'`` of at least this (see
               :meth:`_appearance_earned`); 0 trusts it from the start. 2.
+            - motion_lock_iou (float, optional): Adaptive cost: a
+              detection that a track tracked in the last frame overlaps
+              by at least this IoU is that track's to lose by motion;
+              appearance of other tracks does not count for it. FairMOT:
+              None (off); adaptive: 0.7.
+            - lost_match_thr (float, optional): Adaptive cost, once
+              appearance is earned: a lost track matched by motion alone
+              needs a cost below this (``IoU * score > 1 - thr``);
+              ``fused_match_thr`` otherwise. FairMOT: None; adaptive:
+              0.85.
             - proximity_thr (float): Fused cost: largest ``1 - IoU`` at
               which appearance counts. 0.5 (BoT-SORT
               ``proximity_thresh``).
@@ -174,6 +189,13 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
             - duplicate_iou_thr (float): IoU above which a tracked and a
               lost track are duplicates. 0.85
               (``remove_duplicate_stracks``).
+            - lost_birth_score_thr (float, optional): A leftover
+              detection that overlaps a lost track's prediction starts a
+              track only when it scores at least this (and
+              ``init_track_thr``): a person coming back from occlusion
+              scores low for a few frames, and waits for its lost track
+              instead of taking a new identity. FairMOT: None (off);
+              adaptive: 0.5.
             - embed_momentum (float): ``alpha`` of the memory's moving
               average, or ``m`` of the dynamic one. FairMOT: 0.9
               (``STrack.alpha``); robust: 0.95 (Deep OC-SORT
@@ -511,6 +533,8 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
         new = (det_free & dets['high'] &
                (dets['scores'] >= self.init_track_thr)).nonzero()[0]
         tracks = self.track_table
+        if self.lost_birth_score_thr is not None and new.size:
+            new = new[~self._near_lost_and_weak(dets, new)]
         if new.size:
             mean, cov = kf_initiate(self.motion, dets['xyah'][new])
             n = new.size
@@ -531,6 +555,30 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
             self.next_id += n
         tracks.select(tracks.duplicates(self.duplicate_iou_thr,
                                         self.per_class))
+
+    def _near_lost_and_weak(self, dets: dict,
+                            new: np.ndarray) -> np.ndarray:
+        """Which of the detections ``new`` (M,) score below
+        ``lost_birth_score_thr`` and overlap the predicted box of a lost
+        track (of their label with ``per_class``).
+
+        Returns:
+            np.ndarray: (M,) bool.
+        """
+        tracks = self.track_table
+        weak = dets['scores'][new] < self.lost_birth_score_thr
+        lost = (tracks['lost'] & tracks['activated']).nonzero()[0]
+        if not weak.any() or lost.size == 0:
+            return np.zeros(new.size, bool)
+        cand = new[weak]
+        t_lab = self._match_labels(tracks['labels'][lost])
+        d_lab = self._match_labels(dets['labels'][cand])
+        rows, cols = (t_lab[:, None] == d_lab[None]).nonzero()
+        iou = pair_iou(tracks.boxes(lost), dets['bboxes'][cand], rows, cols)
+        near = np.zeros(cand.size, bool)
+        near[cols[iou > 0]] = True
+        weak[weak] = near
+        return weak
 
     def _output_filter(self, bboxes: np.ndarray) -> np.ndarray:
         """Which boxes (K, 4) are shown: FairMOT's evaluation-script

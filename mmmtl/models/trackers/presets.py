@@ -31,12 +31,15 @@ TRACKER_PRESETS: Dict[str, Dict[str, Any]] = dict(
         appearance_thr=0.25,
         appearance_margin=0.1,
         appearance_separation=2.,
+        motion_lock_iou=None,
+        lost_match_thr=None,
         proximity_thr=0.5,
         fused_match_thr=0.8,
         fuse_score=False,
         appearance_gate='iou',
         unconfirmed_iou_thr=0.3,
         duplicate_iou_thr=0.85,
+        lost_birth_score_thr=None,
         embed_momentum=0.9,
         embed_update_score_thr=None,
         embed_update_max_iou=None,
@@ -75,7 +78,12 @@ TRACKER_PRESETS['adaptive'] = dict(
     fused_match_thr=0.9,
     # BoT-SORT's own value: the margin test, not the threshold, keeps
     # look-alikes apart here (docs/tracker.md, "One default tracker")
-    appearance_thr=0.25)
+    appearance_thr=0.25,
+    # where appearance is trusted, it must not hand identities over
+    # (docs/tracker.md, "Fewer identity switches")
+    motion_lock_iou=0.7,
+    lost_match_thr=0.85,
+    lost_birth_score_thr=0.5)
 
 # The ranges of the tuned keys, grouped by what they control; a preset's
 # space joins its groups.
@@ -119,6 +127,9 @@ TRACKER_SEARCH_SPACES: Dict[str, Dict[str, List]] = dict(
         **_MEMORY_RANGES,
         'appearance_margin': ['float', 0.0, 0.3],
         'appearance_separation': ['float', 0.0, 4.0],
+        'motion_lock_iou': ['float', 0.4, 1.0],
+        'lost_match_thr': ['float', 0.6, 0.95],
+        'lost_birth_score_thr': ['float', 0.3, 0.8],
     })
 
 #: The keys that take one of a few values, and those values.
@@ -135,7 +146,8 @@ UNIT_INTERVAL_KEYS = (
     'embed_update_score_thr', 'appearance_weight', 'embed_momentum',
     'iou_match_thr', 'unconfirmed_iou_thr', 'duplicate_iou_thr',
     'low_iou_match_thr', 'appearance_thr', 'proximity_thr',
-    'embed_update_max_iou', 'appearance_margin')
+    'embed_update_max_iou', 'appearance_margin', 'motion_lock_iou',
+    'lost_match_thr', 'lost_birth_score_thr')
 
 
 def tracker_config(name: str, preset: str, overrides: dict) -> Dict[str,

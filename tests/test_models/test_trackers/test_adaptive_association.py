@@ -34,7 +34,8 @@ def test_the_adaptive_preset_is_robust_with_the_adaptive_stage():
     assert diff <= {'association', 'appearance_margin', 'appearance_thr',
                     'fused_match_thr', 'low_score_thr', 'obj_score_thr',
                     'init_track_thr', 'track_buffer', 'fuse_score',
-                    'embed_momentum', 'iou_match_thr'}
+                    'embed_momentum', 'iou_match_thr', 'motion_lock_iou',
+                    'lost_match_thr', 'lost_birth_score_thr'}
     assert TRACKER_PRESETS['adaptive']['association'] == 'adaptive'
     with pytest.raises(ValueError, match='appearance_margin'):
         MODELS.build(dict(type='JDETracker', preset='adaptive',
@@ -101,12 +102,95 @@ def test_look_alikes_fall_back_to_motion():
                                     appearance_separation=0.))
     out = run(margin_only, frames)
     assert id_of(out[3], box(115, 200)) == id_of(out[0], box(100, 200))
-    # trusting appearance (no margin, no separation check) swaps them
+    # so does the motion lock alone: each track overlaps its own
+    # detection by IoU >= 0.7
+    lock_only = MODELS.build(dict(type='JDETracker', preset='adaptive',
+                                  appearance_margin=0.,
+                                  appearance_separation=0.))
+    out = run(lock_only, frames)
+    assert id_of(out[3], box(115, 200)) == id_of(out[0], box(100, 200))
+    # trusting appearance (no margin, no separation check, no lock) swaps
+    # them
     naive = MODELS.build(dict(type='JDETracker', preset='adaptive',
                               appearance_margin=0.,
-                              appearance_separation=0.))
+                              appearance_separation=0.,
+                              motion_lock_iou=None))
     out = run(naive, frames)
     assert id_of(out[3], box(115, 200)) == id_of(out[0], box(130, 200))
+
+
+def test_a_person_in_plain_view_keeps_its_identity_from_a_lost_look_alike():
+    """A walks in plain view; B, close behind, is hidden from frame 5
+    (lost). From frame 6 A's detection carries B's look (B's colours
+    show through, or the detector confuses them): A's track still
+    overlaps it by IoU > 0.7, so motion is sure and B's lost track may
+    not take it by appearance; without the lock it does, and A's
+    identity passes to B's track."""
+    rng = np.random.default_rng(3)
+    ea, eb = unit(rng.normal(size=(2, DIM)))
+    frames = []
+    for t in range(9):
+        ax = 100 + 3 * t
+        boxes, embeds = [box(ax, 200)], [ea if t < 6 else eb]
+        if t < 5:
+            boxes.append(box(ax + 30, 200))
+            embeds.append(eb)
+        frames.append(frame(t, boxes, embeds))
+
+    def identity_at(tracker, t):
+        return id_of(run(tracker, frames)[t], box(100 + 3 * t, 200))
+
+    kw = dict(type='JDETracker', preset='adaptive', appearance_separation=0.)
+    a_id = identity_at(MODELS.build(kw), 0)
+    assert identity_at(MODELS.build(kw), 8) == a_id
+    unlocked = MODELS.build(dict(kw, motion_lock_iou=None))
+    assert identity_at(unlocked, 8) != a_id
+
+
+def test_a_lost_track_needs_more_than_a_weak_overlap_once_appearance_counts():
+    """A is lost behind a pillar; C, who looks nothing like A, steps out
+    at the edge of A's prediction (IoU * score just above 0.1). Where
+    appearance separates people, a match of a lost track by motion
+    alone must cost below ``lost_match_thr`` (0.85): C gets a new
+    identity. Without it, A's track takes C."""
+    rng = np.random.default_rng(4)
+    ea, ec = unit(rng.normal(size=(2, DIM)))
+    frames = [frame(t, [box(100, 200)], [ea]) for t in range(5)]
+    frames += [frame(t, np.zeros((0, 4)), np.zeros((0, DIM)))
+               for t in range(5, 8)]
+    # 30 px to the side of A's box (40 x 100): IoU 1/7, times 0.8: 0.114
+    frames.append(frame(8, [box(130, 200)], [ec], scores=[0.8]))
+    kw = dict(type='JDETracker', preset='adaptive', appearance_separation=0.)
+    out = run(MODELS.build(kw), frames)
+    a_id = id_of(out[0], box(100, 200))
+    assert id_of(out[8], box(130, 200)) != a_id
+    out = run(MODELS.build(dict(kw, lost_match_thr=None)), frames)
+    assert id_of(out[8], box(130, 200)) == a_id
+
+
+def test_a_weak_detection_near_a_lost_track_waits_for_it():
+    """A comes back from a gap: for two frames its detection scores 0.45
+    (above ``init_track_thr``) and lies off A's prediction (a detector
+    stutter), then it is found where expected. Starting a track on the
+    weak detection gives A a new identity, which holds on; with
+    ``lost_birth_score_thr`` (0.5) the weak detections start nothing and
+    A's lost track takes A back."""
+    rng = np.random.default_rng(5)
+    ea = unit(rng.normal(size=DIM))
+    frames = [frame(t, [box(100, 200)], [ea]) for t in range(5)]
+    frames += [frame(t, np.zeros((0, 4)), np.zeros((0, DIM)))
+               for t in range(5, 8)]
+    noise = unit(rng.normal(size=(2, DIM)))  # stutter: no usable look
+    frames += [frame(8 + k, [box(128, 200)], [noise[k]], scores=[0.45])
+               for k in range(2)]
+    frames.append(frame(10, [box(128, 200)], [ea]))
+    kw = dict(type='JDETracker', preset='adaptive', appearance_separation=0.)
+    out = run(MODELS.build(kw), frames)
+    a_id = id_of(out[0], box(100, 200))
+    assert len(out[9]) == 0
+    assert id_of(out[10], box(128, 200)) == a_id
+    out = run(MODELS.build(dict(kw, lost_birth_score_thr=None)), frames)
+    assert id_of(out[10], box(128, 200)) not in (None, a_id)
 
 
 def test_appearance_is_earned_only_where_it_separates_people():
