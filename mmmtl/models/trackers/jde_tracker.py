@@ -87,8 +87,9 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
        sequence's ``seqinfo.ini``, or from the video's fps by
        ``mmmtl.apis.track_video``) when present, else the constructor's.
     5. **Birth** (:meth:`_birth`): leftover high-score detections scoring
-       ``>= init_track_thr`` start tracks; they are unconfirmed except on
-       the first frame after a reset. Then, of a tracked and a lost track
+       ``>= init_track_thr`` start tracks (with ``lost_birth_score_thr``,
+       one overlapping a lost track's prediction needs that score too);
+       they are unconfirmed except on the first frame after a reset. Then, of a tracked and a lost track
        of one label overlapping with ``IoU > duplicate_iou_thr``, the one
        tracked for fewer frames is dropped (``remove_duplicate_stracks``;
        a tie drops the tracked one).
