@@ -50,7 +50,8 @@ def _one_line_error(capsys, *needles):
 
 def demo_cfg() -> dict:
     cfg = tiny_mot_cfg(
-        'CEHead', scale=(96, 64), obj_score_thr=0.0, init_track_thr=0.0)
+        'CEHead', scale=(96, 64), obj_score_thr=0.0, init_track_thr=0.0,
+        lost_birth_score_thr=0.0)
     # Random weights score about 0.01 everywhere: keep a few boxes anyway.
     cfg['model']['detector']['test_cfg'].update(score_thr=0.0, max_per_img=4)
     cfg['visualizer'] = dict(type='TrackLocalVisualizer', name='visualizer')

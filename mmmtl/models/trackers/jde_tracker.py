@@ -1,6 +1,5 @@
 """JDE / FairMOT association of detections with appearance embeddings,
 with the optional stages of ByteTrack, BoT-SORT and Deep OC-SORT."""
-import inspect
 from typing import Optional, Tuple, Union
 
 import numpy as np
@@ -15,14 +14,13 @@ from .adaptive_association import AdaptiveAssociationMixin
 from .assignment import lap
 from .box_ops import (
     largest_overlap_with_others,
-    pair_iou,
     row_norms,
     xyxy_to_xyah,
 )
 from .camera_motion import rescale_warp, warp_kalman_states
 from .kalman_ops import check_kalman_filter, kf_initiate, kf_predict, kf_update
 from .match_stages import MatchStagesMixin
-from .presets import TRACKER_PRESETS, tracker_config
+from .presets import signature_with_presets, tracker_config
 from .track_table import TrackTable
 
 
@@ -87,12 +85,12 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
        sequence's ``seqinfo.ini``, or from the video's fps by
        ``mmmtl.apis.track_video``) when present, else the constructor's.
     5. **Birth** (:meth:`_birth`): leftover high-score detections scoring
-       ``>= init_track_thr`` start tracks (with ``lost_birth_score_thr``,
-       one overlapping a lost track's prediction needs that score too);
-       they are unconfirmed except on the first frame after a reset. Then, of a tracked and a lost track
-       of one label overlapping with ``IoU > duplicate_iou_thr``, the one
-       tracked for fewer frames is dropped (``remove_duplicate_stracks``;
-       a tie drops the tracked one).
+       ``>= init_track_thr`` (and ``lost_birth_score_thr`` if overlapping
+       a lost track) start tracks, unconfirmed except on the first frame
+       after a reset. Then, of a tracked and a lost track of one label
+       overlapping with ``IoU > duplicate_iou_thr``, the one tracked for
+       fewer frames is dropped (``remove_duplicate_stracks``; a tie drops
+       the tracked one).
     6. **Output** (:meth:`_output`): the confirmed tracks matched in this
        frame, filtered by :meth:`_output_filter` (``min_box_area``,
        ``max_aspect_ratio``), which plays no part in association.
@@ -118,7 +116,8 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
 
     Args:
         preset (str): Name of the defaults in :data:`TRACKER_PRESETS`:
-            ``'fairmot'`` or ``'robust'``. Defaults to ``'fairmot'``.
+            ``'fairmot'``, ``'robust'`` or ``'adaptive'``. Defaults to
+            ``'fairmot'``.
         motion (dict): Config of the motion model, an mmdet
             ``KalmanFilter`` (or subclass). Defaults to
             ``dict(type='KalmanFilter')``.
@@ -173,9 +172,8 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
               None (off); adaptive: 0.7.
             - lost_match_thr (float, optional): Adaptive cost, once
               appearance is earned: a lost track matched by motion alone
-              needs a cost below this (``IoU * score > 1 - thr``);
-              ``fused_match_thr`` otherwise. FairMOT: None; adaptive:
-              0.85.
+              needs a cost below this, not ``fused_match_thr``. FairMOT:
+              None; adaptive: 0.85.
             - proximity_thr (float): Fused cost: largest ``1 - IoU`` at
               which appearance counts. 0.5 (BoT-SORT
               ``proximity_thresh``).
@@ -535,7 +533,12 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
                (dets['scores'] >= self.init_track_thr)).nonzero()[0]
         tracks = self.track_table
         if self.lost_birth_score_thr is not None and new.size:
-            new = new[~self._near_lost_and_weak(dets, new)]
+            # a weak detection near a lost track waits for that track
+            weak = dets['scores'][new] < self.lost_birth_score_thr
+            weak[weak] = tracks.overlaps_lost(dets['bboxes'][new[weak]],
+                                              dets['labels'][new[weak]],
+                                              self.per_class)
+            new = new[~weak]
         if new.size:
             mean, cov = kf_initiate(self.motion, dets['xyah'][new])
             n = new.size
@@ -556,30 +559,6 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
             self.next_id += n
         tracks.select(tracks.duplicates(self.duplicate_iou_thr,
                                         self.per_class))
-
-    def _near_lost_and_weak(self, dets: dict,
-                            new: np.ndarray) -> np.ndarray:
-        """Which of the detections ``new`` (M,) score below
-        ``lost_birth_score_thr`` and overlap the predicted box of a lost
-        track (of their label with ``per_class``).
-
-        Returns:
-            np.ndarray: (M,) bool.
-        """
-        tracks = self.track_table
-        weak = dets['scores'][new] < self.lost_birth_score_thr
-        lost = (tracks['lost'] & tracks['activated']).nonzero()[0]
-        if not weak.any() or lost.size == 0:
-            return np.zeros(new.size, bool)
-        cand = new[weak]
-        t_lab = self._match_labels(tracks['labels'][lost])
-        d_lab = self._match_labels(dets['labels'][cand])
-        rows, cols = (t_lab[:, None] == d_lab[None]).nonzero()
-        iou = pair_iou(tracks.boxes(lost), dets['bboxes'][cand], rows, cols)
-        near = np.zeros(cand.size, bool)
-        near[cols[iou > 0]] = True
-        weak[weak] = near
-        return weak
 
     def _output_filter(self, bboxes: np.ndarray) -> np.ndarray:
         """Which boxes (K, 4) are shown: FairMOT's evaluation-script
@@ -617,19 +596,5 @@ class JDETracker(AdaptiveAssociationMixin, MatchStagesMixin, BaseTracker):
         return InstanceData(**fields)
 
 
-def _signature_with_presets() -> inspect.Signature:
-    """``JDETracker.__init__``'s signature with every preset key as a
-    keyword argument (defaults: the ``'fairmot'`` preset), so that tools
-    inspecting a tracker's arguments see ``obj_score_thr`` and the rest
-    behind ``**kwargs``."""
-    sig = inspect.signature(JDETracker.__init__)
-    params = [p for p in sig.parameters.values()
-              if p.kind is not inspect.Parameter.VAR_KEYWORD]
-    params += [
-        inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v)
-        for k, v in TRACKER_PRESETS['fairmot'].items()
-    ]
-    return sig.replace(parameters=params)
-
-
-JDETracker.__init__.__signature__ = _signature_with_presets()
+JDETracker.__init__.__signature__ = signature_with_presets(
+    JDETracker.__init__)

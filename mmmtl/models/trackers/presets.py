@@ -8,7 +8,8 @@ space maps some of those keys to the range ``tools/analysis_tools/
 tune_tracker.py`` searches (``[kind, low, high]`` with kind ``'float'``,
 ``'log_float'`` or ``'int'``, or ``['categorical', [choices]]``).
 """
-from typing import Any, Dict, List, Tuple
+import inspect
+from typing import Any, Callable, Dict, List, Tuple
 
 #: Named tracker presets. ``'fairmot'`` is FairMOT's association exactly
 #: (the papers' tables are measured with it); ``'robust'`` adds BYTE,
@@ -184,3 +185,18 @@ def tracker_config(name: str, preset: str, overrides: dict) -> Dict[str,
                          f"frame_rate > 0, got {cfg['track_buffer']} "
                          f"and {cfg['frame_rate']}")
     return cfg
+
+
+def signature_with_presets(init: Callable) -> inspect.Signature:
+    """The signature of ``init`` (a tracker's ``__init__`` taking
+    ``**kwargs``) with every preset key as a keyword argument (defaults:
+    the ``'fairmot'`` preset), so that tools inspecting a tracker's
+    arguments see ``obj_score_thr`` and the rest behind ``**kwargs``."""
+    sig = inspect.signature(init)
+    params = [p for p in sig.parameters.values()
+              if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    params += [
+        inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v)
+        for k, v in TRACKER_PRESETS['fairmot'].items()
+    ]
+    return sig.replace(parameters=params)

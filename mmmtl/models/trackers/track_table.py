@@ -116,6 +116,26 @@ class TrackTable(dict):
         keep[tracked[p[~older_tracked]]] = False
         return keep
 
+    def overlaps_lost(self, boxes: np.ndarray, labels: np.ndarray,
+                      per_class: bool = True) -> np.ndarray:
+        """Which of ``boxes`` (M, 4), x1y1x2y2, overlap the predicted box
+        of a lost track (of their label in ``labels`` (M,), with
+        ``per_class``).
+
+        Returns:
+            np.ndarray: (M,) bool.
+        """
+        near = np.zeros(boxes.shape[0], bool)
+        lost = self['lost'].nonzero()[0]
+        if lost.size == 0 or near.size == 0:
+            return near
+        p, q, iou = overlapping_iou(boxes, self.boxes(lost))
+        hit = iou > 0
+        if per_class:
+            hit &= labels[p] == self['labels'][lost[q]]
+        near[p[hit]] = True
+        return near
+
 
 class _StatesFixed:
     """Context of :meth:`TrackTable.states_fixed`: on leaving it, the

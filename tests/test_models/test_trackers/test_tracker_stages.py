@@ -282,6 +282,34 @@ def test_boxes_are_converted_once_while_the_states_stay():
     assert table._boxes is None
 
 
+def test_overlaps_lost_finds_boxes_on_lost_tracks_of_their_label():
+    from mmmtl.models.trackers.box_ops import xyxy_to_xyah
+    from mmmtl.models.trackers.track_table import TrackTable
+    table = TrackTable()
+    boxes = np.array([[0, 0, 10, 20], [100, 0, 110, 20], [200, 0, 210, 20]],
+                     np.float64)
+    n = 3
+    table.append(dict(ids=np.arange(n), labels=np.array([0, 0, 1]),
+                      mean=np.c_[xyxy_to_xyah(boxes), np.zeros((n, 4))],
+                      cov=np.zeros((n, 8, 8)),
+                      embeds=np.zeros((n, 2), np.float32),
+                      scores=np.ones(n, np.float32), det_bboxes=boxes,
+                      lost=np.array([True, False, True]),
+                      activated=np.ones(n, bool),
+                      start_frame=np.zeros(n, np.int64),
+                      last_frame=np.zeros(n, np.int64)))
+    # on lost track 0; on tracked track 1; on lost track 2 of label 1;
+    # touching nothing
+    query = np.array([[5, 5, 15, 25], [105, 5, 115, 25], [205, 5, 215, 25],
+                      [50, 0, 60, 20]], np.float64)
+    labels = np.array([0, 0, 0, 0])
+    assert table.overlaps_lost(query, labels).tolist() == [
+        True, False, False, False]
+    assert table.overlaps_lost(query, labels, per_class=False).tolist() == [
+        True, False, True, False]
+    assert table.overlaps_lost(query[:0], labels[:0]).shape == (0, )
+
+
 @pytest.mark.parametrize('only_position', [False, True])
 def test_gate_test_agrees_with_the_gating_distance(only_position):
     """Diagonal projected covariances (mmdet's filter) take the shortcut,
