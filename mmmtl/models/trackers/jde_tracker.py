@@ -12,11 +12,7 @@ from torch import Tensor
 
 from .adaptive_association import AdaptiveAssociationMixin
 from .assignment import lap
-from .box_ops import (
-    largest_overlap_with_others,
-    row_norms,
-    xyxy_to_xyah,
-)
+from .box_ops import largest_overlap_with_others, row_norms, xyxy_to_xyah
 from .camera_motion import rescale_warp, warp_kalman_states
 from .kalman_ops import check_kalman_filter, kf_initiate, kf_predict, kf_update
 from .match_stages import MatchStagesMixin
