@@ -16,11 +16,14 @@ def tool():
     return load_tool('analysis_tools', 'run_ablation.py')
 
 
-def fake_run(tool, args, config, seed, metrics, iters=None, every=None):
+def fake_run(tool, args, config, seed, metrics, iters=None, every=None,
+             weights=None):
     iters = iters or args.iters
     key = tool.run_key(args, seed, iters, every)
+    metrics = dict(dict(DetA=50., AssA=50., MOTP=75.), **metrics)
     points = [
-        dict(iter=it, metrics=dict(metrics), per_sequence={}, weights={})
+        dict(iter=it, metrics=metrics, per_sequence={},
+             weights=weights or {})
         for it in (range(every, iters + 1, every) if every else [iters])
     ]
     tool.save_json(
@@ -137,6 +140,27 @@ def test_report_rewrites_only_its_part_and_is_deterministic(
     assert 'inconclusive at n = 3' in text
     tool.write_report(args)
     assert doc.read_text() == text
+
+
+def test_parts_table_averages_the_seeds_and_the_final_weights(
+        tool, tmp_path):
+    args = tool.parse_args(['--report', '--store', str(tmp_path / 's'),
+                            '--doc', str(tmp_path / 'doc.md')])
+    for seed, (det, w_reg) in enumerate([(56., 0.1), (58., 0.3)]):
+        weights = dict(cls=[[100, 1.5], [args.iters, 2.0]],
+                       reg=[[100, 0.5], [args.iters, w_reg]],
+                       reid=[[100, 1.0], [args.iters, 1.0]])
+        fake_run(tool, args, tool.QUICKSTART, seed,
+                 dict(DetA=det, AssA=48., MOTP=74.), weights=weights)
+    # The plain sum ran too but logged no weights; (e) never ran.
+    fake_run(tool, args, tool.PLAIN, 0, dict(DetA=60.))
+    lines = tool.parts_table(args)
+    assert lines[2] == '| (f) double branch-reg + CE | `ce-head` | 1 | ' \
+        '60.0 | 50.0 | 75.0 | - |'
+    assert lines[3] == '| LWF, safeguarded (default) | `ce-lwf` | 2 | ' \
+        '57.0 | 48.0 | 74.0 | 2.00 / 0.20 / 1.00 |'
+    # Each config once, though the plain sum is a row of both tables.
+    assert len(lines) == 4
 
 
 def test_committed_report_equals_the_stored_results(tool, tmp_path):

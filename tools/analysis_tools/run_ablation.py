@@ -54,6 +54,8 @@ BEGIN, END = '<!-- report:begin -->', '<!-- report:end -->'
 #: The study's schedule (iterations of 8 images); see the learning curve.
 STUDY_ITERS = 2400
 METRICS = ('MOTA', 'IDF1', 'HOTA', 'IDS')
+#: The three tasks, in the order the weights are reported.
+TASKS = ('cls', 'reg', 'reid')
 #: Every row is tested with the papers' association (FairMOT's, with the
 #: thresholds the quickstart picked on its validation split), whatever the
 #: configs' default tracker: the claims are about the papers' method. The
@@ -391,8 +393,8 @@ def run_tables(args) -> int:
 
 # ----------------------------------------------------------------------
 # statistics and report
-def final_results(args, config: str, iters: int) -> Dict[int, dict]:
-    """Seed -> final metrics of the stored runs of ``config``."""
+def final_points(args, config: str, iters: int) -> Dict[int, dict]:
+    """Seed -> final stored point (metrics, weights) of ``config``'s runs."""
     out = {}
     folder = osp.join(args.store, config_name(config))
     if not osp.isdir(folder):
@@ -403,8 +405,14 @@ def final_results(args, config: str, iters: int) -> Dict[int, dict]:
             continue
         last = [p for p in rec['points'] if p['iter'] == iters]
         if last:
-            out[rec['seed']] = last[0]['metrics']
+            out[rec['seed']] = last[0]
     return out
+
+
+def final_results(args, config: str, iters: int) -> Dict[int, dict]:
+    """Seed -> final metrics of the stored runs of ``config``."""
+    return {s: p['metrics']
+            for s, p in final_points(args, config, iters).items()}
 
 
 def t_quantile(df: int) -> float:
@@ -489,6 +497,39 @@ def row_table(args, table: str) -> List[str]:
         lines.append(f'| {label} | `{name}` | ' + ' | '.join(cells) +
                      f' | {paper} |')
     return lines + ['']
+
+
+def parts_table(args) -> List[str]:
+    """HOTA's detection and association parts, the box precision and the
+    final loss weights of every head and balancer row that has run: where
+    two rows' HOTA differ."""
+    lines = [
+        '| row | config | n | DetA | AssA | MOTP | final weights '
+        'cls / reg / reid |', '|---|---|---|---|---|---|---|'
+    ]
+    seen = set()
+    for table in ('heads', 'balancers'):
+        for label, config, _ in TABLES[table]['rows']:
+            pts = final_points(args, config, args.iters)
+            if config in seen or not pts:
+                continue
+            seen.add(config)
+            seeds = sorted(pts)
+            cells = [
+                f'{sum(pts[s]["metrics"][k] for s in seeds) / len(seeds):.1f}'
+                for k in ('DetA', 'AssA', 'MOTP')
+            ]
+            finals = [pts[s].get('weights') or {} for s in seeds]
+            if all(set(w) >= set(TASKS) for w in finals):
+                cells.append(' / '.join(
+                    f'{sum(w[t][-1][1] for w in finals) / len(finals):.2f}'
+                    for t in TASKS))
+            else:
+                cells.append('-')
+            name = config_name(config).split('_')[0]
+            lines.append(f'| {label} | `{name}` | {len(seeds)} | ' +
+                         ' | '.join(cells) + ' |')
+    return lines
 
 
 def curve_table(args) -> List[str]:
@@ -638,6 +679,13 @@ def report_text(args) -> str:
     ] + claims_table(args) + ['', '## The rows', '']
     for table in ('heads', 'balancers', 'E', 'C'):
         lines += row_table(args, table)
+    lines += [
+        '### What the HOTA is made of', '',
+        'Means over the seeds that have run: HOTA\'s detection (DetA) and '
+        'association (AssA) accuracies, the box precision (MOTP), and each '
+        'loss\'s weight at the last iteration (the factor on the raw loss; '
+        '1 / 1 / 1 is the plain sum).', ''
+    ] + parts_table(args) + ['']
     lines += [
         '## The learning curve', '',
         f'Seed {args.seeds[0]}, one run per config with a '
