@@ -163,6 +163,38 @@ def test_parts_table_averages_the_seeds_and_the_final_weights(
     assert len(lines) == 4
 
 
+def test_threshold_sweep_pairs_each_grid_point_and_each_rows_best(
+        tool, tmp_path, monkeypatch):
+    """--thresholds: a claim's difference at every grid point, and with
+    each row at its own best point; a seed without both caches is left
+    out."""
+    args = tool.parse_args(['--thresholds', '--out', str(tmp_path)])
+    grid = tool.THRESHOLD_GRID
+    a, b = tool.CLAIMS[0][2:]
+
+    def fake(args, config, seed):
+        if seed == 2 and config == b:
+            return None  # this run kept no cache
+        # a's HOTA peaks at the grid's last point, b's at its first
+        up = config == a
+        return {p: 50. + seed + (k if up else -k) * 0.1
+                for k, p in enumerate(grid)}
+
+    monkeypatch.setattr(tool, 'cache_hota', fake)
+    monkeypatch.setattr(tool, 'ROOT', str(tmp_path))
+    path = tool.threshold_sweep(args)
+    claim = json.load(open(path))['claims'][0]
+    assert claim['seeds'] == [0, 1]
+    first, best = claim['rows'][0], claim['rows'][-1]
+    assert first['point'] == list(grid[0]) and first['diffs'] == [0., 0.]
+    last = claim['rows'][len(grid) - 1]
+    assert last['diffs'] == pytest.approx([0.2 * (len(grid) - 1)] * 2)
+    # own best: a at its last point, b at its first
+    assert best['point'] == 'own best'
+    assert best['diffs'] == pytest.approx([0.1 * (len(grid) - 1)] * 2)
+    assert len(claim['rows']) == len(grid) + 1
+
+
 def test_committed_report_equals_the_stored_results(tool, tmp_path):
     """docs/replication.md's generated part is what --report makes of the
     committed JSON, byte for byte."""
