@@ -52,7 +52,7 @@ from tracking_conditions import (
 
 from mmmtl.evaluation import analyse_errors
 from mmmtl.formats import MOTSequence
-from mmmtl.utils import positive_int
+from mmmtl.utils import paired_interval, positive_int
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 NEW_WITHIN = 3  # frames: a track this young that takes a person is new
@@ -94,12 +94,8 @@ def switch_causes(seqs: list, outputs: list) -> dict:
 
 def paired_difference(a: List[float], b: List[float]) -> dict:
     """Mean of ``a - b`` over seeds and its 95 % Student-t interval."""
-    from scipy import stats
-    d = np.asarray(a) - np.asarray(b)
-    half = (stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) /
-            np.sqrt(d.size)) if d.size > 1 else float('nan')
-    return dict(mean=float(d.mean()), ci95=[float(d.mean() - half),
-                                            float(d.mean() + half)])
+    mean, lo, hi = paired_interval([x - y for x, y in zip(a, b)])
+    return dict(mean=mean, ci95=[lo, hi])
 
 
 def main(argv=None) -> dict:

@@ -34,6 +34,7 @@ from .output_guard import (
     check_outputs,
     partial_path,
 )
+from .stats import paired_interval
 
 __all__ = [
     'CheckpointMismatchError', 'MAX_FLOAT', 'MAX_INT',
@@ -42,7 +43,8 @@ __all__ = [
     'check_finite_state_dict', 'check_output_dir', 'check_outputs',
     'current_iter_str', 'finite_float', 'init_cpu_dist_if_needed',
     'nonfinite_tensors', 'nonnegative_float', 'nonnegative_int',
-    'partial_path', 'positive_float', 'positive_int', 'probability',
+    'paired_interval', 'partial_path', 'positive_float', 'positive_int',
+    'probability',
     'quiet_third_party_warnings', 'register_checkpoint_loader',
     'safe_torch_load', 'unit_interval'
 ]

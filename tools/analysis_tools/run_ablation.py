@@ -46,7 +46,7 @@ import os
 import os.path as osp
 import sys
 import time
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CFG_DIR = osp.join('configs', 'synthmot')
@@ -428,23 +428,6 @@ def final_results(args, config: str, iters: int) -> Dict[int, dict]:
             for s, p in final_points(args, config, iters).items()}
 
 
-def t_quantile(df: int) -> float:
-    """The 97.5 % quantile of Student's t with ``df`` degrees."""
-    from scipy.stats import t
-    return float(t.ppf(0.975, df))
-
-
-def paired_interval(diffs: Sequence[float]) -> Tuple[float, float, float]:
-    """Mean and 95 % t-interval of paired differences (nan if n < 2)."""
-    n = len(diffs)
-    m = sum(diffs) / n
-    if n < 2:
-        return m, float('nan'), float('nan')
-    sd = math.sqrt(sum((d - m)**2 for d in diffs) / (n - 1))
-    half = t_quantile(n - 1) * sd / math.sqrt(n)
-    return m, m - half, m + half
-
-
 def verdict(lo: float, hi: float, n: int, higher_better: bool = True) -> str:
     if math.isnan(lo):
         return f'inconclusive at n = {n}'
@@ -469,6 +452,7 @@ def fmt_mean_sd(values: List[float], digits: int = 1) -> str:
 
 
 def claims_table(args) -> List[str]:
+    from mmmtl.utils import paired_interval
     lines = [
         '| claim | n (seeds) | Δ MOTA [95 % CI] | Δ IDF1 [95 % CI] | '
         'Δ HOTA [95 % CI] | verdict (HOTA) |', '|---|---|---|---|---|---|'
@@ -776,6 +760,7 @@ def threshold_sweep(args) -> str:
     :data:`THRESHOLD_GRID` and with each row at its own best point per
     seed (an oracle that favours neither row), over the seeds whose two
     runs kept a cache; written to :data:`THRESHOLDS`."""
+    from mmmtl.utils import paired_interval
     hota: Dict[Tuple[str, int], Optional[dict]] = {}
     claims = []
     for claim, _, a, b in CLAIMS:
