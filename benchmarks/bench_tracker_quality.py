@@ -67,6 +67,7 @@ from tracking_conditions import (
     evaluate,
     learned_sequences,
     make_detections,
+    paired_against,
     synthetic_sequences,
     tud_sequences,
 )
@@ -74,6 +75,9 @@ from tracking_conditions import (
 import mmmtl  # noqa: F401  (registers the components)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+#: The tracker of the model base config and the quickstart: the one every
+#: other is compared with, pair by pair.
+DEFAULT = 'JDETracker adaptive'
 
 
 
@@ -116,7 +120,7 @@ def main() -> None:
     for condition in conditions:
         srcs = (dancetrack_sequences(args.synthetic_frames)
                 if condition == 'dancetrack' else sources)
-        per_seed = {name: [] for name in runners}
+        per_seed = {name: {} for name in runners}
         times = {name: [] for name in runners}
         # the learned condition: one trained model's cache per "seed"
         runs = args.learned if condition == 'learned' else range(args.seeds)
@@ -131,7 +135,8 @@ def main() -> None:
                 except Exception as e:  # noqa: BLE001 - report, go on
                     print(f'{name} failed on {condition}: {e}')
                     continue
-                per_seed[name].append(evaluate(seqs, [o[0] for o in out]))
+                per_seed[name][str(seed)] = evaluate(seqs,
+                                                     [o[0] for o in out])
                 times[name].extend(t for o in out for t in o[1])
         results[condition] = {}
         for name, runs in per_seed.items():
@@ -139,13 +144,17 @@ def main() -> None:
                 continue
             row = {}
             for m in METRICS:
-                values = [r[m] for r in runs]
+                values = [r[m] for r in runs.values()]
                 row[m] = round(statistics.mean(values), 2)
                 row[m + '_std'] = round(
                     statistics.stdev(values) if len(values) > 1 else 0., 2)
             row['ms_per_frame'] = round(statistics.median(times[name]) * 1e3,
                                         3)
             row['seeds'] = len(runs)
+            # per run (seed, or cache of the learned condition), so that
+            # trackers are compared pair by pair on the same inputs
+            row['runs'] = {k: {m: round(v[m], 3) for m in METRICS}
+                           for k, v in runs.items()}
             results[condition][name] = row
             print(condition, name, row, flush=True)
         # written after every condition, so a long run keeps what it did
@@ -155,11 +164,15 @@ def main() -> None:
             learned=learned,
             synthetic_frames=args.synthetic_frames,
             seeds=args.seeds,
-            results=results)
+            results=results,
+            paired_against_default={
+                c: paired_against(rows, DEFAULT)
+                for c, rows in results.items()})
         os.makedirs(osp.dirname(args.out), exist_ok=True)
         with open(args.out, 'w') as f:
             json.dump(out, f, indent=2)
     print(markdown_table(results))
+    print(paired_table(results))
 
 
 def markdown_table(results: dict) -> str:
@@ -170,6 +183,23 @@ def markdown_table(results: dict) -> str:
             cells = [f"{r[m]:.1f} ± {r[m + '_std']:.1f}" for m in METRICS]
             lines.append(f'| {condition} | {name} | ' + ' | '.join(cells) +
                          f" | {r['ms_per_frame']:.2f} |")
+    return '\n'.join(lines)
+
+
+def paired_table(results: dict, base: str = DEFAULT) -> str:
+    """``base`` minus each tracker, paired over the runs both have, for
+    the conditions whose results keep their runs."""
+    lines = [f'| condition | {base} minus | n | Δ HOTA [95 % CI] | '
+             'ahead (HOTA) | Δ IDF1 [95 % CI] | Δ IDS [95 % CI] |',
+             '| --- | --- | ---: | ---: | ---: | ---: | ---: |']
+    for condition, rows in results.items():
+        for name, d in paired_against(rows, base).items():
+            cells = [f"{d[m]['mean']:+.1f} [{d[m]['ci95'][0]:+.1f}, "
+                     f"{d[m]['ci95'][1]:+.1f}]" for m in ('HOTA', 'IDF1',
+                                                          'IDS')]
+            ahead = f"{d['HOTA']['base_ahead']} of {d['HOTA']['n']}"
+            lines.append(f'| {condition} | {name} | {d["HOTA"]["n"]} | '
+                         f'{cells[0]} | {ahead} | {cells[1]} | {cells[2]} |')
     return '\n'.join(lines)
 
 

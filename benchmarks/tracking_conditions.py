@@ -1,16 +1,18 @@
 """The inputs of the tracker benchmarks: real and synthetic trajectories
 turned into detections with scores and Re-ID embeddings under the
 conditions of ``bench_tracker_quality.py`` (see its docstring), learned
-inputs from detection caches, and the TrackEval scoring of a run.
+inputs from detection caches, the TrackEval scoring of a run and the
+paired comparison of two trackers on the same inputs.
 Shared by ``bench_tracker_quality.py`` and ``bench_camera_motion.py``."""
 import os.path as osp
-from typing import List
+from typing import Dict, List, Tuple
 
 import cv2
 import numpy as np
 
 from mmmtl.evaluation import evaluate_sequences
 from mmmtl.formats import MOTSequence
+from mmmtl.utils import paired_interval
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONDITIONS = ('clean', 'occlusion', 'appearance', 'hard', 'pan',
@@ -297,3 +299,40 @@ def evaluate(seqs: List[dict], results: List[list]) -> dict:
     return {m: float(overall[m]) for m in METRICS}
 
 
+
+
+# ------------------------------------------------------------- paired --
+def paired_against(rows: Dict[str, dict], base: str,
+                   metrics: Tuple[str, ...] = ('HOTA', 'IDF1', 'IDS')
+                   ) -> Dict[str, dict]:
+    """Each tracker against ``base`` on the same inputs.
+
+    Args:
+        rows (dict[str, dict]): one condition's results, tracker name ->
+            row with ``runs``: run label (a seed, a detection cache) ->
+            metric -> value.
+        base (str): the tracker the others are compared with.
+        metrics (tuple[str, ...]): the metrics to compare.
+
+    Returns:
+        dict[str, dict]: tracker -> metric -> ``mean`` of ``base - tracker``
+        over the runs both have, its 95 % Student-t interval ``ci95``,
+        ``n`` and ``base_ahead`` (the runs where ``base`` is ahead: higher,
+        or for ``IDS`` lower). Empty when ``base`` has no runs.
+    """
+    base_runs = rows.get(base, {}).get('runs') or {}
+    out = {}
+    for name, row in rows.items():
+        runs = row.get('runs') or {}
+        labels = [k for k in base_runs if k in runs]
+        if name == base or not labels:
+            continue
+        out[name] = {}
+        for m in metrics:
+            diffs = [base_runs[k][m] - runs[k][m] for k in labels]
+            mean, lo, hi = paired_interval(diffs)
+            ahead = sum((d < 0) if m == 'IDS' else (d > 0) for d in diffs)
+            out[name][m] = dict(mean=round(mean, 2),
+                                ci95=[round(lo, 2), round(hi, 2)],
+                                n=len(diffs), base_ahead=ahead)
+    return out

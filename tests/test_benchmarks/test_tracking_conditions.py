@@ -51,3 +51,27 @@ def test_dancetrack_condition_is_the_profile():
     plain = _mean_cross_similarity(tc.make_detections(seqs[0], 'appearance',
                                                       0))
     assert dance > 2 * plain, (dance, plain)  # measured 0.34 vs 0.12
+
+
+def test_paired_against_pairs_runs_by_label():
+    paired_against = _conditions().paired_against
+    rows = {
+        'base': dict(runs={'a': dict(HOTA=50., IDS=10),
+                           'b': dict(HOTA=52., IDS=12),
+                           'c': dict(HOTA=54., IDS=9)}),
+        # ran on two of the three inputs, listed in another order
+        'other': dict(runs={'c': dict(HOTA=50., IDS=8),
+                            'a': dict(HOTA=49., IDS=14)}),
+        'no runs': dict(HOTA=1.),
+    }
+    out = paired_against(rows, 'base', metrics=('HOTA', 'IDS'))
+    assert set(out) == {'other'}
+    hota = out['other']['HOTA']
+    # pairs a (50 - 49) and c (54 - 50); b has no partner
+    assert hota['n'] == 2 and hota['mean'] == 2.5
+    assert hota['base_ahead'] == 2
+    assert hota['ci95'][0] < 2.5 < hota['ci95'][1]
+    ids = out['other']['IDS']
+    # fewer switches is ahead: a (10 < 14) yes, c (9 > 8) no
+    assert ids['mean'] == -1.5 and ids['base_ahead'] == 1
+    assert paired_against({'other': rows['other']}, 'base') == {}
