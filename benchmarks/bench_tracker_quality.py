@@ -69,6 +69,7 @@ from tracking_conditions import (
     make_detections,
     paired_against,
     synthetic_sequences,
+    test_set_id,
     tud_sequences,
 )
 
@@ -109,12 +110,14 @@ def main() -> None:
         runners = {k: v for k, v in runners.items() if k in args.only}
     # conditions run before (e.g. the learned one, run on its own) are
     # kept: each run replaces only the conditions it ran
-    results, learned = {}, list(args.learned)
+    results, learned, test_sets = {}, list(args.learned), []
     if osp.isfile(args.out):
         with open(args.out) as f:
             before = json.load(f)
         results = before.get('results', {})
-        learned = learned or before.get('learned', [])
+        if not learned:
+            learned = before.get('learned', [])
+            test_sets = before.get('learned_test_sets', [])
     conditions = list(args.conditions) + (['learned'] if args.learned
                                           else [])
     for condition in conditions:
@@ -124,9 +127,11 @@ def main() -> None:
         times = {name: [] for name in runners}
         # the learned condition: one trained model's cache per "seed"
         runs = args.learned if condition == 'learned' else range(args.seeds)
-        for seed in runs:
+        for k, seed in enumerate(runs):
             seqs = (learned_sequences(seed) if condition == 'learned' else
                     [make_detections(s, condition, seed) for s in srcs])
+            if condition == 'learned':
+                test_sets.append(test_set_id(seqs))
             for name, run in runners.items():
                 if 'GMC' in name and condition not in ('pan', 'learned'):
                     continue
@@ -135,8 +140,9 @@ def main() -> None:
                 except Exception as e:  # noqa: BLE001 - report, go on
                     print(f'{name} failed on {condition}: {e}')
                     continue
-                per_seed[name][str(seed)] = evaluate(seqs,
-                                                     [o[0] for o in out])
+                # a run's label: its seed, or its cache's place in
+                # ``learned``
+                per_seed[name][str(k)] = evaluate(seqs, [o[0] for o in out])
                 times[name].extend(t for o in out for t in o[1])
         results[condition] = {}
         for name, runs in per_seed.items():
@@ -158,21 +164,41 @@ def main() -> None:
             results[condition][name] = row
             print(condition, name, row, flush=True)
         # written after every condition, so a long run keeps what it did
-        out = dict(
-            description=__doc__.split('\n\n')[0],
-            sequences=[s.name for s in sources],
-            learned=learned,
-            synthetic_frames=args.synthetic_frames,
-            seeds=args.seeds,
-            results=results,
-            paired_against_default={
-                c: paired_against(rows, DEFAULT)
-                for c, rows in results.items()})
-        os.makedirs(osp.dirname(args.out), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(out, f, indent=2)
+        write_results(args, sources, learned, test_sets, results)
+    if not conditions:  # nothing ran: the comparisons from the results
+        write_results(args, sources, learned, test_sets, results)
     print(markdown_table(results))
-    print(paired_table(results))
+    print(paired_table(paired_sections(results, test_sets)))
+
+
+def paired_sections(results: dict, test_sets: list) -> dict:
+    """The default against every other tracker, per condition; for the
+    learned condition also per test set: models tested on the same
+    sequences (one data seed of the study) are not independent, so their
+    differences are averaged first and the interval is over test sets."""
+    out = {c: paired_against(rows, DEFAULT) for c, rows in results.items()}
+    if 'learned' in results and test_sets:
+        groups = {str(k): t for k, t in enumerate(test_sets)}
+        out['learned, per test set'] = paired_against(
+            results['learned'], DEFAULT, groups=groups)
+    return out
+
+
+def write_results(args, sources: list, learned: list, test_sets: list,
+                  results: dict) -> None:
+    out = dict(
+        description=__doc__.split('\n\n')[0],
+        sequences=[s.name for s in sources],
+        learned=learned,
+        # the ground truth each learned cache was tested on (a digest)
+        learned_test_sets=test_sets,
+        synthetic_frames=args.synthetic_frames,
+        seeds=args.seeds,
+        results=results,
+        paired_against_default=paired_sections(results, test_sets))
+    os.makedirs(osp.dirname(args.out), exist_ok=True)
+    with open(args.out, 'w') as f:
+        json.dump(out, f, indent=2)
 
 
 def markdown_table(results: dict) -> str:
@@ -186,20 +212,22 @@ def markdown_table(results: dict) -> str:
     return '\n'.join(lines)
 
 
-def paired_table(results: dict, base: str = DEFAULT) -> str:
-    """``base`` minus each tracker, paired over the runs both have, for
-    the conditions whose results keep their runs."""
+def paired_table(sections: dict, base: str = DEFAULT) -> str:
+    """``base`` minus each tracker (:func:`paired_sections`), paired over
+    the runs both have, for the conditions whose results keep their
+    runs."""
     lines = [f'| condition | {base} minus | n | Δ HOTA [95 % CI] | '
-             'ahead (HOTA) | Δ IDF1 [95 % CI] | Δ IDS [95 % CI] |',
-             '| --- | --- | ---: | ---: | ---: | ---: | ---: |']
-    for condition, rows in results.items():
-        for name, d in paired_against(rows, base).items():
+             'ahead (HOTA) | Δ IDF1 [95 % CI] | Δ MOTA [95 % CI] | '
+             'Δ IDS [95 % CI] |',
+             '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |']
+    for condition, paired in sections.items():
+        for name, d in paired.items():
             cells = [f"{d[m]['mean']:+.1f} [{d[m]['ci95'][0]:+.1f}, "
-                     f"{d[m]['ci95'][1]:+.1f}]" for m in ('HOTA', 'IDF1',
-                                                          'IDS')]
+                     f"{d[m]['ci95'][1]:+.1f}]" for m in METRICS]
             ahead = f"{d['HOTA']['base_ahead']} of {d['HOTA']['n']}"
             lines.append(f'| {condition} | {name} | {d["HOTA"]["n"]} | '
-                         f'{cells[0]} | {ahead} | {cells[1]} | {cells[2]} |')
+                         f'{cells[0]} | {ahead} | ' + ' | '.join(cells[1:]) +
+                         ' |')
     return '\n'.join(lines)
 
 

@@ -4,8 +4,9 @@ conditions of ``bench_tracker_quality.py`` (see its docstring), learned
 inputs from detection caches, the TrackEval scoring of a run and the
 paired comparison of two trackers on the same inputs.
 Shared by ``bench_tracker_quality.py`` and ``bench_camera_motion.py``."""
+import hashlib
 import os.path as osp
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -119,6 +120,15 @@ def learned_sequences(cache_dir: str) -> List[dict]:
             width=width, height=height,
             frame_rate=det.meta.get('frame_rate') or 30.))
     return seqs
+
+
+def test_set_id(seqs: List[dict]) -> str:
+    """A digest of the sequences' ground truth: models whose caches share
+    it were tested on the same sequences, wherever their data lies."""
+    digest = hashlib.sha1()
+    for seq in seqs:
+        digest.update(np.ascontiguousarray(seq['gt'], np.float64).tobytes())
+    return digest.hexdigest()[:12]
 
 
 def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -303,7 +313,8 @@ def evaluate(seqs: List[dict], results: List[list]) -> dict:
 
 # ------------------------------------------------------------- paired --
 def paired_against(rows: Dict[str, dict], base: str,
-                   metrics: Tuple[str, ...] = ('HOTA', 'IDF1', 'IDS')
+                   metrics: Tuple[str, ...] = METRICS,
+                   groups: Optional[Dict[str, str]] = None
                    ) -> Dict[str, dict]:
     """Each tracker against ``base`` on the same inputs.
 
@@ -313,12 +324,17 @@ def paired_against(rows: Dict[str, dict], base: str,
             metric -> value.
         base (str): the tracker the others are compared with.
         metrics (tuple[str, ...]): the metrics to compare.
+        groups (dict[str, str], optional): run label -> group. Runs of one
+            group are not independent (e.g. models tested on the same
+            sequences): their differences are averaged per group first, and
+            the interval is over groups. Defaults to one group per run.
 
     Returns:
         dict[str, dict]: tracker -> metric -> ``mean`` of ``base - tracker``
-        over the runs both have, its 95 % Student-t interval ``ci95``,
-        ``n`` and ``base_ahead`` (the runs where ``base`` is ahead: higher,
-        or for ``IDS`` lower). Empty when ``base`` has no runs.
+        over the runs (or groups) both have, its 95 % Student-t interval
+        ``ci95``, ``n`` and ``base_ahead`` (the runs or groups where
+        ``base`` is ahead: higher, or for ``IDS`` lower). Empty when
+        ``base`` has no runs.
     """
     base_runs = rows.get(base, {}).get('runs') or {}
     out = {}
@@ -329,7 +345,12 @@ def paired_against(rows: Dict[str, dict], base: str,
             continue
         out[name] = {}
         for m in metrics:
-            diffs = [base_runs[k][m] - runs[k][m] for k in labels]
+            by_group: Dict[str, list] = {}
+            for k in labels:
+                g = groups[k] if groups else k
+                by_group.setdefault(g, []).append(base_runs[k][m] -
+                                                  runs[k][m])
+            diffs = [sum(v) / len(v) for v in by_group.values()]
             mean, lo, hi = paired_interval(diffs)
             ahead = sum((d < 0) if m == 'IDS' else (d > 0) for d in diffs)
             out[name][m] = dict(mean=round(mean, 2),

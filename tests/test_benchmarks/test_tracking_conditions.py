@@ -75,3 +75,27 @@ def test_paired_against_pairs_runs_by_label():
     # fewer switches is ahead: a (10 < 14) yes, c (9 > 8) no
     assert ids['mean'] == -1.5 and ids['base_ahead'] == 1
     assert paired_against({'other': rows['other']}, 'base') == {}
+
+
+def test_paired_against_averages_a_group_before_the_interval():
+    paired_against = _conditions().paired_against
+    rows = {
+        'base': dict(runs={'a': dict(HOTA=50.), 'b': dict(HOTA=52.),
+                           'c': dict(HOTA=54.)}),
+        'other': dict(runs={'a': dict(HOTA=49.), 'b': dict(HOTA=49.),
+                            'c': dict(HOTA=50.)}),
+    }
+    # a and b were tested on the same sequences: one pair, mean of 1 and 3
+    groups = {'a': 's0', 'b': 's0', 'c': 's1'}
+    hota = paired_against(rows, 'base', ('HOTA', ), groups)['other']['HOTA']
+    assert hota['n'] == 2 and hota['mean'] == 3.0
+    assert paired_against(rows, 'base', ('HOTA', ))['other']['HOTA'][
+        'n'] == 3
+
+
+def test_test_set_id_names_the_ground_truth_not_the_path():
+    test_set_id = _conditions().test_set_id
+    gt = np.array([[1, 1, 10, 10, 5, 5]], np.float64)
+    same = [dict(gt=gt.copy(), where='a'), dict(gt=gt + 1)]
+    assert test_set_id(same) == test_set_id([dict(gt=gt), dict(gt=gt + 1)])
+    assert test_set_id(same) != test_set_id([dict(gt=gt), dict(gt=gt + 2)])
