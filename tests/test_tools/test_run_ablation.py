@@ -214,3 +214,27 @@ def test_the_schedule_is_where_hota_stops_moving(tool):
     assert tool.plateau_iter(curve(50.0)) is None  # the last point alone
     assert tool.plateau_iter(curve(50.0, 51.5, 51.2, 51.0)) == 1200
     assert tool.plateau_iter(curve(50.0, 51.5, 51.2, 51.0), tol=2.0) == 600
+
+
+def test_claims_table_corrects_its_verdicts_for_the_number_of_claims(
+        tool, monkeypatch):
+    """A gap that a 95 % interval calls contradicted at n = 3 but the
+    Bonferroni interval over all claims does not; a claim without runs."""
+    args = tool.parse_args(['--report'])
+    a, b = tool.CLAIMS[0][2:]
+    hota = {a: [54.6, 55.5, 57.0], b: [56.4, 58.1, 59.6]}
+
+    def fake(args, config, iters):
+        if config not in hota:
+            return {}
+        return {s: dict(MOTA=70., IDF1=70., HOTA=v)
+                for s, v in enumerate(hota[config])}
+
+    monkeypatch.setattr(tool, 'final_results', fake)
+    lines = tool.claims_table(args)
+    k = len(tool.CLAIMS)
+    assert lines[0].endswith(f'| verdict, corrected for {k} claims |')
+    first = lines[2].split(' | ')
+    assert first[4] == '-2.3 [-3.5, -1.2]'
+    assert first[5:] == ['contradicted', 'inconclusive at n = 3 |']
+    assert lines[3].endswith('| not run | not run |')
