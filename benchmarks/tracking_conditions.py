@@ -309,8 +309,6 @@ def evaluate(seqs: List[dict], results: List[list]) -> dict:
     return {m: float(overall[m]) for m in METRICS}
 
 
-
-
 # ------------------------------------------------------------- paired --
 def paired_against(rows: Dict[str, dict], base: str,
                    metrics: Tuple[str, ...] = METRICS,
