@@ -17,12 +17,12 @@ def tool():
 
 
 def fake_run(tool, args, config, seed, metrics, iters=None, every=None,
-             weights=None):
+             weights=None, per_sequence=None):
     iters = iters or args.iters
     key = tool.run_key(args, seed, iters, every)
     metrics = dict(dict(DetA=50., AssA=50., MOTP=75.), **metrics)
     points = [
-        dict(iter=it, metrics=metrics, per_sequence={},
+        dict(iter=it, metrics=metrics, per_sequence=per_sequence or {},
              weights=weights or {})
         for it in (range(every, iters + 1, every) if every else [iters])
     ]
@@ -158,6 +158,32 @@ def test_parts_table_averages_the_seeds_and_the_final_weights(
         '57.0 | 48.0 | 74.0 | 2.00 / 0.20 / 1.00 |'
     # Each config once, though the plain sum is a row of both tables.
     assert len(lines) == 4
+
+
+def test_sequences_table_pairs_each_sequence_by_seed(tool, tmp_path):
+    """Each claim's HOTA difference per held-out sequence, paired by seed;
+    the last sequence is marked as the panning one; a claim whose rows
+    have not both run reads 'not run'."""
+    args = tool.parse_args(['--report', '--store', str(tmp_path / 's'),
+                            '--doc', str(tmp_path / 'doc.md')])
+    assert tool.sequences_table(args) == [
+        'No claim has per-sequence results yet.']
+    a, b = tool.CLAIMS[0][2:]
+    # (f) - (e): TEST-01 +1, +2, +3; TEST-02 -4 in every seed
+    for seed in range(3):
+        for config, h1, h2 in ((a, 50. + seed + 1, 40.), (b, 50., 44.)):
+            fake_run(tool, args, config, seed, dict(HOTA=0.),
+                     per_sequence={'TEST-01': dict(HOTA=h1),
+                                   'TEST-02': dict(HOTA=h2)})
+    lines = tool.sequences_table(args)
+    assert lines[2] == ('| claim | n | Δ HOTA TEST-01 [95 % CI] (per seed) '
+                        '| Δ HOTA TEST-02 (pans) [95 % CI] (per seed) |')
+    assert lines[4] == ('| CE module: (f) - (e) | 3 | '
+                        '+2.0 [-0.5, +4.5] (+1.0, +2.0, +3.0) | '
+                        '-4.0 [-4.0, -4.0] (-4.0, -4.0, -4.0) |')
+    assert lines[5] == ('| ' + tool.CLAIMS[1][0] +
+                        ' | 0 | not run | not run |')
+    assert len(lines) == 4 + len(tool.CLAIMS)
 
 
 def test_threshold_sweep_pairs_each_grid_point_and_each_rows_best(
