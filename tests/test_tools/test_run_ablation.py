@@ -121,7 +121,7 @@ def test_report_rewrites_only_its_part_and_is_deterministic(
     doc.write_text('# Title\n\nprose\n\n' + tool.BEGIN + '\nold\n' +
                    tool.END + '\n\nmore prose\n')
     args = tool.parse_args(['--report', '--store', str(tmp_path / 's'),
-                            '--doc', str(doc)])
+                            '--doc', str(doc), '--seeds', '7'])
     for seed, (f, e) in enumerate([(52., 50.), (55., 51.), (50., 50.5)]):
         fake_run(tool, args, tool.PLAIN, seed, dict(MOTA=70., IDF1=60.,
                                                    HOTA=f, IDS=5.))
@@ -132,6 +132,8 @@ def test_report_rewrites_only_its_part_and_is_deterministic(
     assert text.startswith('# Title\n\nprose\n\n' + tool.BEGIN)
     assert text.endswith(tool.END + '\n\nmore prose\n')
     assert 'old' not in text
+    # the seeds the store has, not --seeds
+    assert "seeds [0, 1, 2] (a row's n is the number of them" in text
     # (f) - (e) HOTA: 2, 4, -0.5 -> mean 1.8, inconclusive at n = 3
     assert '| CE module: (f) - (e) | 3 | +1.0 [+1.0, +1.0] |' in text
     assert 'inconclusive at n = 3' in text

@@ -726,6 +726,15 @@ def write_figures(args) -> None:
         plt.close(fig)
 
 
+def stored_seeds(args) -> List[int]:
+    """Every seed with a finished run of some row, from the store (not
+    ``--seeds``): later seeds may have run for some rows only."""
+    return sorted({
+        s for spec in TABLES.values() for _, config, _ in spec['rows']
+        for s in final_points(args, config, args.iters)
+    })
+
+
 def report_text(args) -> str:
     """The generated part of docs/replication.md (deterministic)."""
     seeds = ' '.join(map(str, args.seeds))
@@ -734,7 +743,8 @@ def report_text(args) -> str:
         f'Schedule: {args.iters} iterations of {args.batch_size} images; '
         f'data: {args.train_seqs} training and {args.test_seqs} held-out '
         f'sequences of {args.frames} frames per seed (the last held-out '
-        f'one pans); seeds {args.seeds}. Differences are paired by seed; '
+        f'one pans); seeds {stored_seeds(args)} (a row\'s n is the '
+        'number of them it has run). Differences are paired by seed; '
         'intervals are 95 % Student-t intervals over seeds. The last '
         'column judges each claim by its Student-t interval at '
         f'1 - 0.05 / {len(CLAIMS)}, so that the {len(CLAIMS)} claims '
