@@ -188,6 +188,35 @@ def test_sequences_table_pairs_each_sequence_by_seed(tool, tmp_path):
     assert len(lines) == 4 + len(tool.CLAIMS)
 
 
+def test_box_weight_points_read_each_balancer_runs_final_ratio(
+        tool, tmp_path):
+    """One point per balancer run with logged weights: final w_reg / w_cls
+    with its MOTP and HOTA; head rows and runs without weights are left
+    out, and the figure is drawn and linked only when there are points."""
+    doc = tmp_path / 'doc.md'
+    args = tool.parse_args(['--report', '--store', str(tmp_path / 's'),
+                            '--doc', str(doc)])
+    full = dict(MOTA=60., IDF1=60., HOTA=50., IDS=5.)
+    fake_run(tool, args, tool.synth('double-branch-reg-head'), 0, full,
+             weights=dict(cls=[[args.iters, 1.0]], reg=[[args.iters, 1.0]]))
+    fake_run(tool, args, tool.synth('ce-gm'), 1, full)
+    assert tool.box_weight_points(args) == []
+    tool.write_report(args)
+    assert 'box weight' not in doc.read_text()
+    for seed, w_reg in enumerate((0.1, 0.3)):
+        fake_run(tool, args, tool.QUICKSTART, seed,
+                 dict(full, HOTA=52. + seed, MOTP=74.),
+                 weights=dict(cls=[[100, 1.0], [args.iters, 2.0]],
+                              reg=[[100, 1.0], [args.iters, w_reg]]))
+    points = tool.box_weight_points(args)
+    assert [p[:2] for p in points] == [('ce-lwf', 0), ('ce-lwf', 1)]
+    assert [p[2:] for p in points] == [
+        pytest.approx((0.05, 74., 52.)), pytest.approx((0.15, 74., 53.))]
+    tool.write_report(args)
+    assert f'![box weight]({tool.BOX_PNG})' in doc.read_text()
+    assert (tmp_path / tool.BOX_PNG).is_file()
+
+
 def test_threshold_sweep_pairs_each_grid_point_and_each_rows_best(
         tool, tmp_path, monkeypatch):
     """--thresholds: a claim's difference at every grid point, and with

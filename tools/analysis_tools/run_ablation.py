@@ -658,6 +658,7 @@ def schedule_lines(args) -> List[str]:
 
 CURVE_PNG = osp.join('images', 'replication_curve.png')
 WEIGHTS_PNG = osp.join('images', 'replication_lwf_weights.png')
+BOX_PNG = osp.join('images', 'replication_box_weight.png')
 #: Rows whose loss weights are drawn (the LWF paper's Fig. 3).
 WEIGHT_ROWS = (QUICKSTART, synth('ce-gm'), synth('ce-famo'), synth('ce-uw'),
                synth('ce-lwf-literal'))
@@ -687,9 +688,26 @@ def weight_runs(args) -> List[Tuple[str, int, dict]]:
     return out
 
 
+def box_weight_points(args) -> List[Tuple[str, int, float, float, float]]:
+    """(config name, seed, final ``w_reg / w_cls``, MOTP, HOTA) of every
+    finished run of the balancers table that logged its weights: whether
+    box precision follows the weight a balancer leaves on the box loss."""
+    out = []
+    for _, config, _ in TABLES['balancers']['rows']:
+        name = config_name(config).split('_')[0]
+        for seed, p in sorted(final_points(args, config, args.iters).items()):
+            w = p.get('weights') or {}
+            if not {'cls', 'reg'} <= set(w) or w['cls'][-1][1] <= 0:
+                continue
+            out.append((name, seed, w['reg'][-1][1] / w['cls'][-1][1],
+                        p['metrics']['MOTP'], p['metrics']['HOTA']))
+    return out
+
+
 def write_figures(args) -> None:
-    """The learning curve and the loss-weight curves as PNGs beside the
-    doc (only what the stored JSON holds)."""
+    """The learning curve, the loss-weight curves and the balancers' box
+    weight against box precision as PNGs beside the doc (only what the
+    stored JSON holds)."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -723,6 +741,26 @@ def write_figures(args) -> None:
         axes[-1, 0].set_xlabel('iteration')
         fig.tight_layout()
         fig.savefig(osp.join(base, WEIGHTS_PNG), dpi=100)
+        plt.close(fig)
+    box = box_weight_points(args)
+    if box:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+        names = list(dict.fromkeys(b[0] for b in box))
+        markers = 'osD^v<>phX*P'
+        for ax, k, metric in zip(axes, (3, 4), ('MOTP', 'HOTA')):
+            for j, name in enumerate(names):
+                pts = [b for b in box if b[0] == name]
+                ax.scatter([b[2] for b in pts], [b[k] for b in pts],
+                           marker=markers[j % len(markers)], label=name)
+            ax.set_xscale('log')
+            ax.set_xlabel('final w_reg / w_cls')
+            ax.set_ylabel(metric)
+            ax.grid(alpha=0.3)
+        axes[0].legend(fontsize=6)
+        fig.suptitle('Balancers: the weight left on the box loss, '
+                     'every run', fontsize=9)
+        fig.tight_layout()
+        fig.savefig(osp.join(base, BOX_PNG), dpi=100)
         plt.close(fig)
 
 
@@ -761,7 +799,11 @@ def report_text(args) -> str:
         'association (AssA) accuracies, the box precision (MOTP), and each '
         'loss\'s weight at the last iteration (the factor on the raw loss; '
         '1 / 1 / 1 is the plain sum).', ''
-    ] + parts_table(args) + ['']
+    ] + parts_table(args) + [''] + ([
+        'Box precision against the weight each balancer run leaves on the '
+        'box loss relative to classification (every run of the balancers '
+        'table, one point per seed):', '', f'![box weight]({BOX_PNG})', ''
+    ] if box_weight_points(args) else [])
     lines += [
         '## The learning curve', '',
         f'Seed {args.seeds[0]}, one run per config with a '
