@@ -141,12 +141,14 @@ def test_report_rewrites_only_its_part_and_is_deterministic(
     assert doc.read_text() == text
 
 
-def test_parts_table_averages_the_seeds_and_the_final_weights(
+def test_parts_table_averages_the_seeds_and_the_late_weights(
         tool, tmp_path):
     args = tool.parse_args(['--report', '--store', str(tmp_path / 's'),
                             '--doc', str(tmp_path / 'doc.md')])
     for seed, (det, w_reg) in enumerate([(56., 0.1), (58., 0.3)]):
-        weights = dict(cls=[[100, 1.5], [args.iters, 2.0]],
+        # late weights: the mean from iters - 400 on (1.0 and 3.0 -> 2.0)
+        weights = dict(cls=[[100, 1.5], [args.iters - 400, 1.0],
+                            [args.iters, 3.0]],
                        reg=[[100, 0.5], [args.iters, w_reg]],
                        reid=[[100, 1.0], [args.iters, 1.0]])
         fake_run(tool, args, tool.QUICKSTART, seed,

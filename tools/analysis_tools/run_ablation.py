@@ -560,12 +560,29 @@ def row_table(args, table: str) -> List[str]:
     return lines + ['']
 
 
+#: Iterations before the last whose logged weights are averaged into a
+#: run's late weights: one logged value (a 25-iteration window mean) says
+#: little of a balancer whose weights move every step (RLW, FAMO).
+LATE_WINDOW = 400
+
+
+def late_weights(point: dict, iters: int) -> Dict[str, float]:
+    """Task -> mean of the weights logged at iterations ``iters -
+    LATE_WINDOW`` to ``iters`` of a stored point ({} without weights)."""
+    out = {}
+    for task, pts in (point.get('weights') or {}).items():
+        late = [v for it, v in pts if iters - LATE_WINDOW <= it <= iters]
+        if late:
+            out[task] = sum(late) / len(late)
+    return out
+
+
 def parts_table(args) -> List[str]:
     """HOTA's detection and association parts, the box precision and the
     final loss weights of every head and balancer row that has run: where
     two rows' HOTA differ."""
     lines = [
-        '| row | config | n | DetA | AssA | MOTP | final weights '
+        '| row | config | n | DetA | AssA | MOTP | late weights '
         'cls / reg / reid |', '|---|---|---|---|---|---|---|'
     ]
     seen = set()
@@ -580,10 +597,10 @@ def parts_table(args) -> List[str]:
                 f'{sum(pts[s]["metrics"][k] for s in seeds) / len(seeds):.1f}'
                 for k in ('DetA', 'AssA', 'MOTP')
             ]
-            finals = [pts[s].get('weights') or {} for s in seeds]
-            if all(set(w) >= set(TASKS) for w in finals):
+            late = [late_weights(pts[s], args.iters) for s in seeds]
+            if all(set(w) >= set(TASKS) for w in late):
                 cells.append(' / '.join(
-                    f'{sum(w[t][-1][1] for w in finals) / len(finals):.2f}'
+                    f'{sum(w[t] for w in late) / len(late):.2f}'
                     for t in TASKS))
             else:
                 cells.append('-')
@@ -689,17 +706,17 @@ def weight_runs(args) -> List[Tuple[str, int, dict]]:
 
 
 def box_weight_points(args) -> List[Tuple[str, int, float, float, float]]:
-    """(config name, seed, final ``w_reg / w_cls``, MOTP, HOTA) of every
+    """(config name, seed, late ``w_reg / w_cls``, MOTP, HOTA) of every
     finished run of the balancers table that logged its weights: whether
     box precision follows the weight a balancer leaves on the box loss."""
     out = []
     for _, config, _ in TABLES['balancers']['rows']:
         name = config_name(config).split('_')[0]
         for seed, p in sorted(final_points(args, config, args.iters).items()):
-            w = p.get('weights') or {}
-            if not {'cls', 'reg'} <= set(w) or w['cls'][-1][1] <= 0:
+            w = late_weights(p, args.iters)
+            if not {'cls', 'reg'} <= set(w) or w['cls'] <= 0:
                 continue
-            out.append((name, seed, w['reg'][-1][1] / w['cls'][-1][1],
+            out.append((name, seed, w['reg'] / w['cls'],
                         p['metrics']['MOTP'], p['metrics']['HOTA']))
     return out
 
@@ -753,7 +770,8 @@ def write_figures(args) -> None:
                 ax.scatter([b[2] for b in pts], [b[k] for b in pts],
                            marker=markers[j % len(markers)], label=name)
             ax.set_xscale('log')
-            ax.set_xlabel('final w_reg / w_cls')
+            ax.set_xlabel(f'w_reg / w_cls, mean of iterations '
+                          f'{args.iters - LATE_WINDOW}-{args.iters}')
             ax.set_ylabel(metric)
             ax.grid(alpha=0.3)
         axes[0].legend(fontsize=6)
@@ -797,12 +815,14 @@ def report_text(args) -> str:
         '### What the HOTA is made of', '',
         'Means over the seeds that have run: HOTA\'s detection (DetA) and '
         'association (AssA) accuracies, the box precision (MOTP), and each '
-        'loss\'s weight at the last iteration (the factor on the raw loss; '
-        '1 / 1 / 1 is the plain sum).', ''
+        'loss\'s late weight: the mean of its logged weights from iteration '
+        f'{args.iters - LATE_WINDOW} to {args.iters} (the factor on the raw '
+        'loss; 1 / 1 / 1 is the plain sum).', ''
     ] + parts_table(args) + [''] + ([
-        'Box precision against the weight each balancer run leaves on the '
-        'box loss relative to classification (every run of the balancers '
-        'table, one point per seed):', '', f'![box weight]({BOX_PNG})', ''
+        'Box precision and HOTA against the late weight each balancer run '
+        'leaves on the box loss relative to classification (every run of '
+        'the balancers table, one point per seed):', '',
+        f'![box weight]({BOX_PNG})', ''
     ] if box_weight_points(args) else [])
     lines += [
         '## The learning curve', '',
