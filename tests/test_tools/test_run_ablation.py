@@ -190,6 +190,71 @@ def test_sequences_table_pairs_each_sequence_by_seed(tool, tmp_path):
     assert len(lines) == 4 + len(tool.CLAIMS)
 
 
+def test_sequence_rows_keep_the_metrics_and_parts_per_sequence(tool):
+    import pandas as pd
+    table = pd.DataFrame(
+        dict(MOTA=[70., 60., 65.], IDF1=[71., 61., 66.], HOTA=[55., 50., 52.],
+             IDS=[3., 4., 7.], DetA=[56., 51., 53.], AssA=[54., 49., 51.],
+             MOTP=[78., 76., 77.], FP=[1., 2., 3.]),
+        index=['TEST-01', 'TEST-02', 'OVERALL'])
+    rows = tool.sequence_rows(table)
+    assert sorted(rows) == ['TEST-01', 'TEST-02']
+    assert rows['TEST-02'] == dict(MOTA=60., IDF1=61., HOTA=50., IDS=4.,
+                                   DetA=51., AssA=49., MOTP=76.)
+
+
+def test_backfill_adds_parts_only_where_the_replay_reproduces_the_run(
+        tool, tmp_path, monkeypatch):
+    """--backfill-parts: parts are added from the replayed cache when it
+    reproduces the stored per-sequence metrics; a mismatch is refused
+    naming the file; runs without a cache or with parts are left alone."""
+    import types
+
+    import pandas as pd
+    args = tool.parse_args(['--backfill-parts', '--store',
+                            str(tmp_path / 's'), '--out', str(tmp_path)])
+    stored = {'TEST-01': dict(HOTA=55., MOTA=70., IDF1=71., IDS=3.)}
+    fake_run(tool, args, tool.PLAIN, 0, dict(HOTA=55.),
+             per_sequence=stored)
+    fake_run(tool, args, tool.PLAIN, 1, dict(HOTA=55.),
+             per_sequence=stored)  # no cache: skipped
+    replayed = dict(HOTA=55., MOTA=70., IDF1=71., IDS=3., DetA=56.,
+                    AssA=54., MOTP=78.)
+    monkeypatch.setattr(
+        tool, 'kept_cache', lambda args, config, seed:
+        (types.SimpleNamespace(model=types.SimpleNamespace()), 'cache', [])
+        if seed == 0 else None)
+    import mmmtl.apis
+    monkeypatch.setattr(
+        mmmtl.apis, 'replay_tracker', lambda cfg, cache, sequences:
+        types.SimpleNamespace(per_sequence=dict(trackeval=pd.DataFrame(
+            {k: [v] for k, v in replayed.items()}, index=['TEST-01']))))
+    assert tool.backfill_parts(args) == 1
+    points = tool.final_points(args, tool.PLAIN, args.iters)
+    assert points[0]['per_sequence']['TEST-01'] == replayed
+    assert points[1]['per_sequence']['TEST-01'] == stored['TEST-01']
+    assert tool.backfill_parts(args) == 0  # already there
+    fake_run(tool, args, tool.PLAIN, 0, dict(HOTA=55.), per_sequence={
+        'TEST-01': dict(stored['TEST-01'], HOTA=54.)})
+    with pytest.raises(ValueError, match='HOTA is 54.0, but the replay'):
+        tool.backfill_parts(args)
+
+
+def test_sequence_parts_table_averages_the_paired_parts(tool, tmp_path):
+    args = tool.parse_args(['--report', '--store', str(tmp_path / 's'),
+                            '--doc', str(tmp_path / 'doc.md')])
+    a, b = tool.CLAIMS[0][2:]
+    for seed in range(2):
+        for config, det in ((a, 50. + 2 * seed), (b, 50.)):
+            fake_run(tool, args, config, seed, dict(HOTA=0.), per_sequence={
+                'TEST-01': dict(HOTA=1., DetA=det, AssA=40., MOTP=75.)})
+    lines = tool.sequence_parts_table(args)
+    assert lines[0] == ('| claim | n | TEST-01 (pans): Δ DetA / Δ AssA / '
+                        'Δ MOTP |')
+    assert lines[2] == '| CE module: (f) - (e) | 2 | +1.0 / +0.0 / +0.0 |'
+    assert lines[3].endswith(' | 0 | not run |')
+
+
 def test_box_weight_points_read_each_balancer_runs_final_ratio(
         tool, tmp_path):
     """One point per balancer run with logged weights: final w_reg / w_cls

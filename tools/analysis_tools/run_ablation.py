@@ -6,6 +6,7 @@
         [--eval-every 600]
     python tools/analysis_tools/run_ablation.py --report
     python tools/analysis_tools/run_ablation.py --thresholds
+    python tools/analysis_tools/run_ablation.py --backfill-parts
 
 TABLE is ``heads`` (CE Table I), ``balancers`` (LWF Tables I and VI and
 the later balancers), ``E`` (CE Table III), ``C`` (LWF Table IV), ``all``,
@@ -36,7 +37,9 @@ caches of the claims' rows over a grid of the tracker's two score
 thresholds and writes each claim's paired difference at every grid point,
 and with each row at its own best point per seed, to
 ``benchmarks/results/replication_thresholds.json``: whether a gap comes
-from the study's one tracker setting.
+from the study's one tracker setting. ``--backfill-parts`` adds HOTA's
+parts and MOTP per sequence to runs stored before they were kept, from
+their caches, checking that the replay reproduces what was stored.
 """
 import argparse
 import json
@@ -64,6 +67,8 @@ BEGIN, END = '<!-- report:begin -->', '<!-- report:end -->'
 #: The study's schedule (iterations of 8 images); see the learning curve.
 STUDY_ITERS = 2400
 METRICS = ('MOTA', 'IDF1', 'HOTA', 'IDS')
+#: HOTA's parts and the box precision, kept per sequence beside METRICS.
+PARTS = ('DetA', 'AssA', 'MOTP')
 #: The three tasks, in the order the weights are reported.
 TASKS = ('cls', 'reg', 'reid')
 #: Every row is tested with the papers' association (FairMOT's, with the
@@ -197,6 +202,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='run only the first ROWS rows of each table')
     p.add_argument('--report', action='store_true',
                    help='only rewrite the report from the stored JSON')
+    p.add_argument('--backfill-parts', action='store_true',
+                   help='only add DetA, AssA and MOTP per sequence to the '
+                   'stored runs that lack them, from their kept caches')
     p.add_argument('--thresholds', action='store_true',
                    help='only replay the claims\' kept caches over the '
                    'score-threshold grid (writes ' + THRESHOLDS + ')')
@@ -208,8 +216,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     if bad:
         p.error(f'unknown table(s) {bad}; choose from '
                 f'{sorted(TABLES) + ["all", "curve"]}')
-    if not args.tables and not args.report and not args.thresholds:
-        p.error('give at least one TABLE, --report or --thresholds')
+    if not (args.tables or args.report or args.thresholds
+            or args.backfill_parts):
+        p.error('give at least one TABLE, --report, --thresholds or '
+                '--backfill-parts')
     if args.curve_iters % args.eval_every:
         p.error('--curve-iters must be a multiple of --eval-every')
     return args
@@ -280,6 +290,14 @@ def _weight_series(work_dir: str, since: int) -> Dict[str, list]:
 CKPT_EVERY = 300
 
 
+def sequence_rows(table) -> Dict[str, Dict[str, float]]:
+    """Sequence -> METRICS and PARTS of a TrackEval table (a DataFrame
+    indexed by sequence, with an ``OVERALL`` row that is left out)."""
+    keys = [k for k in METRICS + PARTS if k in table.columns]
+    return {seq: {k: float(table.loc[seq, k]) for k in keys}
+            for seq in table.index if seq != 'OVERALL'}
+
+
 def train_segment(config: str, seed: int, run_dir: str, data_root: str,
                   iters: int, since: int, until: int, batch_size: int,
                   cache_dir: Optional[str]) -> dict:
@@ -314,10 +332,7 @@ def train_segment(config: str, seed: int, run_dir: str, data_root: str,
     for m in tester.test_evaluator.metrics:
         table = getattr(m, 'last_tables', {}).get('trackeval')
         if table is not None:
-            per_seq = {
-                seq: {k: float(table.loc[seq, k]) for k in METRICS}
-                for seq in table.index if seq != 'OVERALL'
-            }
+            per_seq = sequence_rows(table)
     return dict(
         iter=until,
         metrics={k.split('/')[-1]: float(v) for k, v in metrics.items()},
@@ -536,6 +551,48 @@ def sequences_table(args) -> List[str]:
             ci = 'n/a' if math.isnan(lo) else f'{lo:+.1f}, {hi:+.1f}'
             each = ', '.join(f'{d:+.1f}' for d in diffs)
             cells.append(f'{m:+.1f} [{ci}] ({each})')
+        lines.append(f'| {claim} | {len(seeds)} | ' + ' | '.join(cells) +
+                     ' |')
+    return lines
+
+
+def sequence_parts_table(args) -> List[str]:
+    """Each claim's mean paired difference in DetA, AssA and MOTP per
+    held-out sequence: what the by-sequence HOTA gaps are made of (over
+    the seeds whose two runs both kept the parts)."""
+    names = sorted({
+        q for _, _, a, b in CLAIMS for c in (a, b)
+        for p in final_points(args, c, args.iters).values()
+        for q, v in (p.get('per_sequence') or {}).items()
+        if set(PARTS) <= set(v)
+    })
+    if not names:
+        return ['No claim has per-sequence parts yet.']
+    lines = [
+        '| claim | n | ' + ' | '.join(
+            f'{q}{" (pans)" if q == names[-1] else ""}: Δ DetA / Δ AssA / '
+            'Δ MOTP' for q in names) + ' |',
+        '|---|---|' + '---|' * len(names)
+    ]
+    for claim, _, a, b in CLAIMS:
+        pa = final_points(args, a, args.iters)
+        pb = final_points(args, b, args.iters)
+
+        def parts(p, q):
+            return (p.get('per_sequence') or {}).get(q) or {}
+
+        seeds = [s for s in sorted(set(pa) & set(pb))
+                 if all(set(PARTS) <= set(parts(pa[s], q)) and
+                        set(PARTS) <= set(parts(pb[s], q)) for q in names)]
+        if not seeds:
+            lines.append(f'| {claim} | 0 |' + ' not run |' * len(names))
+            continue
+        def mean_diff(q, k):
+            return sum(parts(pa[s], q)[k] - parts(pb[s], q)[k]
+                       for s in seeds) / len(seeds)
+
+        cells = [' / '.join(f'{mean_diff(q, k):+.1f}' for k in PARTS)
+                 for q in names]
         lines.append(f'| {claim} | {len(seeds)} | ' + ' | '.join(cells) +
                      ' |')
     return lines
@@ -808,7 +865,11 @@ def report_text(args) -> str:
         '## The claims', ''
     ] + claims_table(args) + [
         '', '### The claims by held-out sequence', ''
-    ] + sequences_table(args) + ['', '## The rows', '']
+    ] + sequences_table(args) + [
+        '', 'What those gaps are made of: the mean paired differences in '
+        'HOTA\'s detection and association parts and in box precision, '
+        'per sequence.', ''
+    ] + sequence_parts_table(args) + ['', '## The rows', '']
     for table in ('heads', 'balancers', 'E', 'C'):
         lines += row_table(args, table)
     lines += [
@@ -870,22 +931,76 @@ def write_report(args) -> str:
     return args.doc
 
 
+def kept_cache(args, config: str, seed: int):
+    """(config, cache folder, checked sequences) of one run's kept
+    detection cache, or None when the run has no cache here."""
+    from mmengine.config import Config
+
+    import mmmtl  # noqa: F401  (registers mmmtl's components)
+    from mmmtl.apis import load_checked_cache
+    cache = osp.join(args.out, 'runs', config_name(config),
+                     run_key(args, seed, args.iters, None), 'det_cache')
+    if not osp.isdir(cache):
+        return None
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    return cfg, cache, load_checked_cache(cfg, cache)
+
+
+def backfill_parts(args) -> int:
+    """Add PARTS per sequence to the stored runs that predate them, from
+    each run's kept cache replayed with the study's tracker; the number of
+    runs changed. A replay that does not reproduce a run's stored
+    per-sequence metrics is refused, naming the file."""
+    from mmmtl.apis import replay_tracker
+    configs = dict.fromkeys(c for spec in TABLES.values()
+                            for _, c, _ in spec['rows'])
+    changed = 0
+    for config in configs:
+        for seed, point in final_points(args, config, args.iters).items():
+            stored = point.get('per_sequence') or {}
+            if stored and all(set(PARTS) <= set(v) for v in stored.values()):
+                continue
+            path = store_path(args, config,
+                              run_key(args, seed, args.iters, None))
+            kept = kept_cache(args, config, seed)
+            if kept is None:
+                print(f'[study] {path}: no kept cache; not backfilled',
+                      flush=True)
+                continue
+            cfg, cache, seqs = kept
+            cfg.model.tracker = dict(STUDY_TRACKER)
+            rows = sequence_rows(replay_tracker(
+                cfg, cache, sequences=seqs).per_sequence['trackeval'])
+            if set(rows) != set(stored):
+                raise ValueError(f'{path}: sequences {sorted(stored)}, but '
+                                 f'{cache} holds {sorted(rows)}')
+            for seq, values in stored.items():
+                for k, v in values.items():
+                    if abs(rows[seq][k] - v) > 1e-6:
+                        raise ValueError(
+                            f'{path}: {seq} {k} is {v}, but the replay of '
+                            f'{cache} gives {rows[seq][k]}; not backfilled')
+            rec = load_json(path)
+            last = [p for p in rec['points'] if p['iter'] == args.iters][0]
+            for seq, values in last['per_sequence'].items():
+                values.update({k: rows[seq][k] for k in PARTS})
+            save_json(path, rec)
+            changed += 1
+            print(f'[study] {path}: parts added', flush=True)
+    return changed
+
+
 def cache_hota(args, config: str, seed: int
                ) -> Optional[Dict[Tuple[float, float], float]]:
     """HOTA of one run's kept detection cache at each point of
     :data:`THRESHOLD_GRID`, or None when the run has no cache here."""
     import copy
 
-    from mmengine.config import Config
-
-    import mmmtl  # noqa: F401  (registers mmmtl's components)
-    from mmmtl.apis import load_checked_cache, replay_tracker
-    cache = osp.join(args.out, 'runs', config_name(config),
-                     run_key(args, seed, args.iters, None), 'det_cache')
-    if not osp.isdir(cache):
+    from mmmtl.apis import replay_tracker
+    kept = kept_cache(args, config, seed)
+    if kept is None:
         return None
-    cfg = Config.fromfile(osp.join(ROOT, config))
-    seqs = load_checked_cache(cfg, cache)
+    cfg, cache, seqs = kept
     out = {}
     for obj, init in THRESHOLD_GRID:
         run_cfg = copy.deepcopy(cfg)
@@ -937,6 +1052,10 @@ def main(argv=None) -> int:
     rc = 0
     if args.thresholds:
         print(f'[study] wrote {threshold_sweep(args)}', flush=True)
+        return rc
+    if args.backfill_parts:
+        print(f'[study] parts added to {backfill_parts(args)} run(s)',
+              flush=True)
         return rc
     if args.tables:
         rc = run_tables(args)
