@@ -18,24 +18,36 @@ class RLWLoss(BaseLossBalancer):
     Weighting", the normal-softmax variant of LibMTL's ``RLW``, scaled by
     T so that the weights average 1 like the other balancers). The draw
     comes from a generator seeded by ``(seed, step)``, so every rank draws
-    the same weights without communication and a resumed run (the step is
-    a checkpointed buffer) continues the sequence. In eval mode the
-    weights are 1. Cost per step: T normal draws and a softmax on the CPU.
+    the same weights without communication and a resumed run (the seed and
+    the step are checkpointed buffers) continues the sequence. In eval mode
+    the weights are 1. Cost per step: T normal draws and a softmax on the
+    CPU.
+
+    By default the seed is the run's: ``torch.initial_seed()`` when the
+    balancer is built, which mmengine's Runner sets from ``randomness``
+    before it builds the model (the same on every rank unless
+    ``diff_rank_seed``; give ``seed`` then). Runs with different seeds
+    thus draw different weight sequences, as the method's randomness is
+    part of what a seed samples.
 
     Args:
         task_keys (dict[str, str], optional): Task name -> loss key, see
             :class:`BaseLossBalancer`. Defaults to cls/reg/reid.
-        seed (int): Seed of the weight sequence. Defaults to 0.
+        seed (int, optional): Seed of the weight sequence. Defaults to
+            None: the run's seed.
         init_cfg (dict or list[dict], optional): Initialisation config.
             Defaults to None.
     """
 
     def __init__(self,
                  task_keys: Optional[Dict[str, str]] = None,
-                 seed: int = 0,
+                 seed: Optional[int] = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(task_keys=task_keys, init_cfg=init_cfg)
-        self.seed = int(seed)
+        if seed is None:
+            # torch's seed may use all 64 bits; a buffer holds 63
+            seed = torch.initial_seed() % 2**62
+        self.register_buffer('seed', torch.tensor(int(seed)))
         self.register_buffer('step', torch.zeros((), dtype=torch.long))
 
     def sample_weights(self, step: int) -> Tensor:
@@ -47,7 +59,8 @@ class RLWLoss(BaseLossBalancer):
         Returns:
             Tensor: (T, ) weights summing to T, on the CPU.
         """
-        gen = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
+        gen = torch.Generator().manual_seed(
+            (int(self.seed) * 1_000_003 + step) % 2**63)
         lam = torch.randn(self.num_tasks, generator=gen)
         return self.num_tasks * torch.softmax(lam, dim=0)
 

@@ -175,6 +175,43 @@ def test_rlw_reproducible_and_normalised():
         weights_of(a(losses_of(1.0, 2.0, 3.0))), torch.ones(3))
 
 
+def test_rlw_follows_the_runs_seed_and_resumes_with_its_own():
+    """Without ``seed`` the weight sequence is the run's
+    (``torch.initial_seed()``): runs with different seeds draw different
+    sequences, and a resumed balancer continues its checkpointed one."""
+    def draws(bal, n=3):
+        return [weights_of(bal(losses_of(1.0, 2.0, 3.0))) for _ in range(n)]
+
+    state = torch.random.get_rng_state()
+    try:
+        torch.manual_seed(1)
+        a = MODELS.build(dict(type='RLWLoss'))
+        torch.manual_seed(1)
+        same = MODELS.build(dict(type='RLWLoss'))
+        torch.manual_seed(2)
+        other = MODELS.build(dict(type='RLWLoss'))
+        wa = draws(a)
+        for x, y in zip(wa, draws(same)):
+            torch.testing.assert_close(x, y)
+        assert not torch.allclose(wa[0], draws(other, 1)[0])
+        # a run with seed 0 draws what seed=0 draws
+        torch.manual_seed(0)
+        zero = MODELS.build(dict(type='RLWLoss'))
+        torch.testing.assert_close(
+            draws(zero, 1)[0], draws(MODELS.build(
+                dict(type='RLWLoss', seed=0)), 1)[0])
+        # resuming under another torch seed continues a's sequence
+        torch.manual_seed(7)
+        resumed = MODELS.build(dict(type='RLWLoss'))
+        resumed.load_state_dict(a.state_dict())
+        torch.manual_seed(1)
+        ref = MODELS.build(dict(type='RLWLoss'))
+        draws(ref)
+        torch.testing.assert_close(draws(resumed, 1)[0], draws(ref, 1)[0])
+    finally:
+        torch.random.set_rng_state(state)
+
+
 def test_custom_task_keys_two_tasks():
     bal = MODELS.build(
         dict(
