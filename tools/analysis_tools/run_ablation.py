@@ -508,18 +508,38 @@ def claims_table(args) -> List[str]:
     return lines
 
 
+def claim_sequences(args, keys: Tuple[str, ...]):
+    """The held-out sequences whose per-sequence results hold ``keys``
+    (sorted; the last one pans), and per claim ``(claim, minuend points,
+    subtrahend points, seeds)`` with the seeds whose two runs hold them
+    for every such sequence."""
+    def per_seq(point, q):
+        return (point.get('per_sequence') or {}).get(q) or {}
+
+    pts = {c: final_points(args, c, args.iters)
+           for _, _, a, b in CLAIMS for c in (a, b)}
+    names = sorted({
+        q for rows in pts.values() for p in rows.values()
+        for q in p.get('per_sequence') or {}
+        if set(keys) <= set(per_seq(p, q))
+    })
+    pairs = []
+    for claim, _, a, b in CLAIMS:
+        seeds = [s for s in sorted(set(pts[a]) & set(pts[b]))
+                 if all(set(keys) <= set(per_seq(pts[c][s], q))
+                        for q in names for c in (a, b))]
+        pairs.append((claim, pts[a], pts[b], seeds))
+    return names, pairs
+
+
 def sequences_table(args) -> List[str]:
     """Each claim's paired HOTA difference per held-out sequence, with its
     95 % interval over seeds and the per-seed differences: where a gap
-    lies (the last sequence pans). Descriptive: with one look per claim
-    and sequence, about one interval in twenty excludes 0 by chance; the
-    verdicts are the claims table's."""
+    lies. Descriptive: with one look per claim and sequence, about one
+    interval in twenty excludes 0 by chance; the verdicts are the claims
+    table's."""
     from mmmtl.utils import paired_interval
-    names = sorted({
-        q for _, _, a, b in CLAIMS for c in (a, b)
-        for p in final_points(args, c, args.iters).values()
-        for q in p.get('per_sequence') or {}
-    })
+    names, pairs = claim_sequences(args, ('HOTA', ))
     if not names:
         return ['No claim has per-sequence results yet.']
     heads = [f'{q} (pans)' if q == names[-1] else q for q in names]
@@ -529,17 +549,11 @@ def sequences_table(args) -> List[str]:
         f'{len(names)} sequences are {len(CLAIMS) * len(names)} intervals, '
         'each at 95 %, so about one in twenty excludes 0 by chance; the '
         'verdicts are the claims table\'s.', '',
-        '| claim | n | ' + ' | '.join(
-        f'Δ HOTA {h} [95 % CI] (per seed)' for h in heads) + ' |',
+        '| claim | n | ' +
+        ' | '.join(f'Δ HOTA {h} [95 % CI] (per seed)' for h in heads) + ' |',
         '|---|---|' + '---|' * len(names)
     ]
-    for claim, _, a, b in CLAIMS:
-        pa = final_points(args, a, args.iters)
-        pb = final_points(args, b, args.iters)
-        seeds = [s for s in sorted(set(pa) & set(pb))
-                 if all(q in (pa[s].get('per_sequence') or {}) and
-                        q in (pb[s].get('per_sequence') or {})
-                        for q in names)]
+    for claim, pa, pb, seeds in pairs:
         if not seeds:
             lines.append(f'| {claim} | 0 |' + ' not run |' * len(names))
             continue
@@ -560,12 +574,7 @@ def sequence_parts_table(args) -> List[str]:
     """Each claim's mean paired difference in DetA, AssA and MOTP per
     held-out sequence: what the by-sequence HOTA gaps are made of (over
     the seeds whose two runs both kept the parts)."""
-    names = sorted({
-        q for _, _, a, b in CLAIMS for c in (a, b)
-        for p in final_points(args, c, args.iters).values()
-        for q, v in (p.get('per_sequence') or {}).items()
-        if set(PARTS) <= set(v)
-    })
+    names, pairs = claim_sequences(args, PARTS)
     if not names:
         return ['No claim has per-sequence parts yet.']
     lines = [
@@ -574,25 +583,17 @@ def sequence_parts_table(args) -> List[str]:
             'Δ MOTP' for q in names) + ' |',
         '|---|---|' + '---|' * len(names)
     ]
-    for claim, _, a, b in CLAIMS:
-        pa = final_points(args, a, args.iters)
-        pb = final_points(args, b, args.iters)
-
-        def parts(p, q):
-            return (p.get('per_sequence') or {}).get(q) or {}
-
-        seeds = [s for s in sorted(set(pa) & set(pb))
-                 if all(set(PARTS) <= set(parts(pa[s], q)) and
-                        set(PARTS) <= set(parts(pb[s], q)) for q in names)]
+    for claim, pa, pb, seeds in pairs:
         if not seeds:
             lines.append(f'| {claim} | 0 |' + ' not run |' * len(names))
             continue
-        def mean_diff(q, k):
-            return sum(parts(pa[s], q)[k] - parts(pb[s], q)[k]
-                       for s in seeds) / len(seeds)
-
-        cells = [' / '.join(f'{mean_diff(q, k):+.1f}' for k in PARTS)
-                 for q in names]
+        cells = []
+        for q in names:
+            diffs = [
+                sum(pa[s]['per_sequence'][q][k] - pb[s]['per_sequence'][q][k]
+                    for s in seeds) / len(seeds) for k in PARTS
+            ]
+            cells.append(' / '.join(f'{d:+.1f}' for d in diffs))
         lines.append(f'| {claim} | {len(seeds)} | ' + ' | '.join(cells) +
                      ' |')
     return lines
@@ -636,7 +637,7 @@ def late_weights(point: dict, iters: int) -> Dict[str, float]:
 
 def parts_table(args) -> List[str]:
     """HOTA's detection and association parts, the box precision and the
-    final loss weights of every head and balancer row that has run: where
+    late loss weights of every head and balancer row that has run: where
     two rows' HOTA differ."""
     lines = [
         '| row | config | n | DetA | AssA | MOTP | late weights '
