@@ -532,6 +532,19 @@ def claim_sequences(args, keys: Tuple[str, ...]):
     return names, pairs
 
 
+def claim_rows(names: List[str], pairs, cell) -> List[str]:
+    """One table row per claim of :func:`claim_sequences`' ``pairs``:
+    ``cell(minuend points, subtrahend points, seeds, sequence)`` per
+    sequence, or 'not run' where no seed has both runs."""
+    lines = []
+    for claim, pa, pb, seeds in pairs:
+        cells = ([cell(pa, pb, seeds, q) for q in names] if seeds else
+                 ['not run'] * len(names))
+        lines.append(f'| {claim} | {len(seeds)} | ' + ' | '.join(cells) +
+                     ' |')
+    return lines
+
+
 def sequences_table(args) -> List[str]:
     """Each claim's paired HOTA difference per held-out sequence, with its
     95 % interval over seeds and the per-seed differences: where a gap
@@ -553,21 +566,16 @@ def sequences_table(args) -> List[str]:
         ' | '.join(f'Δ HOTA {h} [95 % CI] (per seed)' for h in heads) + ' |',
         '|---|---|' + '---|' * len(names)
     ]
-    for claim, pa, pb, seeds in pairs:
-        if not seeds:
-            lines.append(f'| {claim} | 0 |' + ' not run |' * len(names))
-            continue
-        cells = []
-        for q in names:
-            diffs = [pa[s]['per_sequence'][q]['HOTA'] -
-                     pb[s]['per_sequence'][q]['HOTA'] for s in seeds]
-            m, lo, hi = paired_interval(diffs)
-            ci = 'n/a' if math.isnan(lo) else f'{lo:+.1f}, {hi:+.1f}'
-            each = ', '.join(f'{d:+.1f}' for d in diffs)
-            cells.append(f'{m:+.1f} [{ci}] ({each})')
-        lines.append(f'| {claim} | {len(seeds)} | ' + ' | '.join(cells) +
-                     ' |')
-    return lines
+
+    def cell(pa, pb, seeds, q):
+        diffs = [pa[s]['per_sequence'][q]['HOTA'] -
+                 pb[s]['per_sequence'][q]['HOTA'] for s in seeds]
+        m, lo, hi = paired_interval(diffs)
+        ci = 'n/a' if math.isnan(lo) else f'{lo:+.1f}, {hi:+.1f}'
+        each = ', '.join(f'{d:+.1f}' for d in diffs)
+        return f'{m:+.1f} [{ci}] ({each})'
+
+    return lines + claim_rows(names, pairs, cell)
 
 
 def sequence_parts_table(args) -> List[str]:
@@ -583,20 +591,15 @@ def sequence_parts_table(args) -> List[str]:
             'Δ MOTP' for q in names) + ' |',
         '|---|---|' + '---|' * len(names)
     ]
-    for claim, pa, pb, seeds in pairs:
-        if not seeds:
-            lines.append(f'| {claim} | 0 |' + ' not run |' * len(names))
-            continue
-        cells = []
-        for q in names:
-            diffs = [
-                sum(pa[s]['per_sequence'][q][k] - pb[s]['per_sequence'][q][k]
-                    for s in seeds) / len(seeds) for k in PARTS
-            ]
-            cells.append(' / '.join(f'{d:+.1f}' for d in diffs))
-        lines.append(f'| {claim} | {len(seeds)} | ' + ' | '.join(cells) +
-                     ' |')
-    return lines
+
+    def cell(pa, pb, seeds, q):
+        diffs = [
+            sum(pa[s]['per_sequence'][q][k] - pb[s]['per_sequence'][q][k]
+                for s in seeds) / len(seeds) for k in PARTS
+        ]
+        return ' / '.join(f'{d:+.1f}' for d in diffs)
+
+    return lines + claim_rows(names, pairs, cell)
 
 
 def row_table(args, table: str) -> List[str]:
