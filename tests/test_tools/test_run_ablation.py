@@ -289,7 +289,8 @@ def test_threshold_sweep_pairs_each_grid_point_and_each_rows_best(
     """--thresholds: a claim's difference at every grid point, and with
     each row at its own best point; a seed without both caches is left
     out."""
-    args = tool.parse_args(['--thresholds', '--out', str(tmp_path)])
+    args = tool.parse_args(['--thresholds', '--out', str(tmp_path),
+                            '--store', str(tmp_path / 'store')])
     grid = tool.THRESHOLD_GRID
     a, b = tool.CLAIMS[0][2:]
 
@@ -314,6 +315,55 @@ def test_threshold_sweep_pairs_each_grid_point_and_each_rows_best(
     assert best['point'] == 'own best'
     assert best['diffs'] == pytest.approx([0.1 * (len(grid) - 1)] * 2)
     assert len(claim['rows']) == len(grid) + 1
+
+
+def test_a_runs_grid_is_stored_and_a_lost_cache_keeps_its_seeds(
+        tool, tmp_path, monkeypatch):
+    """A run's threshold grid goes into its record, so a later sweep needs
+    no cache; a seed whose runs have neither keeps the differences the
+    sweep already written holds for it."""
+    args = tool.parse_args(['--thresholds', '--out', str(tmp_path / 'out'),
+                            '--store', str(tmp_path / 'store'), '--seeds',
+                            '0', '1', '2'])
+    grid = tool.THRESHOLD_GRID
+    claim, _, a, b = tool.CLAIMS[0]
+    monkeypatch.setattr(tool, 'ROOT', str(tmp_path))
+    for seed in (0, 1, 2):
+        for config in (a, b):
+            fake_run(tool, args, config, seed, dict(HOTA=50.))
+    replays = []
+
+    def cached(args, config, seed):
+        replays.append((config, seed))
+        if seed == 2:
+            return None  # seed 2's caches are gone
+        return {p: 50. + seed + (k if config == a else 0.)
+                for k, p in enumerate(grid)}
+
+    monkeypatch.setattr(tool, 'cache_hota', cached)
+    # the sweep written before, when seed 2's caches were still here
+    before = [[7., 8., 9.] for _ in range(len(grid) + 1)]
+    tool.save_json(osp.join(str(tmp_path), tool.THRESHOLDS), dict(
+        tracker=tool.STUDY_TRACKER, grid=[list(p) for p in grid],
+        claims=[dict(claim=claim, seeds=[0, 1, 2], rows=[
+            dict(point='x', diffs=d) for d in before])]))
+    tool.threshold_sweep(args)
+    rec = json.load(open(tool.store_path(
+        args, a, tool.run_key(args, 1, args.iters, None))))
+    assert rec['points'][-1]['thresholds'][-1] == pytest.approx(
+        [*grid[-1], 51. + len(grid) - 1])
+    out = json.load(open(osp.join(str(tmp_path), tool.THRESHOLDS)))
+    first = out['claims'][0]
+    assert first['seeds'] == [0, 1, 2] and first['carried'] == [2]
+    assert first['rows'][-2]['diffs'] == pytest.approx(
+        [len(grid) - 1] * 2 + [9.])
+    assert first['rows'][0]['diffs'] == pytest.approx([0., 0., 9.])
+    # the second sweep reads the records: no cache is replayed again
+    replays.clear()
+    tool.threshold_sweep(args)
+    assert (a, 0) not in replays and (a, 1) not in replays
+    assert json.load(open(osp.join(
+        str(tmp_path), tool.THRESHOLDS)))['claims'][0] == first
 
 
 def test_committed_report_equals_the_stored_results(tool, tmp_path):

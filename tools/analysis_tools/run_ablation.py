@@ -32,14 +32,16 @@ held-out sequences stay under ``--out``.
 
 ``--report`` rewrites the generated part of ``docs/replication.md``
 (claims with paired 95 % intervals, row tables, the learning curve) from
-the stored JSON alone. ``--thresholds`` replays the kept detection
-caches of the claims' rows over a grid of the tracker's two score
-thresholds and writes each claim's paired difference at every grid point,
-and with each row at its own best point per seed, to
-``benchmarks/results/replication_thresholds.json``: whether a gap comes
-from the study's one tracker setting. ``--backfill-parts`` adds HOTA's
-parts and MOTP per sequence to runs stored before they were kept, from
-their caches, checking that the replay reproduces what was stored.
+the stored JSON alone. Every finished run also stores its HOTA over a
+grid of the tracker's two score thresholds, replayed from its detection
+cache; ``--thresholds`` pairs the claims' rows over that grid (replaying
+a kept cache where a run predates the grid) and writes each claim's
+paired difference at every grid point, and with each row at its own best
+point per seed, to ``benchmarks/results/replication_thresholds.json``:
+whether a gap comes from the study's one tracker setting.
+``--backfill-parts`` adds HOTA's parts and MOTP per sequence to runs
+stored before they were kept, from their caches, checking that the
+replay reproduces what was stored.
 """
 import argparse
 import json
@@ -206,8 +208,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='only add DetA, AssA and MOTP per sequence to the '
                    'stored runs that lack them, from their kept caches')
     p.add_argument('--thresholds', action='store_true',
-                   help='only replay the claims\' kept caches over the '
-                   'score-threshold grid (writes ' + THRESHOLDS + ')')
+                   help='only pair the claims\' runs over the '
+                   'score-threshold grid each run stored (or replayed '
+                   'from its kept cache) (writes ' + THRESHOLDS + ')')
     args = p.parse_args(argv)
     args.out = osp.abspath(args.out)
     if args.tables == ['all']:
@@ -304,6 +307,7 @@ def train_segment(config: str, seed: int, run_dir: str, data_root: str,
     """Train ``config`` from iteration ``since`` (resuming from the run's
     last checkpoint) up to ``until`` of an ``iters`` schedule and test that
     checkpoint; the loss weights logged in between are kept."""
+    import torch
     from mmengine.config import Config
     from mmengine.runner import Runner
 
@@ -339,7 +343,10 @@ def train_segment(config: str, seed: int, run_dir: str, data_root: str,
         per_sequence=per_seq,
         weights=_weight_series(cfg.work_dir, since),
         train_seconds=round(train_s, 1),
-        seconds=round(time.time() - t0, 1))
+        seconds=round(time.time() - t0, 1),
+        # kernels (and so the last digits) differ between CPU kinds
+        host=dict(cpu=torch.backends.cpu.get_cpu_capability(),
+                  torch=torch.__version__))
 
 
 def _child(out_json: str, log_path: str, *args) -> None:
@@ -407,6 +414,9 @@ def run(args, config: str, seed: int, iters: int,
         hota = point['metrics'].get('HOTA', float('nan'))
         print(f'[study]   HOTA {hota:.1f} in {time.time() - t0:.0f} s',
               flush=True)
+        if cache is not None and iters == args.iters:
+            # the record, not the cache, carries the grid to later sessions
+            run_grid(args, config, seed)
     return True
 
 
@@ -1015,34 +1025,72 @@ def cache_hota(args, config: str, seed: int
     return out
 
 
+def run_grid(args, config: str, seed: int
+             ) -> Optional[Dict[Tuple[float, float], float]]:
+    """HOTA of one run at each point of :data:`THRESHOLD_GRID`: stored in
+    its record (``thresholds``: ``[obj, init, HOTA]`` triples), else
+    replayed from its kept cache and then stored there, since the caches
+    stay under ``--out`` and are not committed; None when neither is
+    here."""
+    path = store_path(args, config, run_key(args, seed, args.iters, None))
+    rec = load_json(path)
+    last = ([p for p in rec['points'] if p['iter'] == args.iters]
+            if rec else [])
+    if last and 'thresholds' in last[0]:
+        return {(o, i): h for o, i, h in last[0]['thresholds']}
+    grid = cache_hota(args, config, seed)
+    if grid is not None and last:
+        last[0]['thresholds'] = [[o, i, h] for (o, i), h in grid.items()]
+        save_json(path, rec)
+    return grid
+
+
 def threshold_sweep(args) -> str:
     """Each claim's paired HOTA difference at every point of
     :data:`THRESHOLD_GRID` and with each row at its own best point per
     seed (an oracle that favours neither row), over the seeds whose two
-    runs kept a cache; written to :data:`THRESHOLDS`."""
+    runs have a grid (:func:`run_grid`); written to :data:`THRESHOLDS`.
+    A seed whose runs have none here keeps its differences from the
+    sweep already written (listed as ``carried``), so that a sweep run
+    where the caches are gone loses nothing."""
     from mmmtl.utils import paired_interval
-    hota: Dict[Tuple[str, int], Optional[dict]] = {}
+    path = osp.join(ROOT, THRESHOLDS)
+    points = list(THRESHOLD_GRID) + ['own best']
+    before = load_json(path) or {}
+    same_grid = (before.get('grid') == [list(p) for p in THRESHOLD_GRID]
+                 and before.get('tracker') == STUDY_TRACKER)
+    previous = {c['claim']: c for c in before.get('claims', [])
+                if same_grid and len(c['rows']) == len(points)}
+    grids: Dict[Tuple[str, int], Optional[dict]] = {}
     claims = []
     for claim, _, a, b in CLAIMS:
-        for key in [(c, s) for s in args.seeds for c in (a, b)]:
-            if key not in hota:
-                hota[key] = cache_hota(args, *key)
-        seeds = [s for s in args.seeds if hota[(a, s)] and hota[(b, s)]]
+        diffs: Dict[int, List[float]] = {}
+        carried = []
+        for s in args.seeds:
+            for key in ((a, s), (b, s)):
+                if key not in grids:
+                    grids[key] = run_grid(args, *key)
+            ga, gb = grids[(a, s)], grids[(b, s)]
+            old = previous.get(claim, {})
+            if ga and gb:
+                diffs[s] = [ga[p] - gb[p] for p in THRESHOLD_GRID] + [
+                    max(ga.values()) - max(gb.values())]
+            elif s in old.get('seeds', []):
+                k = old['seeds'].index(s)
+                diffs[s] = [row['diffs'][k] for row in old['rows']]
+                carried.append(s)
+        seeds = sorted(diffs)
         rows = []
-        for point in list(THRESHOLD_GRID) + ['own best']:
-            diffs = [max(hota[(a, s)].values()) - max(hota[(b, s)].values())
-                     if point == 'own best' else
-                     hota[(a, s)][point] - hota[(b, s)][point]
-                     for s in seeds]
-            if len(diffs) < 2:
-                break
-            m, lo, hi = paired_interval(diffs)
-            rows.append(dict(point=point, diffs=diffs, mean=m, ci=[lo, hi],
+        for j, point in enumerate(points if len(seeds) >= 2 else []):
+            d = [diffs[s][j] for s in seeds]
+            m, lo, hi = paired_interval(d)
+            rows.append(dict(point=point if point == 'own best' else
+                             list(point), diffs=d, mean=m, ci=[lo, hi],
                              verdict=verdict(lo, hi, len(seeds))))
             print(f'[study] {claim}: {point}: {m:+.1f} [{lo:+.1f}, '
                   f'{hi:+.1f}] {rows[-1]["verdict"]}', flush=True)
-        claims.append(dict(claim=claim, seeds=seeds, rows=rows))
-    path = osp.join(ROOT, THRESHOLDS)
+        claims.append(dict(claim=claim, seeds=seeds, carried=carried,
+                           rows=rows))
     save_json(path, dict(tracker=STUDY_TRACKER,
                          grid=[list(p) for p in THRESHOLD_GRID],
                          claims=claims))
