@@ -209,8 +209,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    'stored runs that lack them, from their kept caches')
     p.add_argument('--thresholds', action='store_true',
                    help='only pair the claims\' runs over the '
-                   'score-threshold grid each run stored (or replayed '
-                   'from its kept cache) (writes ' + THRESHOLDS + ')')
+                   'score-threshold grid each run stored, or replay it '
+                   'from a kept cache (writes ' + THRESHOLDS + ')')
     args = p.parse_args(argv)
     args.out = osp.abspath(args.out)
     if args.tables == ['all']:
