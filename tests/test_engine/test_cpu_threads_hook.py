@@ -44,6 +44,65 @@ def test_before_run_sets_the_threads(threads):
     assert torch.get_num_threads() == 1
 
 
+def _train(hook, iters):
+    """before_run, then after_train_iter of iterations 0..iters-1."""
+    runner = type('Runner', (), {'iter': 0})()
+    hook.before_run(runner)
+    seen = [torch.get_num_threads()]
+    for it in range(iters):
+        runner.iter = it
+        hook.after_train_iter(runner, it)
+        seen.append(torch.get_num_threads())
+    return seen
+
+
+def test_auto_looks_again_during_training(threads, monkeypatch):
+    """A load that passes after the start gives the cores back (up to
+    torch's default as it was at the start), and one that starts later
+    takes them."""
+    monkeypatch.setattr(os, 'cpu_count', lambda: 2)
+    torch.set_num_threads(2)
+    loads = iter([1.0, 1.0, 0.0, 0.0, 1.2])
+    hook = HOOKS.build(dict(type='CPUThreadsHook', interval=2,
+                            busy_cores=lambda: next(loads)))
+    # start: 1; looks after iterations 2, 4, 6 and 8
+    assert _train(hook, 8) == [1, 1, 1, 1, 2, 2, 2, 2, 1]
+    # interval=0 and a fixed count look once
+    for kwargs in (dict(interval=0), dict(num_threads=1)):
+        torch.set_num_threads(2)
+        loads = iter([1.0, 0.0])
+        hook = HOOKS.build(dict(type='CPUThreadsHook',
+                                busy_cores=lambda: next(loads), **kwargs))
+        assert _train(hook, 4) == [1] * 5
+
+
+def test_later_looks_measure_since_the_last_without_waiting(monkeypatch):
+    """The first look waits half a second; later ones use the ticks since
+    the previous look."""
+    from mmmtl.engine.hooks import cpu_threads_hook as mod
+    waited = []
+    monkeypatch.setattr(mod, 'busy_other_cores',
+                        lambda: waited.append(1) or 0.0)
+    # (busy ticks, niced ticks, own CPU s, time s) at 100 Hz
+    samples = iter([(0, 0, 0., 0.), (1000, 0, 2., 10.), (2000, 0, 3., 20.)])
+    # (the first look's own sample is taken after its wait)
+    monkeypatch.setattr(mod, '_sample', lambda: next(samples))
+    monkeypatch.setattr(mod.os, 'sysconf', lambda name: 100)
+    monkeypatch.setattr(mod.os, 'getpriority', lambda *a: 10)
+    hook = HOOKS.build(dict(type='CPUThreadsHook'))
+    assert hook._busy() == 0.0 and waited == [1]
+    # 10 s: 1 busy core, all of it this process's
+    assert hook._busy() == pytest.approx(1. - 0.2)
+    # next 10 s: 1 busy core, 0.1 of it this process's
+    assert hook._busy() == pytest.approx(0.9) and waited == [1]
+
+
+@pytest.mark.parametrize('bad', [-1, 1.5])
+def test_bad_interval_is_named(bad):
+    with pytest.raises(ValueError, match='interval must be'):
+        HOOKS.build(dict(type='CPUThreadsHook', interval=bad))
+
+
 @pytest.mark.parametrize('bad', [0, -1, 1.5, 'all'])
 def test_bad_count_is_named(bad):
     with pytest.raises(ValueError, match='num_threads must be'):

@@ -34,6 +34,28 @@ def _cpu_ticks() -> Optional[tuple]:
     return busy, ticks[1]
 
 
+def _sample() -> Optional[tuple]:
+    """(busy ticks, niced ticks, own CPU seconds, monotonic seconds) now,
+    None where there is no ``/proc/stat``."""
+    ticks = _cpu_ticks()
+    if ticks is None:
+        return None
+    own = os.times()
+    return ticks[0], ticks[1], own.user + own.system, time.monotonic()
+
+
+def _busy_between(first: tuple, last: tuple) -> float:
+    """Cores other processes kept busy between two :func:`_sample` s."""
+    hz = os.sysconf('SC_CLK_TCK')
+    span = max(last[3] - first[3], 1e-3)
+    busy = (last[0] - first[0]) / hz / span
+    nice = (last[1] - first[1]) / hz / span
+    other = busy - (last[2] - first[2]) / span
+    if os.getpriority(os.PRIO_PROCESS, 0) <= 0:
+        other -= nice  # niced work yields its cores to this process
+    return max(0.0, other)
+
+
 def busy_other_cores(window: float = 0.5) -> float:
     """Cores that other processes keep busy now, as seen by this one.
 
@@ -51,29 +73,19 @@ def busy_other_cores(window: float = 0.5) -> float:
     Returns:
         float: Busy cores of the other processes, >= 0.
     """
-    first = _cpu_ticks()
+    first = _sample()
     if first is None:
         return _load_average()
-    own0, t0 = os.times(), time.monotonic()
     time.sleep(window)
-    last = _cpu_ticks()
-    own1, t1 = os.times(), time.monotonic()
+    last = _sample()
     if last is None:
         return _load_average()
-    hz = os.sysconf('SC_CLK_TCK')
-    span = max(t1 - t0, 1e-3)
-    busy = (last[0] - first[0]) / hz / span
-    nice = (last[1] - first[1]) / hz / span
-    own = ((own1.user + own1.system) - (own0.user + own0.system)) / span
-    other = busy - own
-    if os.getpriority(os.PRIO_PROCESS, 0) <= 0:
-        other -= nice  # niced work yields its cores to this process
-    return max(0.0, other)
+    return _busy_between(first, last)
 
 
 @HOOKS.register_module()
 class CPUThreadsHook(Hook):
-    """Set torch's intra-op threads before training on the CPU.
+    """Set torch's intra-op threads for training on the CPU.
 
     torch starts one OpenMP thread per core. When other processes keep
     those cores busy, every parallel region of a convolution waits at its
@@ -81,35 +93,48 @@ class CPUThreadsHook(Hook):
     many times slower than with fewer threads (measured here with a load
     average of 13 on 2 cores: 18.9 s against 2.3 s per quickstart
     iteration with 2 and 1 threads). ``num_threads='auto'`` uses the cores
-    the other work leaves idle when training starts,
-    ``round(cores - busy)``, at least 1 and at most torch's default, where
-    ``busy`` is what other processes of this or higher priority use over
-    half a second (:func:`busy_other_cores`); on an idle machine, or one
-    busy only with niced work, that is torch's default, so nothing
-    changes there. An int sets the count. The thread count changes the
-    order of floating-point sums inside some kernels, not what is
-    computed; the choice is logged. With a GPU the hook does nothing.
+    the other work leaves idle, ``round(cores - busy)``, at least 1 and at
+    most torch's default, where ``busy`` is what other processes of this
+    or higher priority use (:func:`busy_other_cores`); on an idle machine,
+    or one busy only with niced work, that is torch's default, so nothing
+    changes there. It measures half a second when training starts and
+    then, every ``interval`` iterations, the time since its last look
+    (without waiting), so a load that was passing at the start does not
+    hold a long run at fewer threads, nor one that starts later slow it
+    down. The processes of this run's data loader count as other work.
+    An int sets the count once. The thread count changes the order of
+    floating-point sums inside some kernels, not what is computed; each
+    choice is logged. With a GPU the hook does nothing.
 
     Args:
         num_threads (int | str): Threads, or ``'auto'``. Defaults to
             ``'auto'``.
         busy_cores (Callable[[], float], optional): Source of the busy
-            cores of other work (tests). Defaults to None
-            (:func:`busy_other_cores`).
+            cores of other work (tests). Defaults to None (measured from
+            ``/proc/stat``, see :func:`busy_other_cores`).
+        interval (int): With ``'auto'``, training iterations between
+            looks; 0 looks only at the start. Defaults to 50.
     """
 
     priority = 'VERY_HIGH'
 
     def __init__(self,
                  num_threads: Union[int, str] = 'auto',
-                 busy_cores: Optional[Callable[[], float]] = None) -> None:
+                 busy_cores: Optional[Callable[[], float]] = None,
+                 interval: int = 50) -> None:
         if num_threads != 'auto' and not (isinstance(num_threads, int)
                                           and num_threads >= 1):
             raise ValueError(
                 "CPUThreadsHook: num_threads must be an int >= 1 or 'auto', "
                 f'got {num_threads!r}')
+        if not (isinstance(interval, int) and interval >= 0):
+            raise ValueError('CPUThreadsHook: interval must be an int >= 0, '
+                             f'got {interval!r}')
         self.num_threads = num_threads
-        self.busy_cores = busy_cores or busy_other_cores
+        self.busy_cores = busy_cores
+        self.interval = interval
+        self._most: Optional[int] = None  # torch's default before any change
+        self._last: Optional[tuple] = None  # the previous /proc/stat sample
 
     def choose(self, busy: Optional[float] = None) -> int:
         """The thread count for this machine now.
@@ -123,22 +148,53 @@ class CPUThreadsHook(Hook):
         """
         if self.num_threads != 'auto':
             return self.num_threads
-        default = torch.get_num_threads()
+        default = self._most or torch.get_num_threads()
         cores = os.cpu_count() or default
-        busy = self.busy_cores() if busy is None else busy
+        busy = self._busy() if busy is None else busy
         idle = math.floor(cores - busy + 0.5)
         return max(1, min(default, idle))
 
-    def before_run(self, runner) -> None:
-        """Set the threads (CPU training only) and log the choice."""
-        if torch.cuda.is_available():
-            return
-        busy = self.busy_cores() if self.num_threads == 'auto' else None
+    def _busy(self) -> float:
+        """Busy cores of other work: since the last look where there was
+        one, else over half a second."""
+        if self.busy_cores is not None:
+            return self.busy_cores()
+        now = _sample() if self._last is not None else None
+        if now is None:  # first look, or no /proc/stat
+            busy = busy_other_cores()
+            self._last = _sample()
+            return busy
+        busy = _busy_between(self._last, now)
+        self._last = now
+        return busy
+
+    def _set(self, busy: Optional[float]) -> None:
         threads = self.choose(busy)
-        if threads != torch.get_num_threads():
-            torch.set_num_threads(threads)
+        if threads == torch.get_num_threads() and self._most is not None:
+            return
+        torch.set_num_threads(threads)
         other = '' if busy is None else f', other work busy on {busy:.1f}'
         print_log(
             f'CPUThreadsHook: {threads} intra-op thread(s) '
             f'({os.cpu_count()} cores{other})',
             logger='current')
+
+    def before_run(self, runner) -> None:
+        """Set the threads (CPU training only) and log the choice."""
+        if torch.cuda.is_available():
+            return
+        self._most = None
+        most = torch.get_num_threads()
+        self._set(self._busy() if self.num_threads == 'auto' else None)
+        self._most = most
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
+                         outputs=None) -> None:
+        """Look again every ``interval`` iterations (``'auto'`` only)."""
+        if (self.num_threads != 'auto' or self._most is None
+                or not self.every_n_train_iters(runner, self.interval)):
+            return
+        self._set(self._busy())
