@@ -183,7 +183,7 @@ class CPUThreadsHook(Hook):
         """Set the threads (CPU training only) and log the choice."""
         if torch.cuda.is_available():
             return
-        self._most = None
+        self._most, self._last = None, None  # a new run looks afresh
         most = torch.get_num_threads()
         self._set(self._busy() if self.num_threads == 'auto' else None)
         self._most = most
