@@ -76,7 +76,8 @@ def test_auto_looks_again_during_training(threads, monkeypatch):
         assert _train(hook, 4) == [1] * 5
 
 
-def test_later_looks_measure_since_the_last_without_waiting(monkeypatch):
+def test_later_looks_measure_since_the_last_without_waiting(
+        threads, monkeypatch):
     """The first look waits half a second; later ones use the ticks since
     the previous look."""
     from mmmtl.engine.hooks import cpu_threads_hook as mod
@@ -84,7 +85,8 @@ def test_later_looks_measure_since_the_last_without_waiting(monkeypatch):
     monkeypatch.setattr(mod, 'busy_other_cores',
                         lambda: waited.append(1) or 0.0)
     # (busy ticks, niced ticks, own CPU s, time s) at 100 Hz
-    samples = iter([(0, 0, 0., 0.), (1000, 0, 2., 10.), (2000, 0, 3., 20.)])
+    samples = iter([(0, 0, 0., 0.), (1000, 0, 2., 10.), (2000, 0, 3., 20.),
+                    (9000, 0, 9., 90.)])
     # (the first look's own sample is taken after its wait)
     monkeypatch.setattr(mod, '_sample', lambda: next(samples))
     monkeypatch.setattr(mod.os, 'sysconf', lambda name: 100)
@@ -95,6 +97,10 @@ def test_later_looks_measure_since_the_last_without_waiting(monkeypatch):
     assert hook._busy() == pytest.approx(1. - 0.2)
     # next 10 s: 1 busy core, 0.1 of it this process's
     assert hook._busy() == pytest.approx(0.9) and waited == [1]
+    # a new run on the same hook waits again instead of measuring from
+    # the last run's look
+    hook.before_run(runner=None)
+    assert waited == [1, 1]
 
 
 @pytest.mark.parametrize('bad', [-1, 1.5])
