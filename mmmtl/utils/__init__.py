@@ -34,7 +34,7 @@ from .output_guard import (
     check_outputs,
     partial_path,
 )
-from .stats import paired_interval
+from .stats import paired_interval, seeds_for_power
 
 __all__ = [
     'CheckpointMismatchError', 'MAX_FLOAT', 'MAX_INT',
@@ -46,6 +46,6 @@ __all__ = [
     'paired_interval', 'partial_path', 'positive_float', 'positive_int',
     'probability',
     'quiet_third_party_warnings', 'register_checkpoint_loader',
-    'safe_torch_load', 'unit_interval'
+    'safe_torch_load', 'seeds_for_power', 'unit_interval'
 ]
 __all__ += ['add_cfg_options', 'add_shape_arg', 'load_config', 'tool_parser']

@@ -412,3 +412,33 @@ def test_claims_table_corrects_its_verdicts_for_the_number_of_claims(
     assert first[4] == '-2.3 [-3.5, -1.2]'
     assert first[5:] == ['contradicted', 'inconclusive at n = 3 |']
     assert lines[3].endswith('| not run | not run |')
+
+
+def test_power_table_plans_each_claims_seeds(tool, monkeypatch):
+    """Per claim, the seeds its measured paired HOTA differences would need
+    at 80 % power, at 95 % and corrected; too few pairs read n/a and a
+    count beyond the search reads as its bound."""
+    args = tool.parse_args(['--report'])
+    (a, b), (_, c), (e, f) = (tool.CLAIMS[i][2:] for i in (0, 1, 6))
+    assert len({a, b, c, e, f}) == 5
+    a_ = 0.5**0.5
+    # (f) - (e): effect size 1 (10 pairs at 95 %); (f) - (a): one pair;
+    # LWF - GM: a mean of 0.1 against an SD of 1.4
+    hota = {a: [51 - a_, 51 + a_], b: [50., 50.], c: [49.],
+            e: [50.1, 52.1], f: [51., 51.]}
+
+    def fake(args, config, iters):
+        return {s: dict(HOTA=v) for s, v in enumerate(hota.get(config, []))}
+
+    monkeypatch.setattr(tool, 'final_results', fake)
+    lines = tool.power_table(args)
+    k = len(tool.CLAIMS)
+    assert lines[0].endswith(f'| seeds for 80 % power, corrected for {k} '
+                             'claims |')
+    first = lines[2].split(' | ')
+    assert first[1:3] == ['2', '+1.0 / 1.0']
+    assert first[3] == '10' and int(first[4].rstrip(' |')) > 10
+    assert lines[3].endswith('| 1 | n/a | n/a | n/a |')
+    assert lines[8].endswith(f'| > {tool.POWER_MOST} | '
+                             f'> {tool.POWER_MOST} |')
+    assert len(lines) == 2 + k

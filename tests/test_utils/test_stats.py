@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from mmmtl.utils import paired_interval
+from mmmtl.utils import paired_interval, seeds_for_power
 
 
 def test_paired_interval_is_the_student_t_interval():
@@ -27,3 +27,25 @@ def test_paired_interval_of_one_pair_has_no_ends():
 def test_paired_interval_refuses_empty_or_non_finite(diffs):
     with pytest.raises(ValueError, match='paired_interval'):
         paired_interval(diffs)
+
+
+def test_seeds_for_power_is_the_paired_t_tests_sample_size():
+    # effect size 1 (mean 1, sd 1): a paired t-test at 5 % needs 10 pairs
+    # for 80 % power, effect size 2 needs 5 (standard power tables)
+    a = 0.5**0.5
+    assert seeds_for_power([1 - a, 1 + a]) == 10
+    assert seeds_for_power([1.0, 2.0, 3.0]) == 5
+    # the sign does not matter, a stricter level or more power needs more
+    assert seeds_for_power([a - 1, -a - 1]) == 10
+    assert seeds_for_power([1 - a, 1 + a], level=1 - 0.05 / 9) > 10
+    assert seeds_for_power([1 - a, 1 + a], power=0.9) > 10
+    # a large effect stays finite where scipy's far tail is nan
+    assert seeds_for_power([-1.8, -2.6, -2.6]) == 3
+
+
+def test_seeds_for_power_without_an_effect_or_beyond_the_search():
+    assert seeds_for_power([-1.0, 1.0]) is None
+    assert seeds_for_power([0.0, 0.1], most=10) is None
+    assert seeds_for_power([2.0, 2.0]) == 2
+    with pytest.raises(ValueError, match='seeds_for_power'):
+        seeds_for_power([1.0])

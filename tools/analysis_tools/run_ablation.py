@@ -518,6 +518,37 @@ def claims_table(args) -> List[str]:
     return lines
 
 
+def power_table(args) -> List[str]:
+    """Per claim, the seeds a paired t-test would need to decide it if the
+    paired HOTA differences measured so far were the truth: a planning
+    estimate (:func:`mmmtl.utils.seeds_for_power`, 80 % power), at 95 %
+    and at the corrected level of :func:`claims_table`."""
+    from mmmtl.utils import seeds_for_power
+    k = len(CLAIMS)
+    lines = [
+        '| claim | n | Δ HOTA mean / SD | seeds for 80 % power at 95 % | '
+        f'seeds for 80 % power, corrected for {k} claims |',
+        '|---|---|---|---|---|'
+    ]
+    for claim, _, a, b in CLAIMS:
+        ra = final_results(args, a, args.iters)
+        rb = final_results(args, b, args.iters)
+        seeds = sorted(set(ra) & set(rb))
+        diffs = [ra[s]['HOTA'] - rb[s]['HOTA'] for s in seeds]
+        if len(diffs) < 2:
+            lines.append(f'| {claim} | {len(diffs)} | n/a | n/a | n/a |')
+            continue
+        m = sum(diffs) / len(diffs)
+        sd = math.sqrt(sum((d - m)**2 for d in diffs) / (len(diffs) - 1))
+        cells = []
+        for level in (0.95, 1 - 0.05 / k):
+            need = seeds_for_power(diffs, level=level, most=POWER_MOST)
+            cells.append(f'> {POWER_MOST}' if need is None else str(need))
+        lines.append(f'| {claim} | {len(diffs)} | {m:+.1f} / {sd:.1f} | ' +
+                     ' | '.join(cells) + ' |')
+    return lines
+
+
 def claim_sequences(args, keys: Tuple[str, ...]):
     """The held-out sequences whose per-sequence results hold ``keys``
     (sorted; the last one pans), and per claim ``(claim, minuend points,
@@ -635,6 +666,8 @@ def row_table(args, table: str) -> List[str]:
 #: run's late weights: one logged value (a 25-iteration window mean) says
 #: little of a balancer whose weights move every step (RLW, FAMO).
 LATE_WINDOW = 400
+# the largest seed count the power table searches
+POWER_MOST = 100
 
 
 def late_weights(point: dict, iters: int) -> Dict[str, float]:
@@ -878,6 +911,15 @@ def report_text(args) -> str:
         'together err with at most 5 % chance.', '',
         '## The claims', ''
     ] + claims_table(args) + [
+        '', '### How many seeds would decide them', '',
+        'Planning, not evidence: the seeds at which each claim\'s 95 % '
+        'interval (and its corrected one) would exclude 0 with 80 % '
+        'chance if its paired HOTA difference had, in truth, the mean and '
+        'SD measured so far (the paired t-test\'s power). A few seeds '
+        'estimate both roughly, so the counts are rough; a mean near 0 '
+        'gives a large count: a difference too small for this study to '
+        'resolve.', ''
+    ] + power_table(args) + [
         '', '### The claims by held-out sequence', ''
     ] + sequences_table(args) + [
         '', 'What those gaps are made of: the mean paired differences in '
