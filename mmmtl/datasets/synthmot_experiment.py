@@ -24,7 +24,7 @@ import json
 import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 from mmengine.config import Config
 
@@ -87,7 +87,9 @@ def make_synthmot_data(data_root: str,
                        data: SynthMOTData = SynthMOTData(),
                        seed: int = 0,
                        force: bool = False,
-                       verbose: bool = True) -> Dict[str, str]:
+                       verbose: bool = True,
+                       splits: Optional[Sequence[str]] = None
+                       ) -> Dict[str, str]:
     """Generate and convert the splits of one experiment (skipping a split
     whose annotation file exists, unless ``force``).
 
@@ -99,10 +101,18 @@ def make_synthmot_data(data_root: str,
         seed (int): Seed of the experiment. Defaults to 0.
         force (bool): Regenerate existing splits. Defaults to False.
         verbose (bool): Print kept splits. Defaults to True.
+        splits (Sequence[str], optional): Generate only these splits (names
+            of :data:`SPLITS`), e.g. ``['synthmot-test']`` for a further
+            held-out set. Defaults to None (every split with sequences).
 
     Returns:
         dict[str, str]: Root folder of each split, by split name.
     """
+    if splits is not None:
+        unknown = sorted(set(splits) - set(SPLITS))
+        if unknown:
+            raise ValueError(f'make_synthmot_data: unknown split(s) '
+                             f'{unknown}; choose from {sorted(SPLITS)}')
     roots = {}
     counts = {'synthmot-train': data.train_seqs,
               'synthmot-test': data.test_seqs,
@@ -110,7 +120,7 @@ def make_synthmot_data(data_root: str,
     for name, (offset, prefix) in SPLITS.items():
         held_out = name != 'synthmot-train'
         n_seqs = counts[name]
-        if n_seqs == 0:
+        if n_seqs == 0 or (splits is not None and name not in splits):
             continue
         root = osp.join(data_root, name)
         roots[name] = root
@@ -172,7 +182,9 @@ def configure_synthmot(cfg: Config,
         seed (int): Initialisation seed. Defaults to 0.
         iters (int, optional): Schedule length. Defaults to None (the
             config's).
-        held_out (str): The split tested. Defaults to ``'synthmot-test'``.
+        held_out (str): The split tested, a folder of ``data_root``, or
+            the absolute path of a split folder made elsewhere (a further
+            held-out set). Defaults to ``'synthmot-test'``.
 
     Returns:
         Config: The configured copy.

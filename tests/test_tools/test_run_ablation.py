@@ -442,3 +442,78 @@ def test_power_table_plans_each_claims_seeds(tool, monkeypatch):
     assert lines[8].endswith(f'| > {tool.POWER_MOST} | '
                              f'> {tool.POWER_MOST} |')
     assert len(lines) == 2 + k
+
+
+def test_extra_sets_test_each_kept_checkpoint_once(tool, tmp_path,
+                                                  monkeypatch, capsys):
+    """--extra-sets K tests a claim run's final checkpoint on the further
+    held-out sets it lacks, stores each in the record's last point, and
+    skips a run whose checkpoint is not kept."""
+    args = tool.parse_args(['--extra-sets', '2', '--seeds', '3', '4',
+                            '--store', str(tmp_path / 's'),
+                            '--out', str(tmp_path / 'out')])
+    a, b = tool.CLAIMS[0][2:]
+    for config in (a, b):
+        for seed in (3, 4):
+            fake_run(tool, args, config, seed, dict(HOTA=50.))
+    for seed in (3, 4):  # b's seed-4 checkpoint is not kept
+        for config in (a, b)[:2 if seed == 3 else 1]:
+            ckpt = osp.join(args.out, 'runs', tool.config_name(config),
+                            tool.run_key(args, seed, args.iters, None),
+                            'work_dir', f'iter_{args.iters}.pth')
+            tool.os.makedirs(osp.dirname(ckpt), exist_ok=True)
+            open(ckpt, 'w').close()
+    calls = []
+
+    def fake_root(args, seed, k):
+        return f'/sets/{seed}/{k}'
+
+    def fake_eval(args, config, seed, ckpt, held_out):
+        calls.append((config, seed, held_out))
+        hota = 60. + int(held_out.split('/')[-2]) if config == a else 58.
+        return dict(metrics=dict(HOTA=hota), per_sequence={})
+
+    monkeypatch.setattr(tool, 'extra_set_root', fake_root)
+    monkeypatch.setattr(tool, 'evaluate_on_set', fake_eval)
+    assert tool.main(['--extra-sets', '2', '--seeds', '3', '4', '--store',
+                      args.store, '--out', args.out]) == 0
+    assert sorted(calls) == sorted(
+        (c, s, f'/sets/{s}/{k}/synthmot-test')
+        for c, s in ((a, 3), (b, 3), (a, 4)) for k in (1, 2))
+    assert 'no kept checkpoint' in capsys.readouterr().out
+    rec = tool.load_json(tool.store_path(
+        args, a, tool.run_key(args, 3, args.iters, None)))
+    assert rec['points'][-1]['extra_sets']['2']['metrics']['HOTA'] == 62.
+    # a second pass tests nothing again; a larger K only the new set
+    calls.clear()
+    tool.main(['--extra-sets', '2', '--seeds', '3', '--store', args.store,
+               '--out', args.out])
+    assert calls == []
+    tool.main(['--extra-sets', '3', '--seeds', '3', '--store', args.store,
+               '--out', args.out])
+    assert sorted(calls) == [(c, 3, '/sets/3/3/synthmot-test')
+                             for c in sorted((a, b))]
+
+
+def test_extra_sets_table_sets_the_within_seed_spread_beside_seeds(
+        tool, tmp_path):
+    args = tool.parse_args(['--report', '--store', str(tmp_path / 's')])
+    assert tool.extra_sets_table(args)[0].startswith('No claim')
+    a, b = tool.CLAIMS[0][2:]
+    # study's set: +1 (seed 0), +3 (seed 1); seed 1's further sets +2, +7
+    for seed, own in ((0, 51.), (1, 53.)):
+        fake_run(tool, args, b, seed, dict(HOTA=50.))
+        fake_run(tool, args, a, seed, dict(HOTA=own))
+    for config, hotas in ((a, (52., 57.)), (b, (50., 50.))):
+        path = tool.store_path(args, config,
+                               tool.run_key(args, 1, args.iters, None))
+        rec = tool.load_json(path)
+        rec['points'][-1]['extra_sets'] = {
+            str(k): dict(metrics=dict(HOTA=h))
+            for k, h in enumerate(hotas, 1)}
+        tool.save_json(path, rec)
+    lines = tool.extra_sets_table(args)
+    # within seed 1: +3, +2, +7 (sd 2.6); between seeds: +1, +3 (sd 1.4)
+    assert lines[2] == (f'| {tool.CLAIMS[0][0]} | 1 | 1: +3.0; +2.0, +7.0 '
+                        '| 2.6 | 1.4 (n = 2) |')
+    assert len(lines) == 3

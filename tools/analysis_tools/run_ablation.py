@@ -174,6 +174,8 @@ CLAIMS = (
     ('LWF - uncertainty', 'balancers', QUICKSTART, synth('ce-uw')),
     ('LWF - FAMO', 'balancers', QUICKSTART, synth('ce-famo')),
 )
+# every config that a claim pairs, once
+CLAIM_CONFIGS = tuple(dict.fromkeys(c for *_, a, b in CLAIMS for c in (a, b)))
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -207,6 +209,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--backfill-parts', action='store_true',
                    help='only add DetA, AssA and MOTP per sequence to the '
                    'stored runs that lack them, from their kept caches')
+    p.add_argument('--extra-sets', type=nonnegative_int, default=0,
+                   metavar='K',
+                   help='also test each claim run\'s final checkpoint on '
+                   'K further held-out sets (alone: the kept checkpoints '
+                   'of --seeds; with TABLES: each run as it finishes)')
     p.add_argument('--thresholds', action='store_true',
                    help='only pair the claims\' runs over the '
                    'score-threshold grid each run stored, or replay it '
@@ -220,9 +227,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         p.error(f'unknown table(s) {bad}; choose from '
                 f'{sorted(TABLES) + ["all", "curve"]}')
     if not (args.tables or args.report or args.thresholds
-            or args.backfill_parts):
-        p.error('give at least one TABLE, --report, --thresholds or '
-                '--backfill-parts')
+            or args.backfill_parts or args.extra_sets):
+        p.error('give at least one TABLE, --report, --thresholds, '
+                '--extra-sets or --backfill-parts')
     if args.curve_iters % args.eval_every:
         p.error('--curve-iters must be a multiple of --eval-every')
     return args
@@ -291,6 +298,10 @@ def _weight_series(work_dir: str, since: int) -> Dict[str, list]:
 
 #: Iterations between the checkpoints a run resumes from.
 CKPT_EVERY = 300
+# Further held-out sets (--extra-sets): set k of seed s is the held-out
+# split generated at data seed s + EXTRA_SEED_STEP * k, of the study's own
+# size and layout; no study seed's data reaches those seeds.
+EXTRA_SEED_STEP = 100
 
 
 def sequence_rows(table) -> Dict[str, Dict[str, float]]:
@@ -417,6 +428,8 @@ def run(args, config: str, seed: int, iters: int,
         if cache is not None and iters == args.iters:
             # the record, not the cache, carries the grid to later sessions
             run_grid(args, config, seed)
+            if args.extra_sets and config in CLAIM_CONFIGS:
+                extra_sets(args, config, seed)
     return True
 
 
@@ -546,6 +559,55 @@ def power_table(args) -> List[str]:
             cells.append(f'> {POWER_MOST}' if need is None else str(need))
         lines.append(f'| {claim} | {len(diffs)} | {m:+.1f} / {sd:.1f} | ' +
                      ' | '.join(cells) + ' |')
+    return lines
+
+
+def extra_sets_table(args) -> List[str]:
+    """Per claim, its paired HOTA difference on the study's held-out set and
+    on the further held-out sets of each seed whose two runs were tested on
+    them (``--extra-sets``), with the spread between sets within a seed
+    (pooled) beside the spread between seeds on the study's set."""
+    lines = [
+        '| claim | seeds | Δ HOTA per seed: study\'s set; further sets | '
+        'SD between sets of a seed | SD between seeds, study\'s set |',
+        '|---|---|---|---|---|'
+    ]
+    rows = 0
+    for claim, _, a, b in CLAIMS:
+        pa = final_points(args, a, args.iters)
+        pb = final_points(args, b, args.iters)
+        both = sorted(set(pa) & set(pb))
+        cells, within = [], []
+        for s in both:
+            ea = pa[s].get('extra_sets') or {}
+            eb = pb[s].get('extra_sets') or {}
+            keys = sorted(set(ea) & set(eb), key=int)
+            if not keys:
+                continue
+            own = pa[s]['metrics']['HOTA'] - pb[s]['metrics']['HOTA']
+            more = [ea[k]['metrics']['HOTA'] - eb[k]['metrics']['HOTA']
+                    for k in keys]
+            cells.append(f'{s}: {own:+.1f}; ' +
+                         ', '.join(f'{d:+.1f}' for d in more))
+            values = [own] + more
+            m = sum(values) / len(values)
+            within.append(sum((v - m)**2 for v in values) /
+                          (len(values) - 1))
+        if not cells:
+            continue
+        rows += 1
+        own_all = [pa[s]['metrics']['HOTA'] - pb[s]['metrics']['HOTA']
+                   for s in both]
+        m = sum(own_all) / len(own_all)
+        between = ('n/a' if len(own_all) < 2 else '{:.1f} (n = {})'.format(
+            math.sqrt(sum((d - m)**2 for d in own_all) /
+                      (len(own_all) - 1)), len(own_all)))
+        lines.append(f'| {claim} | {len(cells)} | ' + '<br>'.join(cells) +
+                     f' | {math.sqrt(sum(within) / len(within)):.1f} | '
+                     f'{between} |')
+    if not rows:
+        return ['No claim\'s runs have been tested on further held-out '
+                'sets yet.']
     return lines
 
 
@@ -920,6 +982,14 @@ def report_text(args) -> str:
         'gives a large count: a difference too small for this study to '
         'resolve.', ''
     ] + power_table(args) + [
+        '', '### How much of the spread is the held-out set', '',
+        'Each claim run\'s final checkpoint tested on further held-out '
+        'sets of its seed (`--extra-sets`: the same size and layout, '
+        f'data seed + {EXTRA_SEED_STEP} k for set k), beside the '
+        'study\'s own set. The spread between sets of one seed is the '
+        'held-out data\'s share of the spread between seeds; the rest is '
+        'training\'s.', ''
+    ] + extra_sets_table(args) + [
         '', '### The claims by held-out sequence', ''
     ] + sequences_table(args) + [
         '', 'What those gaps are made of: the mean paired differences in '
@@ -985,6 +1055,79 @@ def write_report(args) -> str:
         f.write(text)
     os.replace(tmp, args.doc)
     return args.doc
+
+
+def extra_set_root(args, seed: int, k: int) -> str:
+    """The data folder of seed ``seed``'s ``k``-th further held-out set
+    (generated on first use); its split is ``synthmot-test``."""
+    from mmmtl.datasets import make_synthmot_data
+    root = osp.join(args.out, 'data', 'extra',
+                    f'{data_of(args).folder_name(seed)}_set{k}')
+    make_synthmot_data(root, data_of(args), seed + EXTRA_SEED_STEP * k,
+                       verbose=False, splits=['synthmot-test'])
+    return root
+
+
+def evaluate_on_set(args, config: str, seed: int, ckpt: str,
+                held_out: str) -> dict:
+    """Metrics and per-sequence results of a run's checkpoint on the
+    held-out split folder ``held_out``, with the study's tracker."""
+    from mmengine.config import Config
+
+    from mmmtl.apis import build_test_runner
+    from mmmtl.datasets import configure_synthmot
+    data_root = osp.join(args.out, 'data', data_of(args).folder_name(seed))
+    cfg = configure_synthmot(
+        Config.fromfile(osp.join(ROOT, config)), data_root,
+        osp.join(osp.dirname(osp.dirname(ckpt)), 'extra_sets'), seed=seed,
+        iters=args.iters, held_out=held_out)
+    cfg.model.tracker = dict(STUDY_TRACKER)
+    tester = build_test_runner(cfg, ckpt)
+    metrics = tester.test()
+    per_seq = {}
+    for m in tester.test_evaluator.metrics:
+        table = getattr(m, 'last_tables', {}).get('trackeval')
+        if table is not None:
+            per_seq = sequence_rows(table)
+    return dict(
+        metrics={k.split('/')[-1]: float(v) for k, v in metrics.items()},
+        per_sequence=per_seq)
+
+
+def extra_sets(args, config: str, seed: int) -> int:
+    """Test a finished run's final checkpoint on the further held-out sets
+    1..``args.extra_sets`` it lacks and store each in its record's last
+    point (``extra_sets``); the number stored. A run without a record or
+    a kept checkpoint is skipped with a message."""
+    path = store_path(args, config, run_key(args, seed, args.iters, None))
+    rec = load_json(path)
+    last = [p for p in (rec or {}).get('points', [])
+            if p['iter'] == args.iters]
+    if not last:
+        return 0
+    have = last[0].get('extra_sets') or {}
+    todo = [k for k in range(1, args.extra_sets + 1) if str(k) not in have]
+    if not todo:
+        return 0
+    ckpt = osp.join(args.out, 'runs', config_name(config),
+                    run_key(args, seed, args.iters, None), 'work_dir',
+                    f'iter_{args.iters}.pth')
+    if not osp.isfile(ckpt):
+        print(f'[study] {path}: no kept checkpoint ({ckpt}); further '
+              'held-out sets not tested', flush=True)
+        return 0
+    for k in todo:
+        root = extra_set_root(args, seed, k)
+        result = evaluate_on_set(args, config, seed, ckpt,
+                             osp.join(root, 'synthmot-test'))
+        rec = load_json(path)
+        last = [p for p in rec['points'] if p['iter'] == args.iters][0]
+        last.setdefault('extra_sets', {})[str(k)] = result
+        save_json(path, rec)
+        print(f'[study] {config_name(config)} seed {seed}: held-out set '
+              f'{k}: HOTA {result["metrics"].get("HOTA", float("nan")):.1f}',
+              flush=True)
+    return len(todo)
 
 
 def kept_cache(args, config: str, seed: int):
@@ -1150,6 +1293,11 @@ def main(argv=None) -> int:
     if args.backfill_parts:
         print(f'[study] parts added to {backfill_parts(args)} run(s)',
               flush=True)
+        return rc
+    if args.extra_sets and not args.tables:
+        done = sum(extra_sets(args, c, s) for c in CLAIM_CONFIGS
+                   for s in args.seeds)
+        print(f'[study] {done} further held-out test(s) stored', flush=True)
         return rc
     if args.tables:
         rc = run_tables(args)
