@@ -312,6 +312,22 @@ def sequence_rows(table) -> Dict[str, Dict[str, float]]:
             for seq in table.index if seq != 'OVERALL'}
 
 
+def tested(cfg, ckpt: str, **kwargs) -> dict:
+    """Test ``ckpt`` with ``cfg`` (``kwargs`` go to ``build_test_runner``):
+    the metrics and the per-sequence results, by short name."""
+    from mmmtl.apis import build_test_runner
+    tester = build_test_runner(cfg, ckpt, **kwargs)
+    metrics = tester.test()
+    per_seq = {}
+    for m in tester.test_evaluator.metrics:
+        table = getattr(m, 'last_tables', {}).get('trackeval')
+        if table is not None:
+            per_seq = sequence_rows(table)
+    return dict(
+        metrics={k.split('/')[-1]: float(v) for k, v in metrics.items()},
+        per_sequence=per_seq)
+
+
 def train_segment(config: str, seed: int, run_dir: str, data_root: str,
                   iters: int, since: int, until: int, batch_size: int,
                   cache_dir: Optional[str]) -> dict:
@@ -322,7 +338,6 @@ def train_segment(config: str, seed: int, run_dir: str, data_root: str,
     from mmengine.config import Config
     from mmengine.runner import Runner
 
-    from mmmtl.apis import build_test_runner
     from mmmtl.datasets import configure_synthmot
     t0 = time.time()
     cfg = configure_synthmot(
@@ -341,17 +356,9 @@ def train_segment(config: str, seed: int, run_dir: str, data_root: str,
     Runner.from_cfg(cfg).train()
     ckpt = osp.join(cfg.work_dir, f'iter_{until}.pth')
     train_s = time.time() - t0
-    tester = build_test_runner(cfg, ckpt, save_detections=cache_dir)
-    metrics = tester.test()
-    per_seq = {}
-    for m in tester.test_evaluator.metrics:
-        table = getattr(m, 'last_tables', {}).get('trackeval')
-        if table is not None:
-            per_seq = sequence_rows(table)
     return dict(
         iter=until,
-        metrics={k.split('/')[-1]: float(v) for k, v in metrics.items()},
-        per_sequence=per_seq,
+        **tested(cfg, ckpt, save_detections=cache_dir),
         weights=_weight_series(cfg.work_dir, since),
         train_seconds=round(train_s, 1),
         seconds=round(time.time() - t0, 1),
@@ -1074,7 +1081,6 @@ def evaluate_on_set(args, config: str, seed: int, ckpt: str,
     held-out split folder ``held_out``, with the study's tracker."""
     from mmengine.config import Config
 
-    from mmmtl.apis import build_test_runner
     from mmmtl.datasets import configure_synthmot
     data_root = osp.join(args.out, 'data', data_of(args).folder_name(seed))
     cfg = configure_synthmot(
@@ -1082,16 +1088,7 @@ def evaluate_on_set(args, config: str, seed: int, ckpt: str,
         osp.join(osp.dirname(osp.dirname(ckpt)), 'extra_sets'), seed=seed,
         iters=args.iters, held_out=held_out)
     cfg.model.tracker = dict(STUDY_TRACKER)
-    tester = build_test_runner(cfg, ckpt)
-    metrics = tester.test()
-    per_seq = {}
-    for m in tester.test_evaluator.metrics:
-        table = getattr(m, 'last_tables', {}).get('trackeval')
-        if table is not None:
-            per_seq = sequence_rows(table)
-    return dict(
-        metrics={k.split('/')[-1]: float(v) for k, v in metrics.items()},
-        per_sequence=per_seq)
+    return tested(cfg, ckpt)
 
 
 def extra_sets(args, config: str, seed: int) -> int:
