@@ -7,6 +7,7 @@ the one place it is computed, with :func:`seeds_for_power`, the number of
 pairs a study would need for that interval to decide.
 """
 import math
+import statistics
 from typing import Optional, Sequence, Tuple
 
 
@@ -70,7 +71,7 @@ def seeds_for_power(diffs: Sequence[float],
         raise ValueError(f'seeds_for_power needs at least two differences, '
                          f'got {len(values)}')
     mean, _, _ = paired_interval(values)  # checks finiteness
-    sd = math.sqrt(sum((d - mean)**2 for d in values) / (len(values) - 1))
+    sd = statistics.stdev(values)
     if mean == 0:
         return None
     if sd == 0:

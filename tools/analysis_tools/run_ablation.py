@@ -49,6 +49,7 @@ import math
 import multiprocessing
 import os
 import os.path as osp
+import statistics
 import sys
 import time
 from typing import Dict, List, Optional, Tuple
@@ -558,8 +559,7 @@ def power_table(args) -> List[str]:
         if len(diffs) < 2:
             lines.append(f'| {claim} | {len(diffs)} | n/a | n/a | n/a |')
             continue
-        m = sum(diffs) / len(diffs)
-        sd = math.sqrt(sum((d - m)**2 for d in diffs) / (len(diffs) - 1))
+        m, sd = statistics.mean(diffs), statistics.stdev(diffs)
         cells = []
         for level in (0.95, 1 - 0.05 / k):
             need = seeds_for_power(diffs, level=level, most=POWER_MOST)
@@ -596,19 +596,14 @@ def extra_sets_table(args) -> List[str]:
                     for k in keys]
             cells.append(f'{s}: {own:+.1f}; ' +
                          ', '.join(f'{d:+.1f}' for d in more))
-            values = [own] + more
-            m = sum(values) / len(values)
-            within.append(sum((v - m)**2 for v in values) /
-                          (len(values) - 1))
+            within.append(statistics.variance([own] + more))
         if not cells:
             continue
         rows += 1
         own_all = [pa[s]['metrics']['HOTA'] - pb[s]['metrics']['HOTA']
                    for s in both]
-        m = sum(own_all) / len(own_all)
-        between = ('n/a' if len(own_all) < 2 else '{:.1f} (n = {})'.format(
-            math.sqrt(sum((d - m)**2 for d in own_all) /
-                      (len(own_all) - 1)), len(own_all)))
+        between = ('n/a' if len(own_all) < 2 else
+                   f'{statistics.stdev(own_all):.1f} (n = {len(own_all)})')
         lines.append(f'| {claim} | {len(cells)} | ' + '<br>'.join(cells) +
                      f' | {math.sqrt(sum(within) / len(within)):.1f} | '
                      f'{between} |')
@@ -1076,7 +1071,7 @@ def extra_set_root(args, seed: int, k: int) -> str:
 
 
 def evaluate_on_set(args, config: str, seed: int, ckpt: str,
-                held_out: str) -> dict:
+                    held_out: str) -> dict:
     """Metrics and per-sequence results of a run's checkpoint on the
     held-out split folder ``held_out``, with the study's tracker."""
     from mmengine.config import Config
@@ -1116,7 +1111,7 @@ def extra_sets(args, config: str, seed: int) -> int:
     for k in todo:
         root = extra_set_root(args, seed, k)
         result = evaluate_on_set(args, config, seed, ckpt,
-                             osp.join(root, 'synthmot-test'))
+                                 osp.join(root, 'synthmot-test'))
         rec = load_json(path)
         last = [p for p in rec['points'] if p['iter'] == args.iters][0]
         last.setdefault('extra_sets', {})[str(k)] = result
