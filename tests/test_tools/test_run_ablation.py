@@ -366,6 +366,33 @@ def test_a_runs_grid_is_stored_and_a_lost_cache_keeps_its_seeds(
         str(tmp_path), tool.THRESHOLDS)))['claims'][0] == first
 
 
+def test_the_report_is_the_stores_whatever_seeds_a_run_was_given(
+        tool, tmp_path):
+    """A chain command run with ``--seeds 3`` writes the same report as
+    ``--report``: the curve of seed 0, the weights of the first stored seed
+    and a continue command for every stored seed."""
+    docs = {}
+    for name, seeds in (('report', []), ('run', ['--seeds', '3'])):
+        doc = tmp_path / f'{name}.md'
+        args = tool.parse_args(['--report', '--store', str(tmp_path / 's'),
+                                '--doc', str(doc)] + seeds)
+        if name == 'report':
+            for seed in (0, 1, 3):
+                fake_run(tool, args, tool.QUICKSTART, seed,
+                         dict(MOTA=70., IDF1=60., HOTA=50. + seed, IDS=5.),
+                         weights=dict(cls=[[100, 1.], [args.iters, 2.]]))
+            for _, config in tool.CURVE_ROWS:
+                fake_run(tool, args, config, 0,
+                         dict(MOTA=70., IDF1=60., HOTA=55., IDS=5.),
+                         iters=args.curve_iters, every=args.eval_every)
+        tool.write_report(args)
+        docs[name] = doc.read_text()
+    assert docs['run'] == docs['report']
+    assert 'Seed 0, one run per config' in docs['run']
+    assert '`ce-lwf` seed 0' in docs['run']
+    assert '--seeds 0 1 2 3\n' in docs['run']
+
+
 def test_committed_report_equals_the_stored_results(tool, tmp_path):
     """docs/replication.md's generated part is what --report makes of the
     committed JSON, byte for byte."""

@@ -69,6 +69,8 @@ DOC = osp.join('docs', 'replication.md')
 BEGIN, END = '<!-- report:begin -->', '<!-- report:end -->'
 #: The study's schedule (iterations of 8 images); see the learning curve.
 STUDY_ITERS = 2400
+#: Seeds every row runs; the learning curve runs at the first.
+DEFAULT_SEEDS = (0, 1, 2)
 METRICS = ('MOTA', 'IDF1', 'HOTA', 'IDS')
 #: HOTA's parts and the box precision, kept per sequence beside METRICS.
 PARTS = ('DetA', 'AssA', 'MOTP')
@@ -185,7 +187,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('tables', nargs='*',
                    help=f'{sorted(TABLES)}, all, or curve')
     p.add_argument('--seeds', type=nonnegative_int, nargs='+',
-                   default=[0, 1, 2])
+                   default=list(DEFAULT_SEEDS))
     p.add_argument('--iters', type=positive_int, default=STUDY_ITERS,
                    help='training iterations per row run (default: the '
                    'schedule the learning curve chose)')
@@ -849,10 +851,27 @@ WEIGHT_ROWS = (QUICKSTART, synth('ce-gm'), synth('ce-famo'), synth('ce-uw'),
                synth('ce-lwf-literal'))
 
 
+def curve_seed(args) -> int:
+    """The seed of the stored learning curve (the smallest, if several),
+    from the store rather than ``--seeds``, so that the report a run writes
+    is the one ``--report`` writes."""
+    seeds = set()
+    for _, config in CURVE_ROWS:
+        folder = osp.join(args.store, config_name(config))
+        names = sorted(os.listdir(folder)) if osp.isdir(folder) else []
+        for name in names:
+            if name.endswith(f'_curve{args.eval_every}.json'):
+                rec = load_json(osp.join(folder, name))
+                if rec and rec['iters'] == args.curve_iters:
+                    seeds.add(rec['seed'])
+    return min(seeds, default=DEFAULT_SEEDS[0])
+
+
 def curve_points(args) -> List[Tuple[str, Dict[int, dict]]]:
     out = []
+    seed = curve_seed(args)
     for label, config in CURVE_ROWS:
-        key = run_key(args, args.seeds[0], args.curve_iters, args.eval_every)
+        key = run_key(args, seed, args.curve_iters, args.eval_every)
         rec = load_json(store_path(args, config, key)) or dict(points=[])
         out.append((label, {p['iter']: p['metrics'] for p in rec['points']}))
     return out
@@ -860,10 +879,10 @@ def curve_points(args) -> List[Tuple[str, Dict[int, dict]]]:
 
 def weight_runs(args) -> List[Tuple[str, int, dict]]:
     """(config name, seed, weights of the final point) of the rows drawn,
-    each from the first of ``args.seeds`` that has them."""
+    each from the smallest stored seed that has them."""
     out = []
     for config in WEIGHT_ROWS:
-        for seed in args.seeds:
+        for seed in stored_seeds(args):
             key = run_key(args, seed, args.iters, None)
             rec = load_json(store_path(args, config, key))
             if rec and rec['points'] and rec['points'][-1].get('weights'):
@@ -960,8 +979,10 @@ def stored_seeds(args) -> List[int]:
 
 
 def report_text(args) -> str:
-    """The generated part of docs/replication.md (deterministic)."""
-    seeds = ' '.join(map(str, args.seeds))
+    """The generated part of docs/replication.md: a function of the store
+    alone, whatever ``--seeds`` a run was given."""
+    seeds = ' '.join(
+        map(str, sorted(set(DEFAULT_SEEDS) | set(stored_seeds(args)))))
     lines = [
         BEGIN, '',
         f'Schedule: {args.iters} iterations of {args.batch_size} images; '
@@ -1015,7 +1036,7 @@ def report_text(args) -> str:
     ] if box_weight_points(args) else [])
     lines += [
         '## The learning curve', '',
-        f'Seed {args.seeds[0]}, one run per config with a '
+        f'Seed {curve_seed(args)}, one run per config with a '
         f'{args.curve_iters}-iteration schedule, evaluated every '
         f'{args.eval_every} iterations (HOTA / IDF1 / MOTA on the held-out '
         'sequences):', ''
