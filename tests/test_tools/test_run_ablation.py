@@ -187,7 +187,13 @@ def test_sequences_table_pairs_each_sequence_by_seed(tool, tmp_path):
                         '-4.0 [-4.0, -4.0] (-4.0, -4.0, -4.0) |')
     assert lines[5] == ('| ' + tool.CLAIMS[1][0] +
                         ' | 0 | not run | not run |')
-    assert len(lines) == 4 + len(tool.CLAIMS)
+    assert len(lines) == 6 + len(tool.CLAIMS)
+    # The count under the table is the table's: only the interval at
+    # -4.0 [-4.0, -4.0] excludes 0, of the two that ran.
+    assert lines[-1] == ('1 of the 2 intervals excludes 0: CE module: '
+                         '(f) - (e) on TEST-02. With no effect anywhere '
+                         'about 0.1 would by chance, but the intervals '
+                         'share runs and are not independent.')
 
 
 def test_sequence_rows_keep_the_metrics_and_parts_per_sequence(tool):

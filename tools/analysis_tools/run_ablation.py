@@ -674,15 +674,34 @@ def sequences_table(args) -> List[str]:
         '|---|---|' + '---|' * len(names)
     ]
 
-    def cell(pa, pb, seeds, q):
+    def interval(pa, pb, seeds, q):
         diffs = [pa[s]['per_sequence'][q]['HOTA'] -
                  pb[s]['per_sequence'][q]['HOTA'] for s in seeds]
-        m, lo, hi = paired_interval(diffs)
+        return diffs, paired_interval(diffs)
+
+    def cell(pa, pb, seeds, q):
+        diffs, (m, lo, hi) = interval(pa, pb, seeds, q)
         ci = 'n/a' if math.isnan(lo) else f'{lo:+.1f}, {hi:+.1f}'
         each = ', '.join(f'{d:+.1f}' for d in diffs)
         return f'{m:+.1f} [{ci}] ({each})'
 
-    return lines + claim_rows(names, pairs, cell)
+    # Count what the table prints, so the prose need not copy it by hand.
+    looked, excluding = 0, []
+    for claim, pa, pb, seeds in pairs:
+        for q in names if seeds else []:
+            _, (_, lo, hi) = interval(pa, pb, seeds, q)
+            if math.isnan(lo):
+                continue
+            looked += 1
+            if round(lo, 1) > 0 or round(hi, 1) < 0:
+                excluding.append(f'{claim} on {q}')
+    return lines + claim_rows(names, pairs, cell) + [
+        '', f'{len(excluding)} of the {looked} intervals '
+        f'exclude{"s" if len(excluding) == 1 else ""} 0' +
+        (f': {"; ".join(excluding)}' if excluding else '') +
+        f'. With no effect anywhere about {0.05 * looked:.1f} would by '
+        'chance, but the intervals share runs and are not independent.'
+    ]
 
 
 def sequence_parts_table(args) -> List[str]:
