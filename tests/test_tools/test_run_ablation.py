@@ -445,6 +445,11 @@ def test_claims_table_corrects_its_verdicts_for_the_number_of_claims(
     assert first[4] == '-2.3 [-3.5, -1.2]'
     assert first[5:] == ['contradicted', 'inconclusive at n = 3 |']
     assert lines[3].endswith('| not run | not run |')
+    # The tally under the table counts its verdicts.
+    assert lines[-1] == (f'Of the {k} claims: 0 supported, 1 contradicted, '
+                         f'0 inconclusive, {k - 1} not run; corrected for '
+                         f'their number, 0 supported, 0 contradicted, '
+                         f'1 inconclusive, {k - 1} not run.')
 
 
 def test_power_table_plans_each_claims_seeds(tool, monkeypatch):

@@ -517,6 +517,7 @@ def claims_table(args) -> List[str]:
         f'Δ HOTA [95 % CI] | verdict (HOTA) | verdict, corrected for {k} '
         'claims |', '|---|---|---|---|---|---|---|'
     ]
+    tally = ({}, {})  # verdict -> claims, alone and corrected
     for claim, _, a, b in CLAIMS:
         ra = final_results(args, a, args.iters)
         rb = final_results(args, b, args.iters)
@@ -524,6 +525,8 @@ def claims_table(args) -> List[str]:
         if not seeds:
             lines.append(f'| {claim} | 0 | not run | not run | not run | '
                          'not run | not run |')
+            for t in tally:
+                t['not run'] = t.get('not run', 0) + 1
             continue
         diffs = {name: [ra[s][name] - rb[s][name] for s in seeds]
                  for name in ('MOTA', 'IDF1', 'HOTA')}
@@ -535,10 +538,23 @@ def claims_table(args) -> List[str]:
         # the verdicts are HOTA's
         _, lo, hi = paired_interval(diffs['HOTA'])
         _, clo, chi = paired_interval(diffs['HOTA'], level=1 - 0.05 / k)
+        both = verdict(lo, hi, len(seeds)), verdict(clo, chi, len(seeds))
         lines.append(f'| {claim} | {len(seeds)} | ' + ' | '.join(cells) +
-                     f' | {verdict(lo, hi, len(seeds))} | '
-                     f'{verdict(clo, chi, len(seeds))} |')
-    return lines
+                     f' | {both[0]} | {both[1]} |')
+        for t, v in zip(tally, both):
+            v = v.split(' at n = ')[0]
+            t[v] = t.get(v, 0) + 1
+
+    # The tally the prose would otherwise count by hand from the table.
+    def says(t):
+        return ', '.join(f'{t.get(v, 0)} {v}' for v in (
+            'supported', 'contradicted', 'inconclusive', 'not run')
+            if v != 'not run' or t.get(v))
+
+    return lines + [
+        '', f'Of the {k} claims: {says(tally[0])}; corrected for their '
+        f'number, {says(tally[1])}.'
+    ]
 
 
 def power_table(args) -> List[str]:
