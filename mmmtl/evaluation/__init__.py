@@ -1,3 +1,9 @@
+from .embedding_quality import (
+    EmbeddingQuality,
+    cache_embedding_quality,
+    embedding_quality,
+    match_to_ground_truth,
+)
 from .error_analysis import (
     FrameErrors,
     IDSwitch,
@@ -36,5 +42,6 @@ __all__ = [
     'analyse_errors', 'TABLE_METRICS', 'compare_backends', 'evaluate_mot',
     'evaluate_sequences', 'format_table', 'load_sequences',
     'unexplained_disagreement', 'class_numbers', 'evaluate_classes',
-    'evaluate_multiclass'
+    'evaluate_multiclass', 'EmbeddingQuality', 'cache_embedding_quality',
+    'embedding_quality', 'match_to_ground_truth'
 ]

@@ -17,13 +17,13 @@ def tool():
 
 
 def fake_run(tool, args, config, seed, metrics, iters=None, every=None,
-             weights=None, per_sequence=None):
+             weights=None, per_sequence=None, **point):
     iters = iters or args.iters
     key = tool.run_key(args, seed, iters, every)
     metrics = dict(dict(DetA=50., AssA=50., MOTP=75.), **metrics)
     points = [
         dict(iter=it, metrics=metrics, per_sequence=per_sequence or {},
-             weights=weights or {})
+             weights=weights or {}, **point)
         for it in (range(every, iters + 1, every) if every else [iters])
     ]
     tool.save_json(
@@ -244,6 +244,79 @@ def test_backfill_adds_parts_only_where_the_replay_reproduces_the_run(
         'TEST-01': dict(stored['TEST-01'], HOTA=54.)})
     with pytest.raises(ValueError, match='HOTA is 54.0, but the replay'):
         tool.backfill_parts(args)
+
+
+def test_a_runs_embeddings_are_measured_once_and_stored(tool, tmp_path):
+    """A finished run's embeddings are measured on its kept cache with the
+    study's settings and stored in its record, which later reads need
+    alone; --backfill-parts adds them to every run with a cache."""
+    import numpy as np
+
+    from mmmtl.formats import (
+        SequenceDetections,
+        cache_path,
+        write_detection_cache,
+        write_mot_gt,
+    )
+    args = tool.parse_args(['--backfill-parts', '--store',
+                            str(tmp_path / 's'), '--out', str(tmp_path)])
+    parts = {'TEST-01': dict(HOTA=55., DetA=50., AssA=60., MOTP=75.)}
+    for seed in (0, 1):
+        fake_run(tool, args, tool.PLAIN, seed, dict(HOTA=55.),
+                 per_sequence=parts)
+    # seed 0 keeps a cache: two people over three frames, the second one
+    # scoring under the tracker's obj_score_thr in the last frame
+    boxes = np.array([[0, 0, 10, 20], [30, 0, 40, 20]], np.float32)
+    frames = [(boxes, np.array([.9, s], np.float32), np.zeros(2, np.int64),
+               np.eye(2, dtype=np.float32)) for s in (.9, .9, .2)]
+    gt_root = tmp_path / 'gt'
+    write_detection_cache(
+        cache_path(tool.cache_dir(args, tool.PLAIN, 0), 'TEST-01'),
+        SequenceDetections.from_frames('TEST-01', frames,
+                                       meta=dict(gt_root=str(gt_root))))
+    (gt_root / 'TEST-01' / 'gt').mkdir(parents=True)
+    write_mot_gt(str(gt_root / 'TEST-01' / 'gt' / 'gt.txt'),
+                 [[t, i + 1, 30 * i, 0, 10, 20, 1, 1, 1]
+                  for t in (1, 2, 3) for i in (0, 1)])
+    assert tool.backfill_parts(args) == 1
+    points = tool.final_points(args, tool.PLAIN, args.iters)
+    assert 'embeddings' not in points[1]
+    emb = points[0]['embeddings']
+    assert sorted(emb) == ['OVERALL', 'TEST-01']
+    # frames 1-2 and 2-3 (max_gap 30 takes 1-3 too); the 0.2 box is out:
+    # same pairs 2 + 1 + 1, other pairs 2 + 1 + 1
+    assert (emb['TEST-01']['same_pairs'],
+            emb['TEST-01']['other_pairs']) == (4, 4)
+    assert emb['TEST-01']['TAR@FAR=0.01'] == 1.
+    # the record is read from now on: the cache may go
+    import shutil
+    shutil.rmtree(tool.cache_dir(args, tool.PLAIN, 0))
+    assert tool.run_embeddings(args, tool.PLAIN, 0) == emb
+    assert tool.backfill_parts(args) == 0
+
+
+def test_embeddings_table_pairs_the_runs_that_measured_them(tool, tmp_path):
+    args = tool.parse_args(['--report', '--store', str(tmp_path / 's'),
+                            '--doc', str(tmp_path / 'doc.md')])
+    assert tool.embeddings_table(args) == [
+        'No claim run has stored its embeddings\' separability yet.']
+    a, b = tool.CLAIMS[0][2:]
+
+    def emb(tar):
+        return {q: {'TAR@FAR=0.01': tar} for q in ('TEST-01', 'TEST-02',
+                                                    'OVERALL')}
+    for seed in range(3):
+        for config, tar in ((a, .5 + .1 * seed), (b, .5)):
+            # seed 2 of the minuend did not measure them
+            extra = dict(embeddings=emb(tar)) if (seed, config) != (2, a) \
+                else {}
+            fake_run(tool, args, config, seed, dict(HOTA=0.), **extra)
+    lines = tool.embeddings_table(args)
+    assert lines[0] == ('| claim | n | Δ TAR TEST-01 | Δ TAR TEST-02 (pans) '
+                        '| Δ TAR pooled |')
+    assert lines[2] == ('| CE module: (f) - (e) | 2 | +5.0 (+0.0, +10.0) | '
+                        '+5.0 (+0.0, +10.0) | +5.0 (+0.0, +10.0) |')
+    assert lines[3].endswith(' | 0 | not run | not run | not run |')
 
 
 def test_sequence_parts_table_averages_the_paired_parts(tool, tmp_path):

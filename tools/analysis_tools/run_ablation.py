@@ -39,9 +39,12 @@ a kept cache where a run predates the grid) and writes each claim's
 paired difference at every grid point, and with each row at its own best
 point per seed, to ``benchmarks/results/replication_thresholds.json``:
 whether a gap comes from the study's one tracker setting.
+Every finished run also stores how well its embeddings separate people
+on each held-out sequence (TAR@FAR, AUC, d'), measured on its cache.
 ``--backfill-parts`` adds HOTA's parts and MOTP per sequence to runs
 stored before they were kept, from their caches, checking that the
-replay reproduces what was stored.
+replay reproduces what was stored, and the embeddings' separability to
+every run whose cache is here and that lacks it.
 """
 import argparse
 import json
@@ -83,6 +86,13 @@ TASKS = ('cls', 'reg', 'reid')
 STUDY_TRACKER = dict(
     type='JDETracker', preset='fairmot', obj_score_thr=0.3,
     init_track_thr=0.6)
+#: How well a run's embeddings separate people
+#: (:func:`mmmtl.evaluation.embedding_quality`): on the detections the
+#: study's tracker associates, pairs 1 to FairMOT's track_buffer frames
+#: apart; the report pairs the true accept rate at this false accept rate.
+EMBED_KWARGS = dict(score_thr=STUDY_TRACKER['obj_score_thr'], iou_thr=0.5,
+                    max_gap=30)
+EMBED_FAR = 0.01
 
 
 def synth(name: str) -> str:
@@ -210,8 +220,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--report', action='store_true',
                    help='only rewrite the report from the stored JSON')
     p.add_argument('--backfill-parts', action='store_true',
-                   help='only add DetA, AssA and MOTP per sequence to the '
-                   'stored runs that lack them, from their kept caches')
+                   help='only add DetA, AssA and MOTP per sequence, and '
+                   'the embeddings\' separability, to the stored runs '
+                   'that lack them, from their kept caches')
     p.add_argument('--extra-sets', type=nonnegative_int, default=0,
                    metavar='K',
                    help='also test each claim run\'s final checkpoint on '
@@ -436,8 +447,9 @@ def run(args, config: str, seed: int, iters: int,
         print(f'[study]   HOTA {hota:.1f} in {time.time() - t0:.0f} s',
               flush=True)
         if cache is not None and iters == args.iters:
-            # the record, not the cache, carries the grid to later sessions
+            # the record, not the cache, carries these to later sessions
             run_grid(args, config, seed)
+            run_embeddings(args, config, seed)
             if args.extra_sets and config in CLAIM_CONFIGS:
                 extra_sets(args, config, seed)
     return True
@@ -742,6 +754,39 @@ def sequence_parts_table(args) -> List[str]:
         return ' / '.join(f'{d:+.1f}' for d in diffs)
 
     return lines + claim_rows(names, pairs, cell)
+
+
+def embeddings_table(args) -> List[str]:
+    """Each claim's paired difference in the true accept rate of its
+    embeddings at :data:`EMBED_FAR`, per held-out sequence and pooled,
+    over the seeds whose two runs stored it, with the per-seed values:
+    whether a gap in association follows one in the embeddings."""
+    key = f'TAR@FAR={EMBED_FAR:g}'
+    pts = {c: final_points(args, c, args.iters)
+           for _, _, a, b in CLAIMS for c in (a, b)}
+    names = sorted({q for rows in pts.values() for p in rows.values()
+                    for q in p.get('embeddings') or {}} - {'OVERALL'})
+    if not names:
+        return ['No claim run has stored its embeddings\' separability '
+                'yet.']
+    names.append('OVERALL')
+    pairs = [(claim, pts[a], pts[b],
+              [s for s in sorted(set(pts[a]) & set(pts[b]))
+               if 'embeddings' in pts[a][s] and 'embeddings' in pts[b][s]])
+             for claim, _, a, b in CLAIMS]
+
+    def cell(pa, pb, seeds, q):
+        diffs = [100 * (pa[s]['embeddings'][q][key] -
+                        pb[s]['embeddings'][q][key]) for s in seeds]
+        each = ', '.join(f'{d:+.1f}' for d in diffs)
+        return f'{sum(diffs) / len(diffs):+.1f} ({each})'
+
+    heads = [f'{q} (pans)' if q == names[-2] else
+             'pooled' if q == 'OVERALL' else q for q in names]
+    return [
+        '| claim | n | ' + ' | '.join(f'Δ TAR {h}' for h in heads) + ' |',
+        '|---|---|' + '---|' * len(names)
+    ] + claim_rows(names, pairs, cell)
 
 
 def row_table(args, table: str) -> List[str]:
@@ -1053,7 +1098,18 @@ def report_text(args) -> str:
         '', 'What those gaps are made of: the mean paired differences in '
         'HOTA\'s detection and association parts and in box precision, '
         'per sequence.', ''
-    ] + sequence_parts_table(args) + ['', '## The rows', '']
+    ] + sequence_parts_table(args) + [
+        '', 'Whether the embeddings differ as association does: the mean '
+        'paired difference, in points, of the share of same-person pairs '
+        'that the embeddings accept at a false accept rate of '
+        f'{EMBED_FAR:g} (cosine similarity of the detections scoring over '
+        f'{EMBED_KWARGS["score_thr"]:g} matched to a person at IoU '
+        f'{EMBED_KWARGS["iou_thr"]:g}, pairs 1 to '
+        f'{EMBED_KWARGS["max_gap"]} frames apart: '
+        '`tools/analysis_tools/eval_embeddings.py`), per held-out '
+        'sequence and pooled, over the seeds whose runs measured it on '
+        'their kept caches, with the per-seed differences in brackets.', ''
+    ] + embeddings_table(args) + ['', '## The rows', '']
     for table in ('heads', 'balancers', 'E', 'C'):
         lines += row_table(args, table)
     lines += [
@@ -1178,6 +1234,12 @@ def extra_sets(args, config: str, seed: int) -> int:
     return len(todo)
 
 
+def cache_dir(args, config: str, seed: int) -> str:
+    """Where one run keeps its detection cache of the held-out set."""
+    return osp.join(args.out, 'runs', config_name(config),
+                    run_key(args, seed, args.iters, None), 'det_cache')
+
+
 def kept_cache(args, config: str, seed: int):
     """(config, cache folder, checked sequences) of one run's kept
     detection cache, or None when the run has no cache here."""
@@ -1185,8 +1247,7 @@ def kept_cache(args, config: str, seed: int):
 
     import mmmtl  # noqa: F401  (registers mmmtl's components)
     from mmmtl.apis import load_checked_cache
-    cache = osp.join(args.out, 'runs', config_name(config),
-                     run_key(args, seed, args.iters, None), 'det_cache')
+    cache = cache_dir(args, config, seed)
     if not osp.isdir(cache):
         return None
     cfg = Config.fromfile(osp.join(ROOT, config))
@@ -1195,9 +1256,10 @@ def kept_cache(args, config: str, seed: int):
 
 def backfill_parts(args) -> int:
     """Add PARTS per sequence to the stored runs that predate them, from
-    each run's kept cache replayed with the study's tracker; the number of
-    runs changed. A replay that does not reproduce a run's stored
-    per-sequence metrics is refused, naming the file."""
+    each run's kept cache replayed with the study's tracker, and the
+    embeddings' separability (:func:`run_embeddings`) to those that lack
+    it; the number of runs changed. A replay that does not reproduce a
+    run's stored per-sequence metrics is refused, naming the file."""
     from mmmtl.apis import replay_tracker
     configs = dict.fromkeys(c for spec in TABLES.values()
                             for _, c, _ in spec['rows'])
@@ -1234,6 +1296,13 @@ def backfill_parts(args) -> int:
             save_json(path, rec)
             changed += 1
             print(f'[study] {path}: parts added', flush=True)
+    for config in configs:
+        for seed, point in final_points(args, config, args.iters).items():
+            if 'embeddings' not in point and run_embeddings(
+                    args, config, seed) is not None:
+                changed += 1
+                print(f'[study] {config_name(config)} seed {seed}: '
+                      'embeddings measured', flush=True)
     return changed
 
 
@@ -1258,24 +1327,58 @@ def cache_hota(args, config: str, seed: int
     return out
 
 
-def run_grid(args, config: str, seed: int
-             ) -> Optional[Dict[Tuple[float, float], float]]:
-    """HOTA of one run at each point of :data:`THRESHOLD_GRID`: stored in
-    its record (``thresholds``: ``[obj, init, HOTA]`` triples), else
-    replayed from its kept cache and then stored there, since the caches
-    stay under ``--out`` and are not committed; None when neither is
-    here."""
+def stored_or_cached(args, config: str, seed: int, key: str, from_cache):
+    """One run's ``key`` of its final point: stored in its record, else
+    ``from_cache(args, config, seed)`` from its kept cache, then stored
+    there, since the caches stay under ``--out`` and are not committed;
+    None when neither is here."""
     path = store_path(args, config, run_key(args, seed, args.iters, None))
     rec = load_json(path)
     last = ([p for p in rec['points'] if p['iter'] == args.iters]
             if rec else [])
-    if last and 'thresholds' in last[0]:
-        return {(o, i): h for o, i, h in last[0]['thresholds']}
-    grid = cache_hota(args, config, seed)
-    if grid is not None and last:
-        last[0]['thresholds'] = [[o, i, h] for (o, i), h in grid.items()]
+    if last and key in last[0]:
+        return last[0][key]
+    value = from_cache(args, config, seed)
+    if value is not None and last:
+        last[0][key] = value
         save_json(path, rec)
-    return grid
+    return value
+
+
+def run_grid(args, config: str, seed: int
+             ) -> Optional[Dict[Tuple[float, float], float]]:
+    """HOTA of one run at each point of :data:`THRESHOLD_GRID`
+    (:func:`stored_or_cached`; stored as ``thresholds``: ``[obj, init,
+    HOTA]`` triples)."""
+    def from_cache(*run):
+        grid = cache_hota(*run)
+        return (None if grid is None else
+                [[o, i, h] for (o, i), h in grid.items()])
+
+    triples = stored_or_cached(args, config, seed, 'thresholds', from_cache)
+    return None if triples is None else {(o, i): h for o, i, h in triples}
+
+
+def cache_embeddings(args, config: str, seed: int
+                     ) -> Optional[Dict[str, Dict[str, float]]]:
+    """How well one run's kept embeddings separate people, per held-out
+    sequence and ``OVERALL`` (:meth:`EmbeddingQuality.summary`), or None
+    when the run has no cache here."""
+    from mmmtl.evaluation import cache_embedding_quality
+    cache = cache_dir(args, config, seed)
+    if not osp.isdir(cache):
+        return None
+    return {name: q.summary((EMBED_FAR, ))
+            for name, q in cache_embedding_quality(
+                cache, **EMBED_KWARGS).items()}
+
+
+def run_embeddings(args, config: str, seed: int
+                   ) -> Optional[Dict[str, Dict[str, float]]]:
+    """:func:`cache_embeddings` of one run, stored as ``embeddings``
+    (:func:`stored_or_cached`)."""
+    return stored_or_cached(args, config, seed, 'embeddings',
+                            cache_embeddings)
 
 
 def threshold_sweep(args) -> str:
@@ -1339,8 +1442,8 @@ def main(argv=None) -> int:
         print(f'[study] wrote {threshold_sweep(args)}', flush=True)
         return rc
     if args.backfill_parts:
-        print(f'[study] parts added to {backfill_parts(args)} run(s)',
-              flush=True)
+        print(f'[study] parts or embeddings added to '
+              f'{backfill_parts(args)} run(s)', flush=True)
         return rc
     if args.extra_sets and not args.tables:
         done = sum(extra_sets(args, c, s) for c in CLAIM_CONFIGS
