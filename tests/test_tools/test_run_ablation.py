@@ -73,6 +73,27 @@ def test_stored_points_are_skipped_and_missing_ones_run(
     assert tool.run_tables(args) == 0 and calls == []
 
 
+def test_configs_runs_only_the_named_rows_and_refuses_others(
+        tool, tmp_path, monkeypatch, capsys):
+    args = tool.parse_args(['balancers', 'heads', '--configs',
+                            'ce-lwf-literal-senet', 'double-branch-reg-head',
+                            '--out', str(tmp_path), '--store',
+                            str(tmp_path / 's'), '--seeds', '0', '1'])
+    calls = []
+    monkeypatch.setattr(tool, 'run', lambda args, config, seed, *a:
+                        calls.append((tool.row_name(config), seed)) or True)
+    assert tool.run_tables(args) == 0
+    assert calls == [('ce-lwf-literal-senet', 0),
+                     ('ce-lwf-literal-senet', 1),
+                     ('double-branch-reg-head', 0),
+                     ('double-branch-reg-head', 1)]
+    with pytest.raises(SystemExit):
+        tool.parse_args(['heads', '--configs', 'ce-lwf-literal-senet'])
+    err = capsys.readouterr().err
+    assert "--configs: ['ce-lwf-literal-senet'] are not rows" in err
+    assert 'double-branch-reg-head' in err
+
+
 def test_a_curve_resumes_at_its_first_missing_point(tool, tmp_path,
                                                     monkeypatch):
     args = tool.parse_args(['curve', '--out', str(tmp_path / 'out'),

@@ -1,7 +1,8 @@
 """The SynthMOT replication study of both papers, resumably.
 
     python tools/analysis_tools/run_ablation.py TABLE [TABLE ...]
-        [--seeds 0 1 2] [--iters N] [--out outputs/replication]
+        [--seeds 0 1 2] [--configs NAME ...] [--iters N]
+        [--out outputs/replication]
     python tools/analysis_tools/run_ablation.py curve [--curve-iters 4800]
         [--eval-every 600]
     python tools/analysis_tools/run_ablation.py --report
@@ -217,6 +218,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='the page whose generated part --report rewrites')
     p.add_argument('--rows', type=positive_int, default=None,
                    help='run only the first ROWS rows of each table')
+    p.add_argument('--configs', nargs='+', metavar='NAME',
+                   help='run only these rows, named as the tables\' config '
+                   'column names them (e.g. ce-lwf-literal-senet)')
     p.add_argument('--report', action='store_true',
                    help='only rewrite the report from the stored JSON')
     p.add_argument('--backfill-parts', action='store_true',
@@ -240,6 +244,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     if bad:
         p.error(f'unknown table(s) {bad}; choose from '
                 f'{sorted(TABLES) + ["all", "curve"]}')
+    if args.configs:
+        names = {row_name(c) for t in args.tables if t in TABLES
+                 for _, c, _ in TABLES[t]['rows']}
+        unknown = sorted(set(args.configs) - names)
+        if unknown:
+            p.error(f'--configs: {unknown} are not rows of the tables '
+                    f'{args.tables}; they have {sorted(names)}')
     if not (args.tables or args.report or args.thresholds
             or args.backfill_parts or args.extra_sets):
         p.error('give at least one TABLE, --report, --thresholds, '
@@ -258,6 +269,11 @@ def data_of(args):
         test_seqs=args.test_seqs,
         frames=args.frames,
         test_frames=args.frames)
+
+
+def row_name(config: str) -> str:
+    """A row's short name, as the tables' config column prints it."""
+    return config_name(config).split('_')[0]
 
 
 def config_name(config: str) -> str:
@@ -465,6 +481,8 @@ def run_tables(args) -> int:
                                       args.eval_every)
             continue
         for _, config, _ in TABLES[table]['rows'][:args.rows]:
+            if args.configs and row_name(config) not in args.configs:
+                continue
             for seed in args.seeds:
                 failed += not run(args, config, seed, args.iters, None)
     return 1 if failed else 0
@@ -802,7 +820,7 @@ def row_table(args, table: str) -> List[str]:
             fmt_mean_sd([res[s][k] for s in sorted(res)],
                         0 if k == 'IDS' else 1) for k in METRICS
         ]
-        name = config_name(config).split('_')[0]
+        name = row_name(config)
         lines.append(f'| {label} | `{name}` | ' + ' | '.join(cells) +
                      f' | {paper} |')
     return lines + ['']
@@ -854,7 +872,7 @@ def parts_table(args) -> List[str]:
                     for t in TASKS))
             else:
                 cells.append('-')
-            name = config_name(config).split('_')[0]
+            name = row_name(config)
             lines.append(f'| {label} | `{name}` | {len(seeds)} | ' +
                          ' | '.join(cells) + ' |')
     return lines
@@ -966,7 +984,7 @@ def weight_runs(args) -> List[Tuple[str, int, dict]]:
             key = run_key(args, seed, args.iters, None)
             rec = load_json(store_path(args, config, key))
             if rec and rec['points'] and rec['points'][-1].get('weights'):
-                out.append((config_name(config).split('_')[0], seed,
+                out.append((row_name(config), seed,
                             rec['points'][-1]['weights']))
                 break
     return out
@@ -978,7 +996,7 @@ def box_weight_points(args) -> List[Tuple[str, int, float, float, float]]:
     box precision follows the weight a balancer leaves on the box loss."""
     out = []
     for _, config, _ in TABLES['balancers']['rows']:
-        name = config_name(config).split('_')[0]
+        name = row_name(config)
         for seed, p in sorted(final_points(args, config, args.iters).items()):
             w = late_weights(p, args.iters)
             if not {'cls', 'reg'} <= set(w) or w['cls'] <= 0:
