@@ -37,6 +37,7 @@ from mmmtl.formats import (
     load_detection_cache,
     read_mot_gt,
 )
+from mmmtl.models.trackers.box_ops import box_iou
 
 __all__ = [
     'BIN_WIDTH', 'EmbeddingQuality', 'PairCounts', 'cache_embedding_quality',
@@ -46,19 +47,6 @@ __all__ = [
 #: Width of the cosine-similarity bins.
 BIN_WIDTH = 1e-4
 _NUM_BINS = int(round(2 / BIN_WIDTH))
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU (M, N) of boxes ``a`` (M, 4) and ``b`` (N, 4), x1y1x2y2."""
-    w = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(
-        a[:, None, 0], b[None, :, 0])
-    h = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(
-        a[:, None, 1], b[None, :, 1])
-    inter = np.clip(w, 0, None) * np.clip(h, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    union = area_a[:, None] + area_b[None, :] - inter
-    return inter / np.maximum(union, np.finfo(np.float64).eps)
 
 
 def match_to_ground_truth(bboxes: np.ndarray, gt_bboxes: np.ndarray,
@@ -79,8 +67,8 @@ def match_to_ground_truth(bboxes: np.ndarray, gt_bboxes: np.ndarray,
     if len(bboxes) == 0 or len(gt_bboxes) == 0:
         empty = np.zeros(0, np.int64)
         return empty, empty
-    iou = _iou(np.asarray(bboxes, np.float64),
-               np.asarray(gt_bboxes, np.float64))
+    iou = box_iou(np.asarray(bboxes, np.float64),
+                  np.asarray(gt_bboxes, np.float64))
     # pairs below the threshold cannot match, so they must not steer the
     # assignment away from pairs that can (as the MOT metrics do)
     iou[iou < iou_thr] = 0.
