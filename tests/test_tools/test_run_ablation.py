@@ -1,6 +1,7 @@
 """tools/analysis_tools/run_ablation.py: the study's runs, resumption,
 statistics and the report regenerated from the stored JSON."""
 import json
+import os
 import os.path as osp
 
 import pytest
@@ -139,8 +140,9 @@ def test_verdicts_follow_the_interval(tool):
 def test_report_rewrites_only_its_part_and_is_deterministic(
         tool, tmp_path):
     doc = tmp_path / 'doc.md'
-    doc.write_text('# Title\n\nprose\n\n' + tool.BEGIN + '\nold\n' +
-                   tool.END + '\n\nmore prose\n')
+    doc.write_text('# Title\n\nprose\n\n' + tool.BEGIN +
+                   '\nstale generated part\n' + tool.END +
+                   '\n\nmore prose\n')
     args = tool.parse_args(['--report', '--store', str(tmp_path / 's'),
                             '--doc', str(doc), '--seeds', '7'])
     for seed, (f, e) in enumerate([(52., 50.), (55., 51.), (50., 50.5)]):
@@ -152,7 +154,7 @@ def test_report_rewrites_only_its_part_and_is_deterministic(
     text = doc.read_text()
     assert text.startswith('# Title\n\nprose\n\n' + tool.BEGIN)
     assert text.endswith(tool.END + '\n\nmore prose\n')
-    assert 'old' not in text
+    assert 'stale generated part' not in text
     # the seeds the store has, not --seeds
     assert "seeds [0, 1, 2] (a row's n is the number of them" in text
     # (f) - (e) HOTA: 2, 4, -0.5 -> mean 1.8, inconclusive at n = 3
@@ -251,6 +253,7 @@ def test_backfill_adds_parts_only_where_the_replay_reproduces_the_run(
         tool, 'kept_cache', lambda args, config, seed:
         (types.SimpleNamespace(model=types.SimpleNamespace()), 'cache', [])
         if seed == 0 else None)
+    monkeypatch.setattr(tool, 'cache_assa_by_alpha', lambda *a: None)
     import mmmtl.apis
     monkeypatch.setattr(
         mmmtl.apis, 'replay_tracker', lambda cfg, cache, sequences:
@@ -267,7 +270,8 @@ def test_backfill_adds_parts_only_where_the_replay_reproduces_the_run(
         tool.backfill_parts(args)
 
 
-def test_a_runs_embeddings_are_measured_once_and_stored(tool, tmp_path):
+def test_a_runs_embeddings_are_measured_once_and_stored(tool, tmp_path,
+                                                        monkeypatch):
     """A finished run's embeddings are measured on its kept cache with the
     study's settings and stored in its record, which later reads need
     alone; --backfill-parts adds them to every run with a cache."""
@@ -281,6 +285,7 @@ def test_a_runs_embeddings_are_measured_once_and_stored(tool, tmp_path):
     )
     args = tool.parse_args(['--backfill-parts', '--store',
                             str(tmp_path / 's'), '--out', str(tmp_path)])
+    monkeypatch.setattr(tool, 'cache_assa_by_alpha', lambda *a: None)
     parts = {'TEST-01': dict(HOTA=55., DetA=50., AssA=60., MOTP=75.)}
     for seed in (0, 1):
         fake_run(tool, args, tool.PLAIN, seed, dict(HOTA=55.),
@@ -316,28 +321,80 @@ def test_a_runs_embeddings_are_measured_once_and_stored(tool, tmp_path):
     assert tool.backfill_parts(args) == 0
 
 
-def test_embeddings_table_pairs_the_runs_that_measured_them(tool, tmp_path):
+def test_embeddings_table_splits_assa_at_the_usual_iou(tool, tmp_path):
     args = tool.parse_args(['--report', '--store', str(tmp_path / 's'),
                             '--doc', str(tmp_path / 'doc.md')])
     assert tool.embeddings_table(args) == [
-        'No claim run has stored its embeddings\' separability yet.']
+        'No claim run has stored its embeddings\' separability and AssA '
+        'by threshold yet.']
     a, b = tool.CLAIMS[0][2:]
+    low = sum(x <= 0.5 for x in tool.HOTA_ALPHAS)
+    assert low == 10 and len(tool.HOTA_ALPHAS) == 19
 
-    def emb(tar):
-        return {q: {'TAR@FAR=0.01': tar} for q in ('TEST-01', 'TEST-02',
-                                                    'OVERALL')}
+    def measured(tar, strict):
+        return dict(
+            embeddings={q: {'TAR@FAR=0.01': tar} for q in ('TEST-01',
+                                                            'OVERALL')},
+            assa_by_alpha={'TEST-01': [80.] * low + [strict] * (19 - low)})
     for seed in range(3):
-        for config, tar in ((a, .5 + .1 * seed), (b, .5)):
+        for config, tar, strict in ((a, .5 + .1 * seed, 40. - seed),
+                                    (b, .5, 40.)):
             # seed 2 of the minuend did not measure them
-            extra = dict(embeddings=emb(tar)) if (seed, config) != (2, a) \
+            extra = measured(tar, strict) if (seed, config) != (2, a) \
                 else {}
             fake_run(tool, args, config, seed, dict(HOTA=0.), **extra)
     lines = tool.embeddings_table(args)
-    assert lines[0] == ('| claim | n | Δ TAR TEST-01 | Δ TAR TEST-02 (pans) '
-                        '| Δ TAR pooled |')
-    assert lines[2] == ('| CE module: (f) - (e) | 2 | +5.0 (+0.0, +10.0) | '
-                        '+5.0 (+0.0, +10.0) | +5.0 (+0.0, +10.0) |')
-    assert lines[3].endswith(' | 0 | not run | not run | not run |')
+    assert lines[0] == ('| claim | n | TEST-01 (pans): Δ AssA α ≤ 0.5 / '
+                        'α > 0.5 / Δ TAR |')
+    # strict AssA -0 and -1 (mean -0.5), TAR +0 and +10 points (+5)
+    assert lines[2] == '| CE module: (f) - (e) | 2 | +0.0 / -0.5 / +5.0 |'
+    assert lines[3].endswith(' | 0 | not run |')
+
+
+def test_assa_by_threshold_is_the_replays_and_must_be_the_runs(
+        tool, tmp_path, monkeypatch):
+    """A run's AssA at each HOTA threshold comes from TrackEval on its
+    replayed cache, and is refused unless its mean is the stored AssA."""
+    import types
+
+    import numpy as np
+
+    import mmmtl.apis
+    from mmmtl.formats import (
+        SeqInfo,
+        write_mot_gt,
+        write_mot_results,
+        write_seqinfo,
+    )
+    args = tool.parse_args(['--report', '--store', str(tmp_path / 's'),
+                            '--out', str(tmp_path)])
+    people = [[t, i + 1, 40 * i, 0, 20, 40] for t in (1, 2, 3)
+              for i in range(2)]
+
+    def fake_replay(cfg, cache, outfile_prefix, sequences):
+        assert cfg.model.tracker == tool.STUDY_TRACKER
+        seq = osp.join(outfile_prefix, 'gt', 'TEST-01')
+        os.makedirs(osp.join(seq, 'gt'))
+        write_seqinfo(osp.join(seq, 'seqinfo.ini'),
+                      SeqInfo(name='TEST-01', seq_length=3))
+        write_mot_gt(osp.join(seq, 'gt', 'gt.txt'),
+                     [p + [1, 1, 1] for p in people])
+        os.makedirs(osp.join(outfile_prefix, 'default-tracker'))
+        write_mot_results(
+            osp.join(outfile_prefix, 'default-tracker', 'TEST-01.txt'),
+            np.array([p + [1] for p in people], float))
+
+    monkeypatch.setattr(mmmtl.apis, 'replay_tracker', fake_replay)
+    monkeypatch.setattr(tool, 'kept_cache', lambda *a: (
+        types.SimpleNamespace(model=types.SimpleNamespace()), 'cache', []))
+    fake_run(tool, args, tool.PLAIN, 0, dict(HOTA=100.), per_sequence={
+        'TEST-01': dict(HOTA=100., DetA=100., AssA=100., MOTP=100.)})
+    out = tool.cache_assa_by_alpha(args, tool.PLAIN, 0)
+    assert out == {'TEST-01': [pytest.approx(100.)] * 19}
+    fake_run(tool, args, tool.PLAIN, 0, dict(HOTA=100.), per_sequence={
+        'TEST-01': dict(HOTA=90., DetA=100., AssA=90., MOTP=100.)})
+    with pytest.raises(ValueError, match='TEST-01 AssA is 90.0, but the'):
+        tool.cache_assa_by_alpha(args, tool.PLAIN, 0)
 
 
 def test_sequence_parts_table_averages_the_paired_parts(tool, tmp_path):

@@ -41,11 +41,12 @@ paired difference at every grid point, and with each row at its own best
 point per seed, to ``benchmarks/results/replication_thresholds.json``:
 whether a gap comes from the study's one tracker setting.
 Every finished run also stores how well its embeddings separate people
-on each held-out sequence (TAR@FAR, AUC, d'), measured on its cache.
+on each held-out sequence (TAR@FAR, AUC, d') and its AssA at each of
+HOTA's localisation thresholds, both measured on its cache.
 ``--backfill-parts`` adds HOTA's parts and MOTP per sequence to runs
 stored before they were kept, from their caches, checking that the
-replay reproduces what was stored, and the embeddings' separability to
-every run whose cache is here and that lacks it.
+replay reproduces what was stored, and those two to every run whose
+cache is here and that lacks them.
 """
 import argparse
 import json
@@ -94,6 +95,9 @@ STUDY_TRACKER = dict(
 EMBED_KWARGS = dict(score_thr=STUDY_TRACKER['obj_score_thr'], iou_thr=0.5,
                     max_gap=30)
 EMBED_FAR = 0.01
+#: HOTA's localisation thresholds: AssA is reported at alpha <= 0.5 (the
+#: first ten, where a box matches its person at the usual IoU) and above.
+HOTA_ALPHAS = tuple(round(0.05 * k, 2) for k in range(1, 20))
 
 
 def synth(name: str) -> str:
@@ -224,9 +228,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--report', action='store_true',
                    help='only rewrite the report from the stored JSON')
     p.add_argument('--backfill-parts', action='store_true',
-                   help='only add DetA, AssA and MOTP per sequence, and '
-                   'the embeddings\' separability, to the stored runs '
-                   'that lack them, from their kept caches')
+                   help='only add DetA, AssA and MOTP per sequence, the '
+                   'embeddings\' separability and AssA by threshold to '
+                   'the stored runs that lack them, from their kept '
+                   'caches')
     p.add_argument('--extra-sets', type=nonnegative_int, default=0,
                    metavar='K',
                    help='also test each claim run\'s final checkpoint on '
@@ -466,6 +471,7 @@ def run(args, config: str, seed: int, iters: int,
             # the record, not the cache, carries these to later sessions
             run_grid(args, config, seed)
             run_embeddings(args, config, seed)
+            run_assa_by_alpha(args, config, seed)
             if args.extra_sets and config in CLAIM_CONFIGS:
                 extra_sets(args, config, seed)
     return True
@@ -775,34 +781,47 @@ def sequence_parts_table(args) -> List[str]:
 
 
 def embeddings_table(args) -> List[str]:
-    """Each claim's paired difference in the true accept rate of its
-    embeddings at :data:`EMBED_FAR`, per held-out sequence and pooled,
-    over the seeds whose two runs stored it, with the per-seed values:
-    whether a gap in association follows one in the embeddings."""
+    """Each claim's mean paired difference per held-out sequence in AssA
+    at the lenient localisation thresholds (alpha <= 0.5), at the strict
+    ones, and in the true accept rate of its embeddings at
+    :data:`EMBED_FAR`, over the seeds whose two runs stored both: whether
+    a gap in association is one of identity or of box precision."""
     key = f'TAR@FAR={EMBED_FAR:g}'
     pts = {c: final_points(args, c, args.iters)
            for _, _, a, b in CLAIMS for c in (a, b)}
+
+    def measured(p):
+        return (set(p.get('embeddings') or {}) &
+                set(p.get('assa_by_alpha') or {}))
+
     names = sorted({q for rows in pts.values() for p in rows.values()
-                    for q in p.get('embeddings') or {}} - {'OVERALL'})
+                    for q in measured(p)})
     if not names:
         return ['No claim run has stored its embeddings\' separability '
-                'yet.']
-    names.append('OVERALL')
+                'and AssA by threshold yet.']
     pairs = [(claim, pts[a], pts[b],
               [s for s in sorted(set(pts[a]) & set(pts[b]))
-               if 'embeddings' in pts[a][s] and 'embeddings' in pts[b][s]])
+               if set(names) <= measured(pts[a][s]) & measured(pts[b][s])])
              for claim, _, a, b in CLAIMS]
+    low = sum(a <= 0.5 for a in HOTA_ALPHAS)
 
     def cell(pa, pb, seeds, q):
-        diffs = [100 * (pa[s]['embeddings'][q][key] -
-                        pb[s]['embeddings'][q][key]) for s in seeds]
-        each = ', '.join(f'{d:+.1f}' for d in diffs)
-        return f'{sum(diffs) / len(diffs):+.1f} ({each})'
+        def mean_diff(value):
+            return sum(value(pa[s]) - value(pb[s]) for s in seeds) / len(
+                seeds)
+        parts = [
+            mean_diff(lambda p: statistics.mean(
+                p['assa_by_alpha'][q][:low])),
+            mean_diff(lambda p: statistics.mean(
+                p['assa_by_alpha'][q][low:])),
+            mean_diff(lambda p: 100 * p['embeddings'][q][key])
+        ]
+        return ' / '.join(f'{d:+.1f}' for d in parts)
 
-    heads = [f'{q} (pans)' if q == names[-2] else
-             'pooled' if q == 'OVERALL' else q for q in names]
     return [
-        '| claim | n | ' + ' | '.join(f'Δ TAR {h}' for h in heads) + ' |',
+        '| claim | n | ' + ' | '.join(
+            f'{q}{" (pans)" if q == names[-1] else ""}: Δ AssA α ≤ 0.5 / '
+            'α > 0.5 / Δ TAR' for q in names) + ' |',
         '|---|---|' + '---|' * len(names)
     ] + claim_rows(names, pairs, cell)
 
@@ -1117,16 +1136,18 @@ def report_text(args) -> str:
         'HOTA\'s detection and association parts and in box precision, '
         'per sequence.', ''
     ] + sequence_parts_table(args) + [
-        '', 'Whether the embeddings differ as association does: the mean '
-        'paired difference, in points, of the share of same-person pairs '
-        'that the embeddings accept at a false accept rate of '
-        f'{EMBED_FAR:g} (cosine similarity of the detections scoring over '
+        '', 'Identity or box precision: the mean paired differences, per '
+        'held-out sequence, in AssA averaged over HOTA\'s lenient '
+        'localisation thresholds (α 0.05-0.5, where a box matches its '
+        'person at the usual IoU) and over the strict ones (α 0.55-0.95), '
+        'and in the share of same-person pairs that the embeddings accept '
+        f'at a false accept rate of {EMBED_FAR:g}, in points (cosine '
+        'similarity of the detections scoring over '
         f'{EMBED_KWARGS["score_thr"]:g} matched to a person at IoU '
         f'{EMBED_KWARGS["iou_thr"]:g}, pairs 1 to '
         f'{EMBED_KWARGS["max_gap"]} frames apart: '
-        '`tools/analysis_tools/eval_embeddings.py`), per held-out '
-        'sequence and pooled, over the seeds whose runs measured it on '
-        'their kept caches, with the per-seed differences in brackets.', ''
+        '`tools/analysis_tools/eval_embeddings.py`), over the seeds whose '
+        'runs measured both on their kept caches.', ''
     ] + embeddings_table(args) + ['', '## The rows', '']
     for table in ('heads', 'balancers', 'E', 'C'):
         lines += row_table(args, table)
@@ -1316,11 +1337,14 @@ def backfill_parts(args) -> int:
             print(f'[study] {path}: parts added', flush=True)
     for config in configs:
         for seed, point in final_points(args, config, args.iters).items():
-            if 'embeddings' not in point and run_embeddings(
-                    args, config, seed) is not None:
+            added = [key for key, measure in (
+                ('embeddings', run_embeddings),
+                ('assa_by_alpha', run_assa_by_alpha))
+                if key not in point and measure(args, config, seed)]
+            if added:
                 changed += 1
                 print(f'[study] {config_name(config)} seed {seed}: '
-                      'embeddings measured', flush=True)
+                      f'{" and ".join(added)} measured', flush=True)
     return changed
 
 
@@ -1389,6 +1413,52 @@ def cache_embeddings(args, config: str, seed: int
     return {name: q.summary((EMBED_FAR, ))
             for name, q in cache_embedding_quality(
                 cache, **EMBED_KWARGS).items()}
+
+
+def cache_assa_by_alpha(args, config: str, seed: int
+                        ) -> Optional[Dict[str, List[float]]]:
+    """One run's AssA per held-out sequence at each of
+    :data:`HOTA_ALPHAS`, TrackEval's, from its kept cache replayed with the
+    study's tracker, or None when the run has no cache here."""
+    import tempfile
+
+    from mmmtl.apis import replay_tracker
+    from mmmtl.evaluation import analyse_errors, load_sequences
+    kept = kept_cache(args, config, seed)
+    if kept is None:
+        return None
+    cfg, cache, seqs = kept
+    cfg.model.tracker = dict(STUDY_TRACKER)
+    with tempfile.TemporaryDirectory() as tmp:
+        # the replay writes the TrackEval layout: gt/ and the tracks
+        replay_tracker(cfg, cache, outfile_prefix=tmp, sequences=seqs)
+        errors, _ = analyse_errors(load_sequences(
+            osp.join(tmp, 'gt'), osp.join(tmp, 'default-tracker')))
+    out = {e.name: [100 * float(a) for a in e.hota['AssA']]
+           for e in errors}
+    # the replay must be the run: its AssA, the mean over the thresholds,
+    # is the stored one
+    path = store_path(args, config, run_key(args, seed, args.iters, None))
+    stored = final_points(args, config, args.iters)[seed]['per_sequence']
+    for e in errors:
+        if len(e.alphas) != len(HOTA_ALPHAS) or any(
+                abs(a - b) > 1e-6 for a, b in zip(e.alphas, HOTA_ALPHAS)):
+            raise ValueError(f'TrackEval\'s alphas {e.alphas} are not '
+                             f'{HOTA_ALPHAS}')
+        want = stored.get(e.name, {}).get('AssA')
+        if want is None or abs(statistics.mean(out[e.name]) - want) > 1e-6:
+            raise ValueError(
+                f'{path}: {e.name} AssA is {want}, but the replay of {cache} '
+                f'gives {statistics.mean(out[e.name])}; not stored')
+    return out
+
+
+def run_assa_by_alpha(args, config: str, seed: int
+                      ) -> Optional[Dict[str, List[float]]]:
+    """:func:`cache_assa_by_alpha` of one run, stored as
+    ``assa_by_alpha`` (:func:`stored_or_cached`)."""
+    return stored_or_cached(args, config, seed, 'assa_by_alpha',
+                            cache_assa_by_alpha)
 
 
 def run_embeddings(args, config: str, seed: int
@@ -1460,7 +1530,7 @@ def main(argv=None) -> int:
         print(f'[study] wrote {threshold_sweep(args)}', flush=True)
         return rc
     if args.backfill_parts:
-        print(f'[study] parts or embeddings added to '
+        print(f'[study] parts, embeddings or AssA by threshold added to '
               f'{backfill_parts(args)} run(s)', flush=True)
         return rc
     if args.extra_sets and not args.tables:
