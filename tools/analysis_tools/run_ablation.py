@@ -1296,9 +1296,10 @@ def kept_cache(args, config: str, seed: int):
 def backfill_parts(args) -> int:
     """Add PARTS per sequence to the stored runs that predate them, from
     each run's kept cache replayed with the study's tracker, and the
-    embeddings' separability (:func:`run_embeddings`) to those that lack
-    it; the number of runs changed. A replay that does not reproduce a
-    run's stored per-sequence metrics is refused, naming the file."""
+    embeddings' separability (:func:`run_embeddings`) and AssA by
+    threshold (:func:`run_assa_by_alpha`) to those that lack them; the
+    number of runs changed. A replay that does not reproduce a run's
+    stored per-sequence metrics is refused, naming the file."""
     from mmmtl.apis import replay_tracker
     configs = dict.fromkeys(c for spec in TABLES.values()
                             for _, c, _ in spec['rows'])
