@@ -37,7 +37,7 @@ from mmmtl.formats import (
     load_detection_cache,
     read_mot_gt,
 )
-from mmmtl.models.trackers.box_ops import box_iou
+from mmmtl.models.trackers.box_ops import box_iou, row_norms
 
 __all__ = [
     'BIN_WIDTH', 'EmbeddingQuality', 'PairCounts', 'cache_embedding_quality',
@@ -240,8 +240,7 @@ def embedding_quality(seq: SequenceDetections,
                                   axis=1)
         det, person = match_to_ground_truth(bboxes[keep], gt_boxes, iou_thr)
         e = emb[keep[det]].astype(np.float32)
-        embeds.append(e / np.maximum(
-            np.linalg.norm(e, axis=1, keepdims=True), 1e-12))
+        embeds.append(e / np.maximum(row_norms(e), 1e-12))
         ids.append(rows[person, 1])
     counts = PairCounts.empty()
     for t in range(seq.num_frames - 1):
