@@ -224,7 +224,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='run only the first ROWS rows of each table')
     p.add_argument('--configs', nargs='+', metavar='NAME',
                    help='run only these rows, named as the tables\' config '
-                   'column names them (e.g. ce-lwf-literal-senet)')
+                   'column names them (e.g. ce-lwf-literal-senet), in the '
+                   'tables\' order')
     p.add_argument('--report', action='store_true',
                    help='only rewrite the report from the stored JSON')
     p.add_argument('--backfill-parts', action='store_true',
