@@ -158,7 +158,8 @@ def test_report_rewrites_only_its_part_and_is_deterministic(
     # the seeds the store has, not --seeds
     assert "seeds [0, 1, 2] (a row's n is the number of them" in text
     # (f) - (e) HOTA: 2, 4, -0.5 -> mean 1.8, inconclusive at n = 3
-    assert '| CE module: (f) - (e) | 3 | +1.0 [+1.0, +1.0] |' in text
+    assert '| CE module: (f) - (e) | 3 | 5 (interim) | +1.0 [+1.0, +1.0] |' \
+        in text
     assert 'inconclusive at n = 3' in text
     tool.write_report(args)
     assert doc.read_text() == text
@@ -589,18 +590,82 @@ def test_claims_table_corrects_its_verdicts_for_the_number_of_claims(
                 for s, v in enumerate(hota[config])}
 
     monkeypatch.setattr(tool, 'final_results', fake)
+    monkeypatch.setattr(tool, 'CLAIM_PLAN',
+                        {c[0]: 3 for c in tool.CLAIMS})
     lines = tool.claims_table(args)
     k = len(tool.CLAIMS)
     assert lines[0].endswith(f'| verdict, corrected for {k} claims |')
     first = lines[2].split(' | ')
-    assert first[4] == '-2.3 [-3.5, -1.2]'
-    assert first[5:] == ['contradicted', 'inconclusive at n = 3 |']
-    assert lines[3].endswith('| not run | not run |')
+    assert first[1:3] == ['3', '3']
+    assert first[5] == '-2.3 [-3.5, -1.2]'
+    assert first[6:] == ['contradicted', 'inconclusive at n = 3 |']
+    assert lines[3].endswith('| 0 | 3 (interim) | not run | not run | '
+                             'not run | not run | not run |')
     # The tally under the table counts its verdicts.
     assert lines[-1] == (f'Of the {k} claims: 0 supported, 1 contradicted, '
                          f'0 inconclusive, {k - 1} not run; corrected for '
                          f'their number, 0 supported, 0 contradicted, '
-                         f'1 inconclusive, {k - 1} not run.')
+                         f'1 inconclusive, {k - 1} not run. Read at their '
+                         f'planned n: 1; at fewer seeds (interim): '
+                         f'{k - 1}.')
+
+
+def test_a_claim_is_judged_at_its_planned_seeds(tool, monkeypatch):
+    """Below its planned n a claim's reading is interim; seeds beyond the
+    plan do not enter its verdict, whatever they show."""
+    args = tool.parse_args(['--report'])
+    a, b = tool.CLAIMS[0][2:]
+    # seeds 0-2 put a above b by 2-4; seeds 3 and 4 reverse it
+    hota = {a: [60., 61., 62., 50., 50.], b: [58., 58., 58., 60., 60.]}
+    stored = {}
+
+    def fake(args, config, iters):
+        return {s: dict(MOTA=70., IDF1=70., HOTA=v)
+                for s, v in enumerate(hota.get(config, [])[:stored['n']])}
+
+    monkeypatch.setattr(tool, 'final_results', fake)
+    monkeypatch.setattr(tool, 'CLAIM_PLAN',
+                        {c[0]: 3 for c in tool.CLAIMS})
+    stored['n'] = 2
+    first = tool.claims_table(args)[2].split(' | ')
+    assert first[1:3] == ['2', '3 (interim)']
+    stored['n'] = 5
+    first = tool.claims_table(args)[2].split(' | ')
+    assert first[1:3] == ['3', '3']
+    assert first[5] == '+3.0 [+0.5, +5.5]' and first[6] == 'supported'
+    # a seed missing inside the plan is not replaced by one beyond it
+    hota[a][1] = None
+    monkeypatch.setattr(tool, 'final_results', lambda args, c, iters: {
+        s: dict(MOTA=70., IDF1=70., HOTA=v)
+        for s, v in enumerate(hota.get(c, [])) if v is not None})
+    first = tool.claims_table(args)[2].split(' | ')
+    assert first[1:3] == ['2', '3 (interim)']
+
+
+def test_the_plan_names_every_claim_and_runs_each_row_to_its_most(
+        tool, monkeypatch, tmp_path):
+    """Every claim has a planned n of at least the five seeds each claim
+    pairs already; --plan runs seed by seed each claim config up to the
+    largest n of its claims, and only those."""
+    assert set(tool.CLAIM_PLAN) == {c[0] for c in tool.CLAIMS}
+    assert min(tool.CLAIM_PLAN.values()) >= 5
+    plan = {c[0]: 1 for c in tool.CLAIMS}
+    plan['LWF - FAMO'] = 3
+    plan['CE module: (f) - (e)'] = 2
+    monkeypatch.setattr(tool, 'CLAIM_PLAN', plan)
+    lwf, famo = tool.QUICKSTART, tool.synth('ce-famo')
+    plain = tool.PLAIN
+    assert tool.CLAIMS[-1][2:] == (lwf, famo)
+    ran = []
+    monkeypatch.setattr(tool, 'run', lambda args, c, s, iters, every:
+                        ran.append((s, c)) or True)
+    args = tool.parse_args(['--plan', '--store', str(tmp_path)])
+    assert tool.run_plan(args) == 0
+    seed0 = [(0, c) for c in tool.CLAIM_CONFIGS]
+    assert ran == seed0 + [(1, plain), (1, tool.CLAIMS[0][3]), (1, lwf),
+                           (1, famo), (2, lwf), (2, famo)]
+    with pytest.raises(SystemExit):
+        tool.parse_args(['heads', '--plan'])
 
 
 def test_power_table_plans_each_claims_seeds(tool, monkeypatch):

@@ -5,6 +5,7 @@
         [--out outputs/replication]
     python tools/analysis_tools/run_ablation.py curve [--curve-iters 4800]
         [--eval-every 600]
+    python tools/analysis_tools/run_ablation.py --plan
     python tools/analysis_tools/run_ablation.py --report
     python tools/analysis_tools/run_ablation.py --thresholds
     python tools/analysis_tools/run_ablation.py --backfill-parts
@@ -13,7 +14,9 @@ TABLE is ``heads`` (CE Table I), ``balancers`` (LWF Tables I and VI and
 the later balancers), ``E`` (CE Table III), ``C`` (LWF Table IV), ``all``,
 or ``curve``: the learning curve that sets the study's schedule (the
 quickstart-sized CE+LWF and plain-sum configs trained once, a checkpoint
-evaluated every ``--eval-every`` iterations).
+evaluated every ``--eval-every`` iterations). ``--plan`` runs, seed by
+seed, the claim rows that the claims' planned numbers of seeds
+(``CLAIM_PLAN``) still need.
 
 Every row is a config of ``configs/synthmot/`` or the quickstart's,
 trained from scratch on SynthMOT at the quickstart's data size and tested
@@ -194,6 +197,21 @@ CLAIMS = (
 )
 # every config that a claim pairs, once
 CLAIM_CONFIGS = tuple(dict.fromkeys(c for *_, a, b in CLAIMS for c in (a, b)))
+#: The number of seeds at which each claim is judged (seeds 0 to n - 1),
+#: fixed from the power table after seed 4 and before any further seed
+#: ran (docs/replication.md, "Further seeds"): a reading at fewer seeds
+#: is interim, and seeds beyond the plan do not enter the verdict.
+CLAIM_PLAN = {
+    'CE module: (f) - (e)': 5,
+    'head (f) - (a) triple branches': 13,
+    'head (f) - (b) joint branches': 5,
+    'head (f) - (c) shared branches': 5,
+    'head (f) - (d) double branch-cls': 5,
+    'LWF - plain sum': 10,
+    'LWF - closed form GM/L_i': 5,
+    'LWF - uncertainty': 5,
+    'LWF - FAMO': 8,
+}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -226,6 +244,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='run only these rows, named as the tables\' config '
                    'column names them (e.g. ce-lwf-literal-senet), in the '
                    'tables\' order')
+    p.add_argument('--plan', action='store_true',
+                   help='run, seed by seed, every claim row that the '
+                   'claims\' planned numbers of seeds still need')
     p.add_argument('--report', action='store_true',
                    help='only rewrite the report from the stored JSON')
     p.add_argument('--backfill-parts', action='store_true',
@@ -257,9 +278,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         if unknown:
             p.error(f'--configs: {unknown} are not rows of the tables '
                     f'{args.tables}; they have {sorted(names)}')
-    if not (args.tables or args.report or args.thresholds
+    if args.plan and args.tables:
+        p.error(f'--plan runs the claims\' planned seeds; give it without '
+                f'TABLES (got {args.tables})')
+    if not (args.tables or args.plan or args.report or args.thresholds
             or args.backfill_parts or args.extra_sets):
-        p.error('give at least one TABLE, --report, --thresholds, '
+        p.error('give at least one TABLE, --plan, --report, --thresholds, '
                 '--extra-sets or --backfill-parts')
     if args.curve_iters % args.eval_every:
         p.error('--curve-iters must be a multiple of --eval-every')
@@ -495,6 +519,24 @@ def run_tables(args) -> int:
     return 1 if failed else 0
 
 
+def planned_runs() -> List[Tuple[int, str]]:
+    """Every (seed, config) run that :data:`CLAIM_PLAN` needs, seed by
+    seed: each claim config up to the largest planned number of seeds of
+    the claims that pair it, in :data:`CLAIM_CONFIGS`' order."""
+    most: Dict[str, int] = {}
+    for claim, _, a, b in CLAIMS:
+        for config in (a, b):
+            most[config] = max(most.get(config, 0), CLAIM_PLAN[claim])
+    return [(seed, config) for seed in range(max(most.values()))
+            for config in CLAIM_CONFIGS if seed < most[config]]
+
+
+def run_plan(args) -> int:
+    failed = sum(not run(args, config, seed, args.iters, None)
+                 for seed, config in planned_runs())
+    return 1 if failed else 0
+
+
 # ----------------------------------------------------------------------
 # statistics and report
 def final_points(args, config: str, iters: int) -> Dict[int, dict]:
@@ -546,22 +588,30 @@ def claims_table(args) -> List[str]:
     """The claims table: each claim's paired differences with their 95 %
     intervals and its verdict, alone and corrected for the number of
     claims judged (Bonferroni: each at ``1 - 0.05 / len(CLAIMS)``, so that
-    all of them together err with at most 5 % chance)."""
+    all of them together err with at most 5 % chance). Each claim pairs
+    seeds 0 to n - 1 of its :data:`CLAIM_PLAN` n, at most; a reading at
+    fewer is marked interim."""
     from mmmtl.utils import paired_interval
     k = len(CLAIMS)
     lines = [
-        '| claim | n (seeds) | Δ MOTA [95 % CI] | Δ IDF1 [95 % CI] | '
-        f'Δ HOTA [95 % CI] | verdict (HOTA) | verdict, corrected for {k} '
-        'claims |', '|---|---|---|---|---|---|---|'
+        '| claim | n (seeds) | planned n | Δ MOTA [95 % CI] | '
+        'Δ IDF1 [95 % CI] | Δ HOTA [95 % CI] | verdict (HOTA) | '
+        f'verdict, corrected for {k} claims |',
+        '|---|---|---|---|---|---|---|---|'
     ]
     tally = ({}, {})  # verdict -> claims, alone and corrected
+    interim = 0
     for claim, _, a, b in CLAIMS:
         ra = final_results(args, a, args.iters)
         rb = final_results(args, b, args.iters)
-        seeds = sorted(set(ra) & set(rb))
+        planned = CLAIM_PLAN[claim]
+        # the plan's seeds only: a later seed never stands in for a lost one
+        seeds = sorted(s for s in set(ra) & set(rb) if s < planned)
+        interim += len(seeds) < planned
+        plan = f'{planned}' + (' (interim)' if len(seeds) < planned else '')
         if not seeds:
-            lines.append(f'| {claim} | 0 | not run | not run | not run | '
-                         'not run | not run |')
+            lines.append(f'| {claim} | 0 | {plan} | not run | not run | '
+                         'not run | not run | not run |')
             for t in tally:
                 t['not run'] = t.get('not run', 0) + 1
             continue
@@ -576,8 +626,8 @@ def claims_table(args) -> List[str]:
         _, lo, hi = paired_interval(diffs['HOTA'])
         _, clo, chi = paired_interval(diffs['HOTA'], level=1 - 0.05 / k)
         both = verdict(lo, hi, len(seeds)), verdict(clo, chi, len(seeds))
-        lines.append(f'| {claim} | {len(seeds)} | ' + ' | '.join(cells) +
-                     f' | {both[0]} | {both[1]} |')
+        lines.append(f'| {claim} | {len(seeds)} | {plan} | ' +
+                     ' | '.join(cells) + f' | {both[0]} | {both[1]} |')
         for t, v in zip(tally, both):
             v = v.split(' at n = ')[0]
             t[v] = t.get(v, 0) + 1
@@ -590,7 +640,8 @@ def claims_table(args) -> List[str]:
 
     return lines + [
         '', f'Of the {k} claims: {says(tally[0])}; corrected for their '
-        f'number, {says(tally[1])}.'
+        f'number, {says(tally[1])}. Read at their planned n: '
+        f'{k - interim}; at fewer seeds (interim): {interim}.'
     ]
 
 
@@ -1111,7 +1162,9 @@ def report_text(args) -> str:
         'intervals are 95 % Student-t intervals over seeds. The last '
         'column judges each claim by its Student-t interval at '
         f'1 - 0.05 / {len(CLAIMS)}, so that the {len(CLAIMS)} claims '
-        'together err with at most 5 % chance.', '',
+        'together err with at most 5 % chance. A claim is judged at its '
+        'planned n, on seeds 0 to n - 1, fixed before the seeds past 4 '
+        'ran; a reading at fewer seeds is interim.', '',
         '## The claims', ''
     ] + claims_table(args) + [
         '', '### How many seeds would decide them', '',
@@ -1186,7 +1239,9 @@ def report_text(args) -> str:
         'Continue the study (finished points are skipped):', '',
         '```shell',
         f'nice -n 19 python tools/analysis_tools/run_ablation.py curve '
-        f'heads balancers E C --seeds {seeds}', '```', '', END
+        f'heads balancers E C --seeds {seeds}',
+        'nice -n 19 python tools/analysis_tools/run_ablation.py --plan',
+        '```', '', END
     ]
     return '\n'.join(lines) + '\n'
 
@@ -1542,6 +1597,8 @@ def main(argv=None) -> int:
         return rc
     if args.tables:
         rc = run_tables(args)
+    if args.plan:
+        rc = run_plan(args)
     print(f'[study] wrote {write_report(args)}', flush=True)
     return rc
 
