@@ -442,6 +442,34 @@ def test_box_weight_points_read_each_balancer_runs_final_ratio(
     assert (tmp_path / tool.BOX_PNG).is_file()
 
 
+
+def test_box_weight_figure_tells_every_row_apart_and_hides_no_point(tool):
+    """Each balancer row keeps its own marker and colour, and the legend
+    lies outside both panels (inside, it covered the points near a
+    ratio of 1-3, where the hand-set rows fall)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    names = [tool.row_name(c) for _, c, _ in tool.TABLES['balancers']['rows']]
+    box = [(n, 0, 0.01 * 2**i, 70. + i, 50. + i)
+           for i, n in enumerate(names)]
+    fig = tool.box_weight_figure(box, 2400)
+    try:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        styles = set()
+        for ax in fig.axes:
+            for coll in ax.collections:
+                styles.add((ax, coll.get_paths()[0].vertices.tobytes(),
+                            tuple(coll.get_facecolor()[0])))
+        assert len(styles) == 2 * len(names)
+        (legend,) = fig.legends
+        box_legend = legend.get_window_extent(renderer)
+        for ax in fig.axes:
+            assert not box_legend.overlaps(ax.get_window_extent(renderer))
+    finally:
+        plt.close(fig)
+
 def test_threshold_sweep_pairs_each_grid_point_and_each_rows_best(
         tool, tmp_path, monkeypatch):
     """--thresholds: a claim's difference at every grid point, and with

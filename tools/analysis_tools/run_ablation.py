@@ -1077,6 +1077,41 @@ def box_weight_points(args) -> List[Tuple[str, int, float, float, float]]:
     return out
 
 
+def box_weight_figure(box: List[Tuple[str, int, float, float, float]],
+                      iters: int):
+    """MOTP and HOTA against the late ``w_reg / w_cls`` of every balancer
+    run (:func:`box_weight_points`), one marker and colour per row.
+
+    Returns:
+        matplotlib.figure.Figure: two panels, the legend outside both.
+    """
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
+    names = list(dict.fromkeys(b[0] for b in box))
+    # one marker and colour per row; the legend sits outside the
+    # axes so that it hides no point
+    markers = 'osD^v<>phX*Pd8H'
+    colours = plt.get_cmap('tab20').colors
+    for ax, k, metric in zip(axes, (3, 4), ('MOTP', 'HOTA')):
+        for j, name in enumerate(names):
+            pts = [b for b in box if b[0] == name]
+            ax.scatter([b[2] for b in pts], [b[k] for b in pts],
+                       marker=markers[j % len(markers)],
+                       color=colours[(2 * j) % 20 + j // 10 % 2],
+                       label=name)
+        ax.set_xscale('log')
+        ax.set_xlabel(f'w_reg / w_cls, mean of iterations '
+                      f'{iters - LATE_WINDOW}-{iters}')
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+    fig.legend(*axes[0].get_legend_handles_labels(), fontsize=7,
+               loc='center right')
+    fig.suptitle('Balancers: the weight left on the box loss, '
+                 'every run', fontsize=9)
+    fig.tight_layout(rect=(0, 0, 0.86, 1))
+    return fig
+
+
 def write_figures(args) -> None:
     """The learning curve, the loss-weight curves and the balancers' box
     weight against box precision as PNGs beside the doc (only what the
@@ -1117,23 +1152,7 @@ def write_figures(args) -> None:
         plt.close(fig)
     box = box_weight_points(args)
     if box:
-        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-        names = list(dict.fromkeys(b[0] for b in box))
-        markers = 'osD^v<>phX*P'
-        for ax, k, metric in zip(axes, (3, 4), ('MOTP', 'HOTA')):
-            for j, name in enumerate(names):
-                pts = [b for b in box if b[0] == name]
-                ax.scatter([b[2] for b in pts], [b[k] for b in pts],
-                           marker=markers[j % len(markers)], label=name)
-            ax.set_xscale('log')
-            ax.set_xlabel(f'w_reg / w_cls, mean of iterations '
-                          f'{args.iters - LATE_WINDOW}-{args.iters}')
-            ax.set_ylabel(metric)
-            ax.grid(alpha=0.3)
-        axes[0].legend(fontsize=6)
-        fig.suptitle('Balancers: the weight left on the box loss, '
-                     'every run', fontsize=9)
-        fig.tight_layout()
+        fig = box_weight_figure(box, args.iters)
         fig.savefig(osp.join(base, BOX_PNG), dpi=100)
         plt.close(fig)
 
