@@ -1,6 +1,7 @@
 """tools/analysis_tools/run_ablation.py: the study's runs, resumption,
 statistics and the report regenerated from the stored JSON."""
 import json
+import math
 import os
 import os.path as osp
 
@@ -442,6 +443,46 @@ def test_box_weight_points_read_each_balancer_runs_final_ratio(
     assert (tmp_path / tool.BOX_PNG).is_file()
 
 
+
+
+def test_spearman_ranks_ties_by_their_mean(tool):
+    assert tool.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1)
+    assert tool.spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1)
+    # ranks [1, 2.5, 2.5, 4] against [1, 2, 3, 4]: 4.5 / sqrt(4.5 * 5)
+    assert tool.spearman([0, 5, 5, 9], [1, 2, 3, 4]) == pytest.approx(
+        4.5 / (4.5 * 5)**0.5)
+    assert math.isnan(tool.spearman([1, 1, 1], [1, 2, 3]))
+
+
+def test_box_weight_ranks_follow_the_weight_within_each_seed(
+        tool, tmp_path):
+    """MOTP less its seed's mean, ranked against w_reg / w_cls and against
+    w_reg / w_reid; runs without all three weights are left out."""
+    args = tool.parse_args(['--report', '--store', str(tmp_path / 's'),
+                            '--doc', str(tmp_path / 'doc.md')])
+    rows = [c for _, c, _ in tool.TABLES['balancers']['rows']]
+    full = dict(MOTA=60., IDF1=60., HOTA=50., IDS=5.)
+
+    def run(config, seed, reg, reid, motp):
+        it = args.iters
+        fake_run(tool, args, config, seed, dict(full, MOTP=motp),
+                 weights=dict(cls=[[it, 1.0]], reg=[[it, reg]],
+                              reid=[[it, reid]]))
+
+    # MOTP rises with w_reg / w_reid in both seeds; seed 1 is 10 points
+    # easier throughout, which must not count; w_reg / w_cls is shuffled
+    for seed, offset in ((0, 0.), (1, 10.)):
+        for i, (reg, reid) in enumerate(((0.5, 4.), (2., 2.), (1., 0.5))):
+            run(rows[i], seed, reg, reid, 70. + offset + i)
+    fake_run(tool, args, rows[3], 0, dict(full, MOTP=99.))  # no weights
+    n, rho_cls, rho_reid = tool.box_weight_ranks(args)
+    assert n == 6
+    assert rho_reid == pytest.approx(1)
+    assert rho_cls == pytest.approx(0.5)
+    tool.write_report(args)
+    assert ('(n = 6): with the late `w_reg / w_cls`, Spearman\'s rho = '
+            '0.50; with `w_reg / w_reid`, rho = 1.00.'
+            ) in (tmp_path / 'doc.md').read_text()
 
 def test_box_weight_figure_tells_every_row_apart_and_hides_no_point(tool):
     """Each balancer row keeps its own marker and colour, and the legend
