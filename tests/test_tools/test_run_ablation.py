@@ -1,7 +1,6 @@
 """tools/analysis_tools/run_ablation.py: the study's runs, resumption,
 statistics and the report regenerated from the stored JSON."""
 import json
-import math
 import os
 import os.path as osp
 
@@ -443,17 +442,6 @@ def test_box_weight_points_read_each_balancer_runs_final_ratio(
     assert (tmp_path / tool.BOX_PNG).is_file()
 
 
-
-
-def test_spearman_ranks_ties_by_their_mean(tool):
-    assert tool.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1)
-    assert tool.spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1)
-    # ranks [1, 2.5, 2.5, 4] against [1, 2, 3, 4]: 4.5 / sqrt(4.5 * 5)
-    assert tool.spearman([0, 5, 5, 9], [1, 2, 3, 4]) == pytest.approx(
-        4.5 / (4.5 * 5)**0.5)
-    assert math.isnan(tool.spearman([1, 1, 1], [1, 2, 3]))
-
-
 def test_box_weight_ranks_follow_the_weight_within_each_seed(
         tool, tmp_path):
     """MOTP less its seed's mean, ranked against w_reg / w_cls and against
@@ -484,6 +472,7 @@ def test_box_weight_ranks_follow_the_weight_within_each_seed(
             '0.50; with `w_reg / w_reid`, rho = 1.00.'
             ) in (tmp_path / 'doc.md').read_text()
 
+
 def test_box_weight_figure_tells_every_row_apart_and_hides_no_point(tool):
     """Each balancer row keeps its own marker and colour, and the legend
     lies outside both panels (inside, it covered the points near a
@@ -510,6 +499,7 @@ def test_box_weight_figure_tells_every_row_apart_and_hides_no_point(tool):
             assert not box_legend.overlaps(ax.get_window_extent(renderer))
     finally:
         plt.close(fig)
+
 
 def test_threshold_sweep_pairs_each_grid_point_and_each_rows_best(
         tool, tmp_path, monkeypatch):

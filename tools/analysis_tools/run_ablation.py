@@ -1077,31 +1077,6 @@ def box_weight_points(args) -> List[Tuple[str, int, float, float, float]]:
     return out
 
 
-def spearman(x: List[float], y: List[float]) -> float:
-    """Spearman's rank correlation of two equal-length lists (tied values
-    share their mean rank; NaN when either list is constant)."""
-
-    def ranks(v: List[float]) -> List[float]:
-        order = sorted(range(len(v)), key=v.__getitem__)
-        out = [0.0] * len(v)
-        i = 0
-        while i < len(order):
-            j = i
-            while j + 1 < len(order) and v[order[j + 1]] == v[order[i]]:
-                j += 1
-            for k in order[i:j + 1]:
-                out[k] = (i + j) / 2 + 1
-            i = j + 1
-        return out
-
-    rx, ry = ranks(x), ranks(y)
-    mx, my = statistics.fmean(rx), statistics.fmean(ry)
-    sxy = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
-    sxx = sum((a - mx)**2 for a in rx)
-    syy = sum((b - my)**2 for b in ry)
-    return sxy / math.sqrt(sxx * syy) if sxx and syy else math.nan
-
-
 def box_weight_ranks(args) -> Optional[Tuple[int, float, float]]:
     """How closely box precision follows the late box weight, relative to
     classification and to re-ID, over every balancer run that logged all
@@ -1125,10 +1100,13 @@ def box_weight_ranks(args) -> Optional[Tuple[int, float, float]]:
     by_seed: Dict[int, List[float]] = {}
     for seed, _, motp in runs:
         by_seed.setdefault(seed, []).append(motp)
+    from scipy.stats import spearmanr
     motp = [m - statistics.fmean(by_seed[s]) for s, _, m in runs]
     return (len(runs),
-            spearman([w['reg'] / w['cls'] for _, w, _ in runs], motp),
-            spearman([w['reg'] / w['reid'] for _, w, _ in runs], motp))
+            float(spearmanr([w['reg'] / w['cls'] for _, w, _ in runs],
+                            motp).statistic),
+            float(spearmanr([w['reg'] / w['reid'] for _, w, _ in runs],
+                            motp).statistic))
 
 
 def box_weight_figure(box: List[Tuple[str, int, float, float, float]],
