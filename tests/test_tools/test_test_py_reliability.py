@@ -90,9 +90,17 @@ def _run_log(work_dir) -> str:
 
 def test_the_config_is_printed_with_verbose(setup, capfd):
     prefix = setup['tmp'] / 'Q'
+    # mmengine names a runner's logger after its config file and the
+    # second it starts, and reuses a logger of that name without opening
+    # a log file: a second run of the same file within the same second
+    # would log into the first run's file. A config of its own keeps this
+    # run's log in its own work dir.
+    import shutil
+    cfg = str(setup['tmp'] / 'tiny_verbose.py')
+    shutil.copyfile(setup['cfg'], cfg)
     with pytest.raises(SystemExit):
         _tool().main([
-            setup['cfg'], setup['ckpt'], '--verbose', '--work-dir',
+            cfg, setup['ckpt'], '--verbose', '--work-dir',
             str(setup['tmp'] / 'wd_verbose'), '--cfg-options',
             f'test_evaluator.outfile_prefix={prefix}',
             f'test_evaluator.gt_root={prefix}'
