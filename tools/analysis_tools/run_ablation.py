@@ -16,7 +16,7 @@ or ``curve``: the learning curve that sets the study's schedule (the
 quickstart-sized CE+LWF and plain-sum configs trained once, a checkpoint
 evaluated every ``--eval-every`` iterations). ``--plan`` runs, seed by
 seed, the claim rows that the claims' planned numbers of seeds
-(``CLAIM_PLAN``) still need.
+(``Claim.planned`` in ``CLAIMS``) still need.
 
 Every row is a config of ``configs/synthmot/`` or the quickstart's,
 trained from scratch on SynthMOT at the quickstart's data size and tested
@@ -60,7 +60,7 @@ import os.path as osp
 import statistics
 import sys
 import time
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CFG_DIR = osp.join('configs', 'synthmot')
@@ -178,40 +178,36 @@ TABLES: Dict[str, dict] = {
 #: The learning curve: the two configs whose length decides the study's.
 CURVE_ROWS = (('CE + LWF (quickstart)', QUICKSTART),
               ('CE + plain sum', PLAIN))
-#: The papers' claims as paired differences: (claim, table, minuend row
-#: config, subtrahend row config).
+class Claim(NamedTuple):
+    """One of the papers' claims as a paired difference of two rows."""
+    name: str
+    #: the number of seeds at which it is judged (seeds 0 to n - 1),
+    #: fixed from the power table after seed 4 and before any further
+    #: seed ran (docs/replication.md, "Further seeds"): a reading at fewer
+    #: seeds is interim, and seeds beyond the plan do not enter the verdict
+    planned: int
+    minuend: str  # config of the row the claim says is better
+    subtrahend: str
+
+
+#: The papers' claims, each judged at its planned number of seeds.
 CLAIMS = (
-    ('CE module: (f) - (e)', 'heads', PLAIN, synth('double-branch-reg-head')),
-    ('head (f) - (a) triple branches', 'heads', PLAIN,
-     synth('triple-branch-head')),
-    ('head (f) - (b) joint branches', 'heads', PLAIN,
-     synth('joint-branch-head')),
-    ('head (f) - (c) shared branches', 'heads', PLAIN,
-     synth('shared-branch-head')),
-    ('head (f) - (d) double branch-cls', 'heads', PLAIN,
-     synth('double-branch-cls-head')),
-    ('LWF - plain sum', 'balancers', QUICKSTART, PLAIN),
-    ('LWF - closed form GM/L_i', 'balancers', QUICKSTART, synth('ce-gm')),
-    ('LWF - uncertainty', 'balancers', QUICKSTART, synth('ce-uw')),
-    ('LWF - FAMO', 'balancers', QUICKSTART, synth('ce-famo')),
+    Claim('CE module: (f) - (e)', 5, PLAIN, synth('double-branch-reg-head')),
+    Claim('head (f) - (a) triple branches', 13, PLAIN,
+          synth('triple-branch-head')),
+    Claim('head (f) - (b) joint branches', 5, PLAIN,
+          synth('joint-branch-head')),
+    Claim('head (f) - (c) shared branches', 5, PLAIN,
+          synth('shared-branch-head')),
+    Claim('head (f) - (d) double branch-cls', 5, PLAIN,
+          synth('double-branch-cls-head')),
+    Claim('LWF - plain sum', 10, QUICKSTART, PLAIN),
+    Claim('LWF - closed form GM/L_i', 5, QUICKSTART, synth('ce-gm')),
+    Claim('LWF - uncertainty', 5, QUICKSTART, synth('ce-uw')),
+    Claim('LWF - FAMO', 8, QUICKSTART, synth('ce-famo')),
 )
 # every config that a claim pairs, once
 CLAIM_CONFIGS = tuple(dict.fromkeys(c for *_, a, b in CLAIMS for c in (a, b)))
-#: The number of seeds at which each claim is judged (seeds 0 to n - 1),
-#: fixed from the power table after seed 4 and before any further seed
-#: ran (docs/replication.md, "Further seeds"): a reading at fewer seeds
-#: is interim, and seeds beyond the plan do not enter the verdict.
-CLAIM_PLAN = {
-    'CE module: (f) - (e)': 5,
-    'head (f) - (a) triple branches': 13,
-    'head (f) - (b) joint branches': 5,
-    'head (f) - (c) shared branches': 5,
-    'head (f) - (d) double branch-cls': 5,
-    'LWF - plain sum': 10,
-    'LWF - closed form GM/L_i': 5,
-    'LWF - uncertainty': 5,
-    'LWF - FAMO': 8,
-}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -520,13 +516,13 @@ def run_tables(args) -> int:
 
 
 def planned_runs() -> List[Tuple[int, str]]:
-    """Every (seed, config) run that :data:`CLAIM_PLAN` needs, seed by
+    """Every (seed, config) run that the claims' planned n need, seed by
     seed: each claim config up to the largest planned number of seeds of
     the claims that pair it, in :data:`CLAIM_CONFIGS`' order."""
     most: Dict[str, int] = {}
-    for claim, _, a, b in CLAIMS:
+    for _, planned, a, b in CLAIMS:
         for config in (a, b):
-            most[config] = max(most.get(config, 0), CLAIM_PLAN[claim])
+            most[config] = max(most.get(config, 0), planned)
     return [(seed, config) for seed in range(max(most.values()))
             for config in CLAIM_CONFIGS if seed < most[config]]
 
@@ -589,7 +585,7 @@ def claims_table(args) -> List[str]:
     intervals and its verdict, alone and corrected for the number of
     claims judged (Bonferroni: each at ``1 - 0.05 / len(CLAIMS)``, so that
     all of them together err with at most 5 % chance). Each claim pairs
-    seeds 0 to n - 1 of its :data:`CLAIM_PLAN` n, at most; a reading at
+    seeds 0 to n - 1 of its planned n (:class:`Claim`), at most; a reading at
     fewer is marked interim."""
     from mmmtl.utils import paired_interval
     k = len(CLAIMS)
@@ -601,10 +597,9 @@ def claims_table(args) -> List[str]:
     ]
     tally = ({}, {})  # verdict -> claims, alone and corrected
     interim = 0
-    for claim, _, a, b in CLAIMS:
+    for claim, planned, a, b in CLAIMS:
         ra = final_results(args, a, args.iters)
         rb = final_results(args, b, args.iters)
-        planned = CLAIM_PLAN[claim]
         # the plan's seeds only: a later seed never stands in for a lost one
         seeds = sorted(s for s in set(ra) & set(rb) if s < planned)
         interim += len(seeds) < planned
