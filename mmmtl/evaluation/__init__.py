@@ -11,6 +11,7 @@ from .error_analysis import (
     SequenceErrors,
     analyse_errors,
 )
+from .identity_oracle import oracle_identities
 from .mmmtl_mot_metric import MMMTLMOTMetric
 from .multiclass_mot_metric import (
     MultiClassMOTMetric,
@@ -43,5 +44,5 @@ __all__ = [
     'evaluate_sequences', 'format_table', 'load_sequences',
     'unexplained_disagreement', 'class_numbers', 'evaluate_classes',
     'evaluate_multiclass', 'EmbeddingQuality', 'cache_embedding_quality',
-    'embedding_quality', 'match_to_ground_truth'
+    'embedding_quality', 'match_to_ground_truth', 'oracle_identities'
 ]

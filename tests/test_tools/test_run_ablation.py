@@ -254,7 +254,7 @@ def test_backfill_adds_parts_only_where_the_replay_reproduces_the_run(
         tool, 'kept_cache', lambda args, config, seed:
         (types.SimpleNamespace(model=types.SimpleNamespace()), 'cache', [])
         if seed == 0 else None)
-    monkeypatch.setattr(tool, 'cache_assa_by_alpha', lambda *a: None)
+    monkeypatch.setattr(tool, 'cache_assa_by_alpha', lambda *a, **k: None)
     import mmmtl.apis
     monkeypatch.setattr(
         mmmtl.apis, 'replay_tracker', lambda cfg, cache, sequences:
@@ -286,7 +286,7 @@ def test_a_runs_embeddings_are_measured_once_and_stored(tool, tmp_path,
     )
     args = tool.parse_args(['--backfill-parts', '--store',
                             str(tmp_path / 's'), '--out', str(tmp_path)])
-    monkeypatch.setattr(tool, 'cache_assa_by_alpha', lambda *a: None)
+    monkeypatch.setattr(tool, 'cache_assa_by_alpha', lambda *a, **k: None)
     parts = {'TEST-01': dict(HOTA=55., DetA=50., AssA=60., MOTP=75.)}
     for seed in (0, 1):
         fake_run(tool, args, tool.PLAIN, seed, dict(HOTA=55.),
@@ -383,8 +383,10 @@ def test_assa_by_threshold_is_the_replays_and_must_be_the_runs(
         os.makedirs(osp.join(outfile_prefix, 'default-tracker'))
         write_mot_results(
             osp.join(outfile_prefix, 'default-tracker', 'TEST-01.txt'),
-            np.array([p + [1] for p in people], float))
+            np.array([p[:1] + [swap.get((p[0], p[1]), p[1])] + p[2:] + [1]
+                      for p in people], float))
 
+    swap = {}
     monkeypatch.setattr(mmmtl.apis, 'replay_tracker', fake_replay)
     monkeypatch.setattr(tool, 'kept_cache', lambda *a: (
         types.SimpleNamespace(model=types.SimpleNamespace()), 'cache', []))
@@ -396,6 +398,47 @@ def test_assa_by_threshold_is_the_replays_and_must_be_the_runs(
         'TEST-01': dict(HOTA=90., DetA=100., AssA=90., MOTP=100.)})
     with pytest.raises(ValueError, match='TEST-01 AssA is 90.0, but the'):
         tool.cache_assa_by_alpha(args, tool.PLAIN, 0)
+    # the tracks swap the two people in the last frame; with the people's
+    # identities the same boxes associate perfectly, and the oracle is
+    # not the run's own AssA, so it is not held to the stored one
+    swap.update({(3, 1): 2, (3, 2): 1})
+    with pytest.raises(ValueError, match='gives 40.0; not stored'):
+        tool.cache_assa_by_alpha(args, tool.PLAIN, 0)
+    assert tool.run_oracle_assa_by_alpha(args, tool.PLAIN, 0) == {
+        'TEST-01': [pytest.approx(100.)] * 19}
+    assert tool.final_points(args, tool.PLAIN, args.iters)[0][
+        'oracle_assa_by_alpha'] == {'TEST-01': [pytest.approx(100.)] * 19}
+
+
+def test_oracle_table_puts_the_tracked_gap_beside_the_boxes_gap(
+        tool, tmp_path):
+    """Per claim and sequence, the mean paired gap in strict-threshold
+    AssA as tracked and with the people's identities, over the seeds
+    whose two runs stored both."""
+    args = tool.parse_args(['--report', '--store', str(tmp_path / 's'),
+                            '--doc', str(tmp_path / 'doc.md')])
+    assert tool.oracle_table(args) == [
+        'No claim run has stored its AssA with the people\'s identities '
+        'yet.']
+    a, b = tool.CLAIMS[0][2:]
+    low = sum(x <= 0.5 for x in tool.HOTA_ALPHAS)
+
+    def assa(strict):
+        return {'TEST-01': [90.] * low + [strict] * (19 - low)}
+    for seed in range(3):
+        for config, tracked, oracle in ((a, 30. - seed, 50. - 2 * seed),
+                                        (b, 40., 50.)):
+            extra = dict(assa_by_alpha=assa(tracked))
+            # seed 2 of the minuend has no oracle: left out
+            if (seed, config) != (2, a):
+                extra['oracle_assa_by_alpha'] = assa(oracle)
+            fake_run(tool, args, config, seed, dict(HOTA=0.), **extra)
+    lines = tool.oracle_table(args)
+    assert lines[0] == ('| claim | n | TEST-01 (pans): Δ AssA α > 0.5, '
+                        'tracked / with the people\'s identities |')
+    # tracked -10 and -11, oracle 0 and -2
+    assert lines[2] == '| CE module: (f) - (e) | 2 | -10.5 / -1.0 |'
+    assert lines[3].endswith(' | 0 | not run |')
 
 
 def test_sequence_parts_table_averages_the_paired_parts(tool, tmp_path):

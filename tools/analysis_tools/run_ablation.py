@@ -247,9 +247,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='only rewrite the report from the stored JSON')
     p.add_argument('--backfill-parts', action='store_true',
                    help='only add DetA, AssA and MOTP per sequence, the '
-                   'embeddings\' separability and AssA by threshold to '
-                   'the stored runs that lack them, from their kept '
-                   'caches')
+                   'embeddings\' separability and AssA by threshold (as '
+                   'tracked and with the people\'s identities) to the '
+                   'stored runs that lack them, from their kept caches')
     p.add_argument('--extra-sets', type=nonnegative_int, default=0,
                    metavar='K',
                    help='also test each claim run\'s final checkpoint on '
@@ -493,6 +493,7 @@ def run(args, config: str, seed: int, iters: int,
             run_grid(args, config, seed)
             run_embeddings(args, config, seed)
             run_assa_by_alpha(args, config, seed)
+            run_oracle_assa_by_alpha(args, config, seed)
             if args.extra_sets and config in CLAIM_CONFIGS:
                 extra_sets(args, config, seed)
     return True
@@ -873,6 +874,46 @@ def embeddings_table(args) -> List[str]:
     ] + claim_rows(names, pairs, cell)
 
 
+def oracle_table(args) -> List[str]:
+    """Each claim's mean paired difference per held-out sequence in AssA
+    at the strict localisation thresholds (alpha > 0.5) with the tracker's
+    identities and with the people's (``oracle_assa_by_alpha``), over the
+    seeds whose two runs stored both: how much of a gap in association at
+    those thresholds association makes, and how much the boxes do."""
+    pts = {c: final_points(args, c, args.iters)
+           for _, _, a, b in CLAIMS for c in (a, b)}
+
+    def measured(p):
+        return (set(p.get('assa_by_alpha') or {}) &
+                set(p.get('oracle_assa_by_alpha') or {}))
+
+    names = sorted({q for rows in pts.values() for p in rows.values()
+                    for q in measured(p)})
+    if not names:
+        return ['No claim run has stored its AssA with the people\'s '
+                'identities yet.']
+    pairs = [(claim, pts[a], pts[b],
+              [s for s in sorted(set(pts[a]) & set(pts[b]))
+               if set(names) <= measured(pts[a][s]) & measured(pts[b][s])])
+             for claim, _, a, b in CLAIMS]
+    low = sum(a <= 0.5 for a in HOTA_ALPHAS)
+
+    def cell(pa, pb, seeds, q):
+        def gap(key):
+            return statistics.mean(
+                statistics.mean(pa[s][key][q][low:]) -
+                statistics.mean(pb[s][key][q][low:]) for s in seeds)
+        return (f'{gap("assa_by_alpha"):+.1f} / '
+                f'{gap("oracle_assa_by_alpha"):+.1f}')
+
+    return [
+        '| claim | n | ' + ' | '.join(
+            f'{q}{" (pans)" if q == names[-1] else ""}: Δ AssA α > 0.5, '
+            'tracked / with the people\'s identities' for q in names) + ' |',
+        '|---|---|' + '---|' * len(names)
+    ] + claim_rows(names, pairs, cell)
+
+
 def row_table(args, table: str) -> List[str]:
     spec = TABLES[table]
     lines = [
@@ -1248,7 +1289,17 @@ def report_text(args) -> str:
         f'{EMBED_KWARGS["max_gap"]} frames apart: '
         '`tools/analysis_tools/eval_embeddings.py`), over the seeds whose '
         'runs measured both on their kept caches.', ''
-    ] + embeddings_table(args) + ['', '## The rows', '']
+    ] + embeddings_table(args) + [
+        '', 'Association or the boxes: the mean paired differences, per '
+        'held-out sequence, in AssA over the strict thresholds (α '
+        '0.55-0.95) as tracked and with every track\'s boxes relabelled '
+        'with the identities of the people they match at IoU 0.5 '
+        '(`mmmtl.evaluation.oracle_identities`: association as good as '
+        'the boxes allow). The second is the part of the gap that the '
+        'boxes make (localisation and coverage), the first less the second '
+        'the part that association makes; over the seeds whose runs '
+        'measured both on their kept caches.', ''
+    ] + oracle_table(args) + ['', '## The rows', '']
     for table in ('heads', 'balancers', 'E', 'C'):
         lines += row_table(args, table)
     lines += [
@@ -1410,9 +1461,11 @@ def backfill_parts(args) -> int:
     """Add PARTS per sequence to the stored runs that predate them, from
     each run's kept cache replayed with the study's tracker, and the
     embeddings' separability (:func:`run_embeddings`) and AssA by
-    threshold (:func:`run_assa_by_alpha`) to those that lack them; the
-    number of runs changed. A replay that does not reproduce a run's
-    stored per-sequence metrics is refused, naming the file."""
+    threshold, as tracked and with the people's identities
+    (:func:`run_assa_by_alpha`, :func:`run_oracle_assa_by_alpha`), to
+    those that lack them; the number of runs changed. A replay that does
+    not reproduce a run's stored per-sequence metrics is refused, naming
+    the file."""
     from mmmtl.apis import replay_tracker
     configs = dict.fromkeys(c for spec in TABLES.values()
                             for _, c, _ in spec['rows'])
@@ -1453,7 +1506,8 @@ def backfill_parts(args) -> int:
         for seed, point in final_points(args, config, args.iters).items():
             added = [key for key, measure in (
                 ('embeddings', run_embeddings),
-                ('assa_by_alpha', run_assa_by_alpha))
+                ('assa_by_alpha', run_assa_by_alpha),
+                ('oracle_assa_by_alpha', run_oracle_assa_by_alpha))
                 if key not in point and measure(args, config, seed)]
             if added:
                 changed += 1
@@ -1529,15 +1583,21 @@ def cache_embeddings(args, config: str, seed: int
                 cache, **EMBED_KWARGS).items()}
 
 
-def cache_assa_by_alpha(args, config: str, seed: int
+def cache_assa_by_alpha(args, config: str, seed: int, oracle: bool = False
                         ) -> Optional[Dict[str, List[float]]]:
     """One run's AssA per held-out sequence at each of
     :data:`HOTA_ALPHAS`, TrackEval's, from its kept cache replayed with the
-    study's tracker, or None when the run has no cache here."""
+    study's tracker (with ``oracle``, its tracks relabelled with the
+    people's identities by :func:`~mmmtl.evaluation.oracle_identities`),
+    or None when the run has no cache here."""
     import tempfile
 
     from mmmtl.apis import replay_tracker
-    from mmmtl.evaluation import analyse_errors, load_sequences
+    from mmmtl.evaluation import (
+        analyse_errors,
+        load_sequences,
+        oracle_identities,
+    )
     kept = kept_cache(args, config, seed)
     if kept is None:
         return None
@@ -1546,8 +1606,11 @@ def cache_assa_by_alpha(args, config: str, seed: int
     with tempfile.TemporaryDirectory() as tmp:
         # the replay writes the TrackEval layout: gt/ and the tracks
         replay_tracker(cfg, cache, outfile_prefix=tmp, sequences=seqs)
-        errors, _ = analyse_errors(load_sequences(
-            osp.join(tmp, 'gt'), osp.join(tmp, 'default-tracker')))
+        sequences = load_sequences(osp.join(tmp, 'gt'),
+                                   osp.join(tmp, 'default-tracker'))
+        if oracle:
+            sequences = [oracle_identities(s) for s in sequences]
+        errors, _ = analyse_errors(sequences)
     out = {e.name: [100 * float(a) for a in e.hota['AssA']]
            for e in errors}
     # the replay must be the run: its AssA, the mean over the thresholds,
@@ -1560,6 +1623,8 @@ def cache_assa_by_alpha(args, config: str, seed: int
             raise ValueError(f'TrackEval\'s alphas {e.alphas} are not '
                              f'{HOTA_ALPHAS}')
         want = stored.get(e.name, {}).get('AssA')
+        if oracle:
+            continue
         if want is None or abs(statistics.mean(out[e.name]) - want) > 1e-6:
             raise ValueError(
                 f'{path}: {e.name} AssA is {want}, but the replay of {cache} '
@@ -1573,6 +1638,15 @@ def run_assa_by_alpha(args, config: str, seed: int
     ``assa_by_alpha`` (:func:`stored_or_cached`)."""
     return stored_or_cached(args, config, seed, 'assa_by_alpha',
                             cache_assa_by_alpha)
+
+
+def run_oracle_assa_by_alpha(args, config: str, seed: int
+                             ) -> Optional[Dict[str, List[float]]]:
+    """:func:`cache_assa_by_alpha` of one run with the people's
+    identities, stored as ``oracle_assa_by_alpha``."""
+    return stored_or_cached(
+        args, config, seed, 'oracle_assa_by_alpha',
+        lambda *run: cache_assa_by_alpha(*run, oracle=True))
 
 
 def run_embeddings(args, config: str, seed: int
@@ -1644,7 +1718,8 @@ def main(argv=None) -> int:
         print(f'[study] wrote {threshold_sweep(args)}', flush=True)
         return rc
     if args.backfill_parts:
-        print(f'[study] parts, embeddings or AssA by threshold added to '
+        print(f'[study] parts, embeddings or AssA by threshold (as '
+              f'tracked or with the people\'s identities) added to '
               f'{backfill_parts(args)} run(s)', flush=True)
         return rc
     if args.extra_sets and not args.tables:
