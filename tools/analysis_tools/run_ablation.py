@@ -739,6 +739,25 @@ def claim_sequences(args, keys: Tuple[str, ...]):
     return names, pairs
 
 
+def claim_measures(args, measures: Tuple[str, ...]):
+    """As :func:`claim_sequences`, for measures stored per sequence in a
+    run's final point (``point[measure][sequence]``, e.g. ``embeddings``):
+    the sequences that some run holds in all ``measures``, and per claim
+    the seeds whose two runs hold them for every such sequence."""
+    def measured(point):
+        return set.intersection(*(set(point.get(m) or {}) for m in measures))
+
+    pts = {c: final_points(args, c, args.iters)
+           for _, _, a, b in CLAIMS for c in (a, b)}
+    names = sorted({q for rows in pts.values() for p in rows.values()
+                    for q in measured(p)})
+    pairs = [(claim, pts[a], pts[b],
+              [s for s in sorted(set(pts[a]) & set(pts[b]))
+               if set(names) <= measured(pts[a][s]) & measured(pts[b][s])])
+             for claim, _, a, b in CLAIMS]
+    return names, pairs
+
+
 def claim_rows(names: List[str], pairs, cell) -> List[str]:
     """One table row per claim of :func:`claim_sequences`' ``pairs``:
     ``cell(minuend points, subtrahend points, seeds, sequence)`` per
@@ -835,22 +854,10 @@ def embeddings_table(args) -> List[str]:
     :data:`EMBED_FAR`, over the seeds whose two runs stored both: whether
     a gap in association is one of identity or of box precision."""
     key = f'TAR@FAR={EMBED_FAR:g}'
-    pts = {c: final_points(args, c, args.iters)
-           for _, _, a, b in CLAIMS for c in (a, b)}
-
-    def measured(p):
-        return (set(p.get('embeddings') or {}) &
-                set(p.get('assa_by_alpha') or {}))
-
-    names = sorted({q for rows in pts.values() for p in rows.values()
-                    for q in measured(p)})
+    names, pairs = claim_measures(args, ('embeddings', 'assa_by_alpha'))
     if not names:
         return ['No claim run has stored its embeddings\' separability '
                 'and AssA by threshold yet.']
-    pairs = [(claim, pts[a], pts[b],
-              [s for s in sorted(set(pts[a]) & set(pts[b]))
-               if set(names) <= measured(pts[a][s]) & measured(pts[b][s])])
-             for claim, _, a, b in CLAIMS]
     low = sum(a <= 0.5 for a in HOTA_ALPHAS)
 
     def cell(pa, pb, seeds, q):
@@ -880,22 +887,11 @@ def oracle_table(args) -> List[str]:
     identities and with the people's (``oracle_assa_by_alpha``), over the
     seeds whose two runs stored both: how much of a gap in association at
     those thresholds association makes, and how much the boxes do."""
-    pts = {c: final_points(args, c, args.iters)
-           for _, _, a, b in CLAIMS for c in (a, b)}
-
-    def measured(p):
-        return (set(p.get('assa_by_alpha') or {}) &
-                set(p.get('oracle_assa_by_alpha') or {}))
-
-    names = sorted({q for rows in pts.values() for p in rows.values()
-                    for q in measured(p)})
+    names, pairs = claim_measures(
+        args, ('assa_by_alpha', 'oracle_assa_by_alpha'))
     if not names:
         return ['No claim run has stored its AssA with the people\'s '
                 'identities yet.']
-    pairs = [(claim, pts[a], pts[b],
-              [s for s in sorted(set(pts[a]) & set(pts[b]))
-               if set(names) <= measured(pts[a][s]) & measured(pts[b][s])])
-             for claim, _, a, b in CLAIMS]
     low = sum(a <= 0.5 for a in HOTA_ALPHAS)
 
     def cell(pa, pb, seeds, q):
