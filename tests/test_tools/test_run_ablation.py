@@ -349,7 +349,7 @@ def test_embeddings_table_splits_assa_at_the_usual_iou(tool, tmp_path):
                         'α > 0.5 / Δ TAR |')
     # strict AssA -0 and -1 (mean -0.5), TAR +0 and +10 points (+5)
     assert lines[2] == '| CE module: (f) - (e) | 2 | +0.0 / -0.5 / +5.0 |'
-    assert lines[3].endswith(' | 0 | not run |')
+    assert lines[3].endswith(' | 0 | not measured |')
 
 
 def test_assa_by_threshold_is_the_replays_and_must_be_the_runs(
@@ -438,7 +438,7 @@ def test_oracle_table_puts_the_tracked_gap_beside_the_boxes_gap(
                         'tracked / with the people\'s identities |')
     # tracked -10 and -11, oracle 0 and -2
     assert lines[2] == '| CE module: (f) - (e) | 2 | -10.5 / -1.0 |'
-    assert lines[3].endswith(' | 0 | not run |')
+    assert lines[3].endswith(' | 0 | not measured |')
 
 
 def test_sequence_parts_table_averages_the_paired_parts(tool, tmp_path):

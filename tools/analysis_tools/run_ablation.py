@@ -758,14 +758,15 @@ def claim_measures(args, measures: Tuple[str, ...]):
     return names, pairs
 
 
-def claim_rows(names: List[str], pairs, cell) -> List[str]:
+def claim_rows(names: List[str], pairs, cell,
+               missing: str = 'not run') -> List[str]:
     """One table row per claim of :func:`claim_sequences`' ``pairs``:
     ``cell(minuend points, subtrahend points, seeds, sequence)`` per
-    sequence, or 'not run' where no seed has both runs."""
+    sequence, or ``missing`` where no seed has both runs' values."""
     lines = []
     for claim, pa, pb, seeds in pairs:
         cells = ([cell(pa, pb, seeds, q) for q in names] if seeds else
-                 ['not run'] * len(names))
+                 [missing] * len(names))
         lines.append(f'| {claim} | {len(seeds)} | ' + ' | '.join(cells) +
                      ' |')
     return lines
@@ -878,7 +879,7 @@ def embeddings_table(args) -> List[str]:
             f'{q}{" (pans)" if q == names[-1] else ""}: Δ AssA α ≤ 0.5 / '
             'α > 0.5 / Δ TAR' for q in names) + ' |',
         '|---|---|' + '---|' * len(names)
-    ] + claim_rows(names, pairs, cell)
+    ] + claim_rows(names, pairs, cell, missing='not measured')
 
 
 def oracle_table(args) -> List[str]:
@@ -907,7 +908,7 @@ def oracle_table(args) -> List[str]:
             f'{q}{" (pans)" if q == names[-1] else ""}: Δ AssA α > 0.5, '
             'tracked / with the people\'s identities' for q in names) + ' |',
         '|---|---|' + '---|' * len(names)
-    ] + claim_rows(names, pairs, cell)
+    ] + claim_rows(names, pairs, cell, missing='not measured')
 
 
 def row_table(args, table: str) -> List[str]:
