@@ -12,6 +12,11 @@ mmengine's ``AmpOptimWrapper``; with a GPU it is mmdet's float16 AMP.
 A ``load_from`` or ``--resume`` checkpoint holding NaN or inf weights is
 loaded with a warning naming the tensors (:data:`CHECKPOINT_CHECK`, mmmtl's
 ``CheckpointCheckHook`` on the Runner's ``after_load_checkpoint``).
+
+The runner is mmmtl's ``ResumableRunner`` unless the config names its own
+``runner_type``: a ``--resume``d run is built with the seed of the
+checkpoint it resumes from, so it continues the interrupted run's data
+order instead of drawing a new seed for its sampler and augmentation.
 """
 import os.path as osp
 import runpy
@@ -20,7 +25,7 @@ import sys
 import mmdet
 
 import mmmtl  # noqa: F401  (registers mmmtl's components)
-from mmmtl.engine import cpu_amp_argv
+from mmmtl.engine import ResumableRunner, cpu_amp_argv
 from mmmtl.utils import init_cpu_dist_if_needed, quiet_third_party_warnings
 
 #: ``--cfg-options`` adding ``CheckpointCheckHook`` to the default hooks:
@@ -49,7 +54,14 @@ def main() -> None:
         # DDP over CPU modules takes no device_ids
         sys.argv += ['--cfg-options', 'model_wrapper_cfg.device_ids=None',
                      'model_wrapper_cfg.type=MMDistributedDataParallel']
-    runpy.run_path(script, run_name='__main__')
+    # mmdet's script builds ``Runner`` unless the config names a
+    # runner_type; its default becomes the runner that resumes the seed
+    main_fn = runpy.run_path(script)['main']
+    if 'Runner' not in main_fn.__globals__:
+        sys.exit(f'{script} no longer builds mmengine\'s Runner by name; '
+                 'this mmdet version is not supported (mmdet 3.x)')
+    main_fn.__globals__['Runner'] = ResumableRunner
+    main_fn()
 
 
 if __name__ == '__main__':

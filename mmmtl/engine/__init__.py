@@ -9,9 +9,10 @@ from .optimizers import (
     amp_cfg_options,
     cpu_amp_argv,
 )
+from .resumable_runner import ResumableRunner, resume_checkpoint_seed
 
 __all__ = [
     'CPU_AMP_OPTIONS', 'CheckpointCheckHook', 'CPUAmpOptimWrapper',
-    'DetectionCacheHook', 'IdentityCountCheckHook', 'amp_cfg_options',
-    'cpu_amp_argv'
+    'DetectionCacheHook', 'IdentityCountCheckHook', 'ResumableRunner',
+    'amp_cfg_options', 'cpu_amp_argv', 'resume_checkpoint_seed'
 ]

@@ -164,16 +164,35 @@ train_dataloader = dict(batch_size=1)
     assert all(0.0 < v < 10.0 for v in r0['weights'].values())
 
 
-def test_train_py_resume_continues(tiny_cfg):
+def test_train_py_resume_continues_the_same_run(tiny_cfg):
+    """A run resumed from its iteration-2 checkpoint ends with the weights
+    of the run that was not interrupted. The config sets no seed, so each
+    process draws its own: before ``ResumableRunner`` the resumed run's
+    sampler took the new one and its weights differed."""
+    import shutil
+
+    from mmmtl.utils import safe_torch_load
     cfg, tmp = tiny_cfg
-    work_dir = str(tmp / 'resume_wd')
+    every = ['--cfg-options', 'default_hooks.checkpoint.interval=1',
+             'default_hooks.checkpoint.max_keep_ckpts=-1']
+    whole, resumed = str(tmp / 'whole_wd'), str(tmp / 'resume_wd')
     _run([sys.executable, osp.join(ROOT, 'tools', 'train.py'), cfg,
-          '--work-dir', work_dir, '--cfg-options', 'train_cfg.max_iters=2',
-          'default_hooks.checkpoint.interval=2'], _env())
+          '--work-dir', whole] + every, _env())
+    # the interruption: a work_dir holding the run up to iteration 2 only
+    os.makedirs(resumed)
+    shutil.copy(osp.join(whole, 'iter_2.pth'), resumed)
+    with open(osp.join(resumed, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(resumed, 'iter_2.pth'))
     out = _run([sys.executable, osp.join(ROOT, 'tools', 'train.py'), cfg,
-                '--work-dir', work_dir, '--resume'], _env())
-    assert 'resumed epoch' in out.lower() or 'resumed' in out.lower()
-    assert osp.isfile(osp.join(work_dir, 'iter_3.pth'))
+                '--work-dir', resumed, '--resume'] + every, _env())
+    assert 'resumed epoch: 0, iter: 2' in out
+    a = safe_torch_load(osp.join(whole, 'iter_3.pth'))
+    b = safe_torch_load(osp.join(resumed, 'iter_3.pth'))
+    assert a['meta']['seed'] == b['meta']['seed']
+    assert a['state_dict'].keys() == b['state_dict'].keys()
+    for k, v in a['state_dict'].items():
+        torch.testing.assert_close(b['state_dict'][k], v, rtol=0, atol=0,
+                                   msg=k)
 
 
 @pytest.mark.parametrize('tool', ['train.py', 'test.py'])
