@@ -712,6 +712,37 @@ def test_claims_table_corrects_its_verdicts_for_the_number_of_claims(
                          f'{k - 1}.')
 
 
+def test_sweep_table_pairs_each_value_with_the_papers_choice(
+        tool, monkeypatch):
+    """Each value of a sweep is paired by seed with the paper's value on
+    the seeds both have, whatever other seeds the reference has; a value
+    with one pair has no interval, one with none is not run."""
+    args = tool.parse_args(['--report'])
+    rows = tool.TABLES['E']['rows']
+    ref = tool.TABLES['E']['reference']
+    e16, e64 = rows[0][1], rows[1][1]
+    hota = {ref: {0: 54.6, 1: 55.5, 2: 57.0, 3: 57.8}, e16: {0: 52.6, 2: 56.0,
+            3: 54.8}, e64: {1: 56.5}}
+
+    def fake(args, config, iters):
+        return {s: dict(MOTA=70., IDF1=v + 10, HOTA=v)
+                for s, v in hota.get(config, {}).items()}
+
+    monkeypatch.setattr(tool, 'final_results', fake)
+    lines = tool.sweep_table(args, 'E')
+    assert lines[0].startswith('Paired with E = 128, the paper\'s choice')
+    by_row = {ln.split(' | ')[0]: ln.split(' | ') for ln in lines[4:-1]}
+    # seeds 0, 2, 3: -2.0, -1.0, -3.0
+    assert by_row['| E = 16'][1:3] == ['3', '0, 2, 3']
+    assert by_row['| E = 16'][3] == '+0.0 [+0.0, +0.0]'
+    assert by_row['| E = 16'][5] == '-2.0 [-4.5, +0.5] (-2.0, -1.0, -3.0) |'
+    assert by_row['| E = 64'][1:3] == ['1', '1']
+    assert by_row['| E = 64'][5] == '+1.0 [n/a] (+1.0) |'
+    assert by_row['| E = 256'][1:] == ['0', '-', 'not run', 'not run',
+                                       'not run |']
+    assert not any(ln.startswith('| E = 128') for ln in lines)
+
+
 def test_a_claim_is_judged_at_its_planned_seeds(tool, monkeypatch):
     """Below its planned n a claim's reading is interim; seeds beyond the
     plan do not enter its verdict, whatever they show."""
