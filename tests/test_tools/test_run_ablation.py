@@ -630,7 +630,8 @@ def test_the_report_is_the_stores_whatever_seeds_a_run_was_given(
         tool, tmp_path):
     """A chain command run with ``--seeds 3`` writes the same report as
     ``--report``: the curve of seed 0, the weights of the first stored seed
-    and a continue command for every stored seed."""
+    and a continue command for the design's seeds and plan, not for every
+    seed some row has."""
     docs = {}
     for name, seeds in (('report', []), ('run', ['--seeds', '3'])):
         doc = tmp_path / f'{name}.md'
@@ -650,7 +651,8 @@ def test_the_report_is_the_stores_whatever_seeds_a_run_was_given(
     assert docs['run'] == docs['report']
     assert 'Seed 0, one run per config' in docs['run']
     assert '`ce-lwf` seed 0' in docs['run']
-    assert '--seeds 0 1 2 3\n' in docs['run']
+    assert '--seeds 0 1 2\nnice -n 19 python tools/analysis_tools/' \
+        'run_ablation.py --plan\n' in docs['run']
 
 
 def test_committed_report_equals_the_stored_results(tool, tmp_path):

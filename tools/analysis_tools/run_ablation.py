@@ -1274,8 +1274,6 @@ def stored_seeds(args) -> List[int]:
 def report_text(args) -> str:
     """The generated part of docs/replication.md: a function of the store
     alone, whatever ``--seeds`` a run was given."""
-    seeds = ' '.join(
-        map(str, sorted(set(DEFAULT_SEEDS) | set(stored_seeds(args)))))
     lines = [
         BEGIN, '',
         f'Schedule: {args.iters} iterations of {args.batch_size} images; '
@@ -1383,10 +1381,15 @@ def report_text(args) -> str:
         else []) + [
         '', 'Regenerate from the stored results:', '', '```shell',
         'python tools/analysis_tools/run_ablation.py --report', '```', '',
-        'Continue the study (finished points are skipped):', '',
+        # Every row at every stored seed would be a few hundred runs: the
+        # design is every row at the default seeds and each claim's plan.
+        'Complete every row at seeds '
+        f'{", ".join(map(str, DEFAULT_SEEDS))} and the claims\' planned '
+        'seeds (finished points are skipped; `--seeds` adds a row\'s '
+        'further seeds):', '',
         '```shell',
         f'nice -n 19 python tools/analysis_tools/run_ablation.py curve '
-        f'heads balancers E C --seeds {seeds}',
+        f'heads balancers E C --seeds {" ".join(map(str, DEFAULT_SEEDS))}',
         'nice -n 19 python tools/analysis_tools/run_ablation.py --plan',
         '```', '', END
     ]
