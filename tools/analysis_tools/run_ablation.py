@@ -802,13 +802,12 @@ def sequences_table(args) -> List[str]:
         '|---|---|' + '---|' * len(names)
     ]
 
-    def interval(pa, pb, seeds, q):
-        diffs = [pa[s]['per_sequence'][q]['HOTA'] -
-                 pb[s]['per_sequence'][q]['HOTA'] for s in seeds]
-        return diffs, paired_interval(diffs)
+    def differences(pa, pb, seeds, q):
+        return [pa[s]['per_sequence'][q]['HOTA'] -
+                pb[s]['per_sequence'][q]['HOTA'] for s in seeds]
 
     def cell(pa, pb, seeds, q):
-        diffs, _ = interval(pa, pb, seeds, q)
+        diffs = differences(pa, pb, seeds, q)
         each = ', '.join(f'{d:+.1f}' for d in diffs)
         return f'{fmt_interval(diffs)} ({each})'
 
@@ -816,7 +815,7 @@ def sequences_table(args) -> List[str]:
     looked, excluding = 0, []
     for claim, pa, pb, seeds in pairs:
         for q in names if seeds else []:
-            _, (_, lo, hi) = interval(pa, pb, seeds, q)
+            _, lo, hi = paired_interval(differences(pa, pb, seeds, q))
             if math.isnan(lo):
                 continue
             looked += 1
