@@ -34,8 +34,12 @@ def sigterm_as_interrupt() -> Iterator[None]:
     whose default action ends it at once: an mp4 whose index was never
     written cannot be decoded at all. Inside this block SIGTERM raises
     :class:`Terminated` (a ``KeyboardInterrupt``) in the main thread, so
-    the sinks finish their files as on Ctrl-C. Outside the main thread
-    (where signals cannot be handled) the block changes nothing.
+    the sinks finish their files as on Ctrl-C. A signal that lands inside
+    C code that reports its own error instead (matplotlib's Agg renderer
+    turns it into ``ValueError: Invalid affine transformation matrix``)
+    still ends the block as :class:`Terminated`, chained to that error.
+    Outside the main thread (where signals cannot be handled) the block
+    changes nothing.
 
     Yields:
         None
@@ -43,13 +47,19 @@ def sigterm_as_interrupt() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    received = []
 
     def handler(signum: int, frame) -> None:
+        received.append(signum)
         raise Terminated('terminated by SIGTERM')
 
     previous = signal.signal(signal.SIGTERM, handler)
     try:
         yield
+    except Exception as e:
+        if received:  # the interruption, reported as another error
+            raise Terminated('terminated by SIGTERM') from e
+        raise
     finally:
         signal.signal(signal.SIGTERM, previous)
 
